@@ -1,0 +1,152 @@
+"""Command line: ``python -m model run SCENARIO``.
+
+One handler turns the package's own errors into one ``ERROR`` line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+
+from model.errors import ModelError
+
+DEFAULT_SEED = 20241127
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {v}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError("the seed must be between 0 and 2**63 - 1")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m model",
+        description="Agent-based scenario simulator of the Assad regime's last days "
+        "(27 Nov - 8 Dec 2024).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a scenario ensemble and write a results folder")
+    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    run.add_argument("--runs", type=_positive_int, default=100, help="runs (default 100)")
+    run.add_argument(
+        "--seed", type=_seed, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})"
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes of the local pool (default: the number of cores)",
+    )
+    run.add_argument(
+        "--out", default=None, help="results folder (default results/<scenario>/<time>-<id>/)"
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    return parser
+
+
+def _date(start: dt.date, day: float | None) -> str:
+    if day is None:
+        return "-"
+    return (start + dt.timedelta(days=round(day))).isoformat()
+
+
+def format_summary(summary: dict, start: dt.date, capital: str, majors: list[str]) -> str:
+    """A short readable summary of an ensemble for the terminal."""
+    from model.observations import DEFAULT_PATH, load_observations
+
+    documented = {o.match.place: o for o in load_observations(DEFAULT_PATH) if o.match.place}
+    exit_obs = [o for o in load_observations(DEFAULT_PATH) if o.match.leader_exit]
+    lines = ["End states (share of runs):"]
+    for k, v in summary["end_states"].items():
+        lines.append(f"  {k:<24s}{v:6.0%}")
+    lines.append("")
+    lines.append("Fall of the major cities: simulated median [5-95 %] | documented")
+    for city in majors:
+        f = summary["fall_day"][city]
+        sim = (
+            f"{_date(start, f['median'])} [{_date(start, f['p05'])[5:]} .. "
+            f"{_date(start, f['p95'])[5:]}] fell in {f['share_fallen']:.0%} of runs"
+            if f["median"] is not None
+            else "never fell"
+        )
+        doc = documented.get(city)
+        dtxt = doc.date.isoformat() if doc else "-"
+        lines.append(f"  {city:<10s}{sim:<52s}| {dtxt}")
+    le = summary["leader_exit_day"]
+    lines.append("")
+    sim = (
+        f"{_date(start, le['median'])} [{_date(start, le['p05'])[5:]} .. "
+        f"{_date(start, le['p95'])[5:]}] in {le['share']:.0%} of runs"
+        if le["median"] is not None
+        else "never left"
+    )
+    doc = exit_obs[0].date.isoformat() if exit_obs else "-"
+    lines.append(f"Leader leaves: {sim} | documented {doc}")
+    lines.append("")
+    lines.append("Documented decisions and behaviours (share of runs reproducing each):")
+    for k, v in summary["documented_decisions"].items():
+        lines.append(f"  {k:<50s}{v:6.0%}")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Run one scenario ensemble."""
+    from model.runner import run_scenario_to_dir
+    from model.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    workers = args.workers or os.cpu_count() or 1
+    folder, summary = run_scenario_to_dir(
+        sc,
+        args.scenario,
+        args.runs,
+        args.seed,
+        workers,
+        out=args.out,
+        argv=["python", "-m", "model", *argv],
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    if not args.quiet:
+        majors = [n for n, p in sc.places.items() if p.major_city]
+        print(f"Scenario {sc.name}: {sc.title}")
+        print(f"{args.runs} runs, master seed {args.seed}, {workers} worker(s)")
+        print()
+        print(format_summary(summary, sc.start_date, sc.actors.regime.capital.value, majors))
+        print()
+    print(f"Results written to {folder}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, dispatch, and turn the package's errors into one line and exit 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args, argv)
+    except ModelError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ERROR interrupted; no results folder was written", file=sys.stderr)
+        return 130
+    return 2

@@ -1,0 +1,122 @@
+"""A scenario turned into plain values and arrays, once, so that each run starts fast."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from model.scenario import HOLDERS, Param, Scenario
+
+
+def plain(node: Any) -> Any:
+    """Strip provenance: Param -> value, models -> namespaces, recursively."""
+    if isinstance(node, Param):
+        return plain(node.value)
+    if isinstance(node, BaseModel):
+        return SimpleNamespace(**{k: plain(getattr(node, k)) for k in type(node).model_fields})
+    if isinstance(node, dict):
+        return {k: plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node
+
+
+@dataclass
+class Compiled:
+    """Everything a run needs from a scenario, as values and arrays.
+
+    Attributes:
+        scenario: The validated scenario (for names and provenance).
+        p: Parameter values as nested namespaces (``p.actors.russia.offer_threshold``).
+        names: Place names in scenario order.
+        index: Place name -> index.
+        population: Population per place.
+        start_holder: Holder code per place at day 0 (index into ``HOLDERS``).
+        neighbours: For each place, a list of (neighbour index, km).
+        adjacency: (I + adjacency) matrix: a place and its neighbours, for the units' view.
+        dist_to_capital: Road km from each place to the capital (inf where unreachable).
+        unit_place: The place each unit garrisons at day 0.
+        capital: Index of the capital.
+        major: Indices of the major cities.
+    """
+
+    scenario: Scenario
+    p: SimpleNamespace
+    names: list[str]
+    index: dict[str, int]
+    population: np.ndarray
+    start_holder: np.ndarray
+    neighbours: list[list[tuple[int, float]]]
+    adjacency: np.ndarray
+    dist_to_capital: np.ndarray
+    unit_place: np.ndarray
+    capital: int
+    major: list[int]
+
+
+def _allocate(weights: np.ndarray, n: int) -> np.ndarray:
+    """Largest-remainder allocation of ``n`` units over places by weight."""
+    if weights.sum() <= 0:
+        raise ValueError("no regime-held place has a garrison weight")
+    exact = weights / weights.sum() * n
+    counts = np.floor(exact).astype(int)
+    rest = n - counts.sum()
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[:rest]] += 1
+    return counts
+
+
+def compile_scenario(sc: Scenario) -> Compiled:
+    """Turn a validated scenario into arrays; pure, no I/O."""
+    p = plain(sc)
+    names = list(sc.places)
+    index = {n: i for i, n in enumerate(names)}
+    n_places = len(names)
+    population = np.array([sc.places[n].population for n in names], dtype=float)
+    holder = np.array([HOLDERS.index(sc.places[n].holder) for n in names], dtype=np.int8)
+    neighbours: list[list[tuple[int, float]]] = [[] for _ in names]
+    adj = np.eye(n_places)
+    for r in sc.routes:
+        a, b = index[r.a], index[r.b]
+        neighbours[a].append((b, r.km))
+        neighbours[b].append((a, r.km))
+        adj[a, b] = adj[b, a] = 1.0
+
+    capital = index[sc.actors.regime.capital.value]
+    dist = np.full(n_places, np.inf)
+    dist[capital] = 0.0
+    heap = [(0.0, capital)]
+    while heap:
+        d, i = heapq.heappop(heap)
+        if d > dist[i]:
+            continue
+        for j, km in neighbours[i]:
+            if d + km < dist[j]:
+                dist[j] = d + km
+                heapq.heappush(heap, (d + km, j))
+
+    weights = np.array(
+        [sc.places[n].garrison_weight if sc.places[n].holder == "regime" else 0.0 for n in names]
+    )
+    counts = _allocate(weights, sc.actors.units.count.value)
+    unit_place = np.repeat(np.arange(n_places), counts).astype(np.int32)
+    major = [i for i, n in enumerate(names) if sc.places[n].major_city]
+    return Compiled(
+        scenario=sc,
+        p=p,
+        names=names,
+        index=index,
+        population=population,
+        start_holder=holder,
+        neighbours=neighbours,
+        adjacency=adj,
+        dist_to_capital=dist,
+        unit_place=unit_place,
+        capital=capital,
+        major=major,
+    )

@@ -1,0 +1,284 @@
+"""The behavioural rules, each named, with its parameters and the article section it cites.
+
+Sections refer to ``source-article.txt`` ("Appeals, Offers, and Betrayal", Barran Press,
+December 2024): *opening* (the paragraphs before "Pleas to Turkey"), *Pleas to Turkey*,
+*Appeals to Iraq*, *Astana Process*, *Russian Offers*.
+
+The functions here are pure: numbers in, numbers out. Agents in ``agents.py`` call them and
+write the event log; ``explain`` prints this registry.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named behavioural rule.
+
+    Attributes:
+        id: Short identifier written in the event log.
+        title: One line saying what the rule does.
+        section: The article section(s) the rule is derived from.
+        quote: The passage the rule rests on.
+        params: Dotted scenario parameters the rule reads.
+    """
+
+    id: str
+    title: str
+    section: str
+    quote: str
+    params: tuple[str, ...]
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule(
+            "R1",
+            "Appeals travel through channels; a patron answers by weighing alignment, cost, "
+            "its conditions and the regime's viability",
+            "Pleas to Turkey; Appeals to Iraq",
+            "He reached out to Iraqi Prime Minister Mohammed Shia' al-Sudani, who has strong ties "
+            "with Turkish President Recep Tayyip Erdogan ... Turkey held the Assad regime "
+            "responsible ... due to its refusal to engage in political processes ... Iraq, which "
+            "preferred to distance itself from external conflicts to avoid political repercussions.",
+            (
+                "decision_temperature",
+                "actors.regime.turkey_appeal_threshold",
+                "actors.regime.hezbollah_appeal_threshold",
+                "actors.regime.pmf_appeal_threshold",
+                "actors.regime.political_process_before_offensive",
+                "actors.<patron>.alignment",
+                "actors.<patron>.domestic_cost",
+                "actors.<patron>.viability_weight",
+                "actors.<patron>.condition_penalty",
+                "actors.<patron>.answer_lag_days",
+                "actors.iraq.relay_lag_days",
+                "actors.iraq.pmf_fighters",
+                "actors.iraq.pmf_arrival_days",
+                "actors.iraq.pmf_entry",
+            ),
+        ),
+        Rule(
+            "R2",
+            "A patron's support is limited to the places it is reported to reach",
+            "Appeals to Iraq",
+            "Hezbollah would only provide limited support near the Lebanese border.",
+            (
+                "actors.hezbollah.limited_fighters",
+                "actors.hezbollah.full_fighters",
+                "actors.hezbollah.limited_reach",
+                "actors.hezbollah.deploy_lag_days",
+            ),
+        ),
+        Rule(
+            "R3",
+            "A patron whose belief in the regime's survival falls below a threshold changes "
+            "its words and its offers",
+            "Astana Process; Russian Offers",
+            "Discussions in Doha included plans for a transitional governing body, reinforcing "
+            "Iran's belief that Assad's regime was nearing collapse. This prompted a shift in "
+            "Iranian rhetoric ... Russia reportedly offered Assad protection and safe passage ... "
+            "if he agreed to a transitional government.",
+            (
+                "actors.<patron>.initial_belief",
+                "actors.<patron>.belief_update_rate",
+                "actors.<patron>.support_max",
+                "actors.<patron>.support_threshold",
+                "actors.<patron>.support_width",
+                "actors.iran.mediation_threshold",
+                "actors.iran.ceasefire_threshold",
+                "actors.iran.rhetoric_threshold",
+                "actors.iran.transition_signal",
+                "actors.iran.astana_convening_lag_days",
+                "actors.russia.offer_threshold",
+                "actors.russia.shift_after_decline",
+                "actors.doha_participants.transition_threshold",
+            ),
+        ),
+        Rule(
+            "R4",
+            "The leader's belief lags the facts; he declines an offer while he believes he can "
+            "fight on, and his flight is secret, which breaks the chain of command",
+            "Russian Offers",
+            "Assad declined, asserting his ability to continue fighting ... Assad's departure was "
+            "sudden and kept secret, even from the head of the regime's national security.",
+            (
+                "actors.regime.initial_believed_viability",
+                "actors.regime.belief_update_rate",
+                "actors.regime.viability_weight_population",
+                "actors.regime.offer_accept_threshold",
+                "actors.regime.flight_threshold",
+                "actors.regime.capital_guard_threshold",
+                "actors.regime.secret_departure",
+            ),
+        ),
+        Rule(
+            "R5",
+            "Each unit decides each day whether to keep answering commands, from nearby units, "
+            "the opposition's momentum, the signals of patron support and the state of command",
+            "opening; Russian Offers",
+            "military units around Damascus became unresponsive to commands, sensing a shift in "
+            "Russian support towards removing Assad ... with little resistance from the Syrian Army.",
+            (
+                "actors.units.threshold_mean",
+                "actors.units.threshold_sd",
+                "actors.units.weight_nearby",
+                "actors.units.weight_momentum",
+                "actors.units.weight_patron",
+                "actors.units.weight_command",
+                "actors.units.weight_threat",
+                "actors.units.noise_sd",
+                "actors.units.patron_signal_weights",
+            ),
+        ),
+        Rule(
+            "R6",
+            "Exit routes close as places fall; an insider leaves while a route is open",
+            "Russian Offers",
+            "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher al-Assad "
+            "... before opposition forces took control of the al-Bukamal border crossing.",
+            ("actors.insiders", "exit_routes"),
+        ),
+        Rule(
+            "R7",
+            "Battle at a contested place is decided by the responsive defenders, patron support "
+            "present there and the attacker's strength and momentum; a place whose garrison has "
+            "stopped answering is entered unopposed",
+            "opening",
+            "opposition forces enter Damascus following their swift capture of Homs, with little "
+            "resistance from the Syrian Army ... Hama, a critical gateway to Damascus.",
+            (
+                "combat.max_advance_km_per_day",
+                "combat.ratio_exponent",
+                "combat.noise_sd",
+                "combat.air_power_multiplier",
+                "combat.collapse_share",
+                "actors.<opposition>.strength",
+                "actors.<opposition>.activation_viability",
+                "actors.<opposition>.momentum_gain",
+                "actors.<opposition>.momentum_decay",
+                "actors.<opposition>.momentum_weight",
+                "actors.<opposition>.focus",
+                "actors.<opposition>.capture_gain",
+                "actors.<opposition>.halt_compliance",
+                "actors.units.readiness",
+            ),
+        ),
+        Rule(
+            "R8",
+            "After the capital falls, Russia works with the opposition force it has the closest "
+            "ties to among those holding or next to the capital",
+            "Russian Offers",
+            "Russia is currently coordinating with southern operational command to stabilize "
+            "Damascus ... led by Ahmad al-Auda, commander of the Eighth Brigade.",
+            ("actors.russia.partner_affinity",),
+        ),
+    )
+}
+
+
+def logistic(x: float) -> float:
+    """Numerically safe logistic function."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def answer_probability(
+    alignment: float,
+    viability_weight: float,
+    belief: float,
+    domestic_cost: float,
+    condition_penalty: float,
+    condition_met: bool,
+    temperature: float,
+) -> float:
+    """Rule R1: probability that a patron grants a request.
+
+    The patron's utility is its alignment with the regime, plus the weight it puts on the
+    regime's viability times its belief in it, minus its domestic cost and, if its condition
+    (a political process, for Turkey) is unmet, the condition penalty.
+
+    Returns:
+        The probability of acceptance, ``logistic(utility / temperature)``.
+    """
+    utility = alignment + viability_weight * belief - domestic_cost
+    if not condition_met:
+        utility -= condition_penalty
+    return logistic(utility / temperature)
+
+
+def offer_acceptance_probability(believed: float, threshold: float, temperature: float) -> float:
+    """Rule R4: the leader accepts an offer of transition only once he believes he cannot go on.
+
+    Returns:
+        ``logistic((threshold - believed) / temperature)``.
+    """
+    return logistic((threshold - believed) / temperature)
+
+
+def update_belief(belief: float, observed: float, rate: float) -> float:
+    """Rules R3/R4: beliefs move part of the way toward what is observed each day."""
+    return belief + rate * (observed - belief)
+
+
+def support_level(belief: float, support_max: float, threshold: float, width: float) -> float:
+    """Rule R3: support given falls smoothly as belief in survival drops below a threshold."""
+    return support_max * logistic((belief - threshold) / width)
+
+
+def unit_pressure(
+    nearby: np.ndarray,
+    threat: np.ndarray,
+    momentum: float,
+    patron_drop: float,
+    command_broken: bool,
+    w_nearby: float,
+    w_momentum: float,
+    w_patron: float,
+    w_command: float,
+    w_threat: float,
+) -> np.ndarray:
+    """Rule R5: the pressure on units at each place to stop answering commands.
+
+    Args:
+        nearby: Per place, the share of units nearby (the place and its neighbours) that no
+            longer answer.
+        threat: Per place, 1 where an opposition force is adjacent, else 0.
+        momentum: The opposition's momentum, 0..1.
+        patron_drop: How far the patron support the units see has fallen from its level at
+            the start, 0..1.
+        command_broken: Whether the leader has left in secret.
+        w_nearby: Weight of nearby units.
+        w_momentum: Weight of momentum.
+        w_patron: Weight of the patron signal.
+        w_command: Weight of a broken chain of command.
+        w_threat: Weight of an adjacent attacker.
+
+    Returns:
+        Per place pressure; a unit stops answering when pressure plus its daily noise exceeds
+        its own threshold.
+    """
+    common = w_momentum * momentum + w_patron * patron_drop + (w_command if command_broken else 0.0)
+    return w_nearby * nearby + w_threat * threat + common
+
+
+def advance_km(
+    attack: float, defense: float, max_km: float, exponent: float, noise: float
+) -> float:
+    """Rule R7: km an attacker advances toward a place in a day.
+
+    The advance is the maximum daily advance scaled by the attacker's share of the combined
+    force raised to ``exponent``, times lognormal noise ``exp(noise)``.
+    """
+    if attack <= 0.0:
+        return 0.0
+    share = attack / (attack + defense)
+    return max_km * share**exponent * math.exp(noise)

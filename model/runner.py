@@ -1,0 +1,266 @@
+"""Ensembles and results on disk.
+
+A run is a pure function of (scenario, seed). An ensemble is a list of seeds spawned from one
+master seed; executors only decide where runs happen, never what they produce. Results are
+written into a temporary folder and renamed into place at the end, so a folder that exists
+under ``results/`` is always complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model import summary as summ
+from model.compiled import Compiled, compile_scenario
+from model.core import METRICS, RunResult, simulate
+from model.errors import ModelError
+from model.rules import RULES
+from model.scenario import HOLDERS, Scenario, scenario_digest
+
+RESULTS_ROOT = Path("results")
+FORMAT_VERSION = 1
+CHUNK = 25  # runs per task: large enough to amortise pickling, small enough to balance
+
+
+def run_seeds(master_seed: int, runs: int) -> list[int]:
+    """Per-run seeds spawned from one master seed (independent streams, reproducible)."""
+    children = np.random.SeedSequence(int(master_seed)).spawn(int(runs))
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+_WORKER_SCENARIO: Compiled | None = None
+
+
+def _init_worker(scenario_data: dict) -> None:
+    # The scenario travels as plain data: pydantic's generic classes do not pickle.
+    global _WORKER_SCENARIO
+    _WORKER_SCENARIO = compile_scenario(Scenario.model_validate(scenario_data))
+
+
+def _pool_context() -> mp.context.BaseContext:
+    # `import mesa` forces the global start method to "spawn" (mesa.batchrunner); fork is
+    # much faster to start where the platform has it, and results do not depend on it.
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _run_chunk(seeds: Sequence[int]) -> list[RunResult]:
+    assert _WORKER_SCENARIO is not None
+    return [simulate(_WORKER_SCENARIO, s) for s in seeds]
+
+
+def iter_runs(
+    compiled: Compiled, seeds: Sequence[int], workers: int = 1
+) -> Iterator[RunResult]:
+    """Yield run results in seed order, serially or from a local process pool.
+
+    Args:
+        compiled: The compiled scenario.
+        seeds: One seed per run.
+        workers: Processes to use; 1 runs in this process.
+    """
+    if workers <= 1 or len(seeds) <= CHUNK:
+        for s in seeds:
+            yield simulate(compiled, s)
+        return
+    chunks = [seeds[i : i + CHUNK] for i in range(0, len(seeds), CHUNK)]
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_pool_context(),
+        initializer=_init_worker,
+        initargs=(compiled.scenario.model_dump(),),
+    ) as pool:
+        for batch in pool.map(_run_chunk, chunks):
+            yield from batch
+
+
+@dataclass
+class Tables:
+    """An ensemble's results as the tables written to disk."""
+
+    daily: pd.DataFrame
+    events: pd.DataFrame
+    runs: pd.DataFrame
+
+
+def build_tables(compiled: Compiled, results: Sequence[RunResult]) -> Tables:
+    """Turn run results into the daily, events and runs tables of the results contract."""
+    names = compiled.names
+    start = compiled.p.start_date
+    horizon = compiled.p.horizon_days
+    dates = [(start + dt.timedelta(days=d)).isoformat() for d in range(horizon)]
+    n = len(results)
+    metrics = np.concatenate([r.metrics for r in results]) if n else np.zeros((0, len(METRICS)))
+    holders = (
+        np.concatenate([r.holders for r in results]) if n else np.zeros((0, len(names)), np.int8)
+    )
+    holder_names = np.array(HOLDERS, dtype=object)
+    daily = pd.DataFrame(
+        {
+            "run": np.repeat(np.arange(n), horizon),
+            "seed": np.repeat([r.seed for r in results], horizon),
+            "day": np.tile(np.arange(horizon), n),
+            "date": np.tile(dates, n),
+            **{m: metrics[:, k] for k, m in enumerate(METRICS)},
+            **{f"holder_{p}": holder_names[holders[:, k]] for k, p in enumerate(names)},
+        }
+    )
+    rows = []
+    for i, r in enumerate(results):
+        for day, actor, kind, target, channel, outcome, rule in r.events:
+            rows.append((i, day, actor, kind, target, channel, outcome, rule))
+    events = pd.DataFrame(
+        rows, columns=["run", "day", "actor", "kind", "target", "channel", "outcome", "rule"]
+    )
+    events.insert(2, "date", [(start + dt.timedelta(days=int(d))).isoformat() for d in events.day])
+    events["source"] = [f"article: {RULES[r].section}" for r in events["rule"]]
+    runs = pd.DataFrame(
+        {
+            "run": np.arange(n),
+            "seed": [r.seed for r in results],
+            "end_state": [r.end_state for r in results],
+            "leader_exit_day": [r.leader_exit_day for r in results],
+            **{f"fall_day_{p}": [int(r.fall_day[k]) for r in results] for k, p in enumerate(names)},
+        }
+    )
+    runs.attrs["capital"] = names[compiled.capital]
+    return Tables(daily=daily, events=events, runs=runs)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape results."""
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("assad-fall-abm", "mesa", "numpy", "pandas", "pydantic", "matplotlib", "PyYAML"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def new_results_dir(scenario_name: str, out: str | None) -> Path:
+    """The final folder for a new result; never one that exists already.
+
+    Args:
+        scenario_name: Used under ``results/`` when ``out`` is not given.
+        out: An explicit folder, which must not exist or be empty.
+
+    Raises:
+        ModelError: ``out`` exists and is not empty.
+    """
+    if out is not None:
+        path = Path(out)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise ModelError(f"--out {out}: exists and is not empty; results are never overwritten")
+        return path
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    root = RESULTS_ROOT / scenario_name
+    while True:
+        path = root / f"{stamp}-{secrets.token_hex(3)}"
+        if not path.exists():
+            return path
+
+
+class AtomicDir:
+    """A temporary folder beside ``final`` that is renamed to ``final`` only on success."""
+
+    def __init__(self, final: Path):
+        self.final = final
+        self.tmp = final.parent / f".incomplete-{final.name}-{secrets.token_hex(3)}"
+
+    def __enter__(self) -> Path:
+        self.tmp.mkdir(parents=True)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        if self.final.exists():
+            self.final.rmdir()  # only an empty folder can be here (checked before running)
+        os.replace(self.tmp, self.final)
+
+
+def write_tables(folder: Path, tables: Tables) -> None:
+    """Write daily.csv, events.csv and runs.csv."""
+    tables.daily.to_csv(folder / "daily.csv", index=False, float_format="%.6g")
+    tables.events.to_csv(folder / "events.csv", index=False)
+    tables.runs.to_csv(folder / "runs.csv", index=False)
+
+
+def manifest(
+    sc: Scenario, path: str, master_seed: int, runs: int, argv: Sequence[str] | None
+) -> dict:
+    """The manifest.json contract."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "scenario": {"name": sc.name, "title": sc.title, "path": str(path)},
+        "scenario_sha256": scenario_digest(sc),
+        "resolved_scenario": sc.model_dump(mode="json"),
+        "master_seed": int(master_seed),
+        "runs": int(runs),
+        "places": list(sc.places),
+        "capital": sc.actors.regime.capital.value,
+        "packages": package_versions(),
+        "command_line": list(argv) if argv is not None else sys.argv,
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def run_scenario_to_dir(
+    sc: Scenario,
+    scenario_path: str,
+    runs: int,
+    master_seed: int,
+    workers: int,
+    out: str | None = None,
+    argv: Sequence[str] | None = None,
+    progress: bool = True,
+) -> tuple[Path, dict]:
+    """Run an ensemble and write its results folder atomically.
+
+    Returns:
+        The results folder and the summary.
+    """
+    from model import plotting  # matplotlib is imported only when files are written
+
+    final = new_results_dir(sc.name, out)
+    compiled = compile_scenario(sc)
+    seeds = run_seeds(master_seed, runs)
+    results = list(_progress(iter_runs(compiled, seeds, workers), runs, sc.name, progress))
+    tables = build_tables(compiled, results)
+    summary = summ.summarize(tables.runs, tables.events, compiled.names)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with AtomicDir(final) as tmp:
+        write_tables(tmp, tables)
+        _write_json(tmp / "summary.json", summary)
+        _write_json(tmp / "manifest.json", manifest(sc, scenario_path, master_seed, runs, argv))
+        plotting.plot_results(tmp)
+    return final, summary
+
+
+def _write_json(path: Path, obj: dict) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def _progress(it: Iterator[RunResult], total: int, label: str, show: bool) -> Iterator[RunResult]:
+    if not show or total < 2:
+        yield from it
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(it, total=total, desc=label, unit="run", leave=False, file=sys.stderr)
