@@ -201,6 +201,7 @@ class OppositionForce(mesa.Agent):
         self.momentum *= self.params.momentum_decay
         if not self.active and self.model.actual_viability <= self.params.activation_viability:
             self.active = True
+            self.model.front_lines_moved()
             self.model.log(self.key, "offensive", "regime", "", "advance begins", "R7")
 
     @property

@@ -43,6 +43,8 @@ class Compiled:
         unit_place: The place each unit garrisons at day 0.
         capital: Index of the capital.
         major: Indices of the major cities.
+        attract_weight: Population x strategic weight per place, the numerator of a
+            target's attractiveness to an attacker (R7).
     """
 
     scenario: Scenario
@@ -57,6 +59,7 @@ class Compiled:
     unit_place: np.ndarray
     capital: int
     major: list[int]
+    attract_weight: np.ndarray
 
 
 def _allocate(weights: np.ndarray, n: int) -> np.ndarray:
@@ -106,6 +109,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
     counts = _allocate(weights, sc.actors.units.count.value)
     unit_place = np.repeat(np.arange(n_places), counts).astype(np.int32)
     major = [i for i, n in enumerate(names) if sc.places[n].major_city]
+    strategic_weight = np.array([sc.places[n].strategic_weight for n in names], dtype=float)
     return Compiled(
         scenario=sc,
         p=p,
@@ -119,4 +123,5 @@ def compile_scenario(sc: Scenario) -> Compiled:
         unit_place=unit_place,
         capital=capital,
         major=major,
+        attract_weight=population * strategic_weight,
     )

@@ -23,7 +23,6 @@ from model.agents import (
     Iraq,
     Leadership,
     OppositionForce,
-    Patron,
     Russia,
     Turkey,
     Unit,
@@ -62,6 +61,25 @@ END_STATES = ("regime_holds", "collapse_and_flight", "negotiated_transition", "d
 Event = tuple[int, str, str, str, str, str, str]  # day, actor, kind, target, channel, outcome, rule
 
 
+class Streams(dict):
+    """The run's named random streams, each spawned from the run's seed on first use.
+
+    A stream's numbers depend only on the seed and the stream's position in ``STREAMS``, so
+    creating it late changes nothing; a run does not pay for streams it never draws from.
+    """
+
+    def __init__(self, seed: int):
+        super().__init__()
+        self.seed = int(seed)
+
+    def __missing__(self, name: str) -> np.random.Generator:
+        if name not in STREAMS:
+            raise KeyError(name)
+        k = STREAMS.index(name)
+        rng = self[name] = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(k,)))
+        return rng
+
+
 @dataclass
 class RunResult:
     """What one run produces.
@@ -85,6 +103,31 @@ class RunResult:
     leader_exit_day: int
 
 
+@dataclass
+class FrontLines:
+    """What follows from who holds each place and which forces fight.
+
+    Most days no place changes hands, so this is computed once and kept until a capture or
+    a force joining the fighting calls ``SyriaModel.front_lines_moved``.
+
+    Attributes:
+        regime_population: Population of the regime-held places.
+        fronts: Per force, ``(place, km)`` for each regime-held place next to one of its own
+            places, with the shortest road to it, in place order; empty while inactive.
+        contested: The places on any front, in order of first appearance.
+        threat: Per place, 1.0 where an active force holds a neighbouring place, else 0.0.
+        capital_contested: Whether an active force holds a place next to the capital.
+        shares: Per force index, the ``focus`` its effort was split with and the shares.
+    """
+
+    regime_population: float
+    fronts: list[list[tuple[int, float]]]
+    contested: list[int]
+    threat: np.ndarray
+    capital_contested: bool
+    shares: dict[int, tuple[float, list[float]]]
+
+
 class SyriaModel(mesa.Model):
     """Agent-based model of the regime's last days.
 
@@ -99,10 +142,7 @@ class SyriaModel(mesa.Model):
         self.c = c
         self.p = c.p
         self.seed_value = int(seed)
-        self.streams = {
-            name: np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(k,)))
-            for k, name in enumerate(STREAMS)
-        }
+        self.streams = Streams(seed)
         self.pins = c.p.decisions
         self.day = -1
         self.holder_code = {h: i for i, h in enumerate(HOLDERS)}
@@ -126,8 +166,17 @@ class SyriaModel(mesa.Model):
         self.answering = self.garrison0.copy()
         self.quiet_logged = np.zeros(len(c.names), dtype=bool)
         self.total_strength0 = float(self.unit_strength.sum())
+        self._garrison0 = self.garrison0.tolist()
+        seen = c.adjacency @ self.garrison0  # the day-0 strength each place can see
+        self._seen_or_one = np.where(seen > 0, seen, 1.0)
+        self._attract_weight = c.attract_weight.tolist()
+        # Views kept until their inputs change: ``refresh_answering``, ``front_lines_moved``.
+        self._answering_total: float | None = None
+        self._nearby: np.ndarray | None = None
+        self._lines: FrontLines | None = None
         self.regime_pop0 = float(c.population[self.holder == 0].sum())
         self.population_total = float(c.population.sum())
+        # Each unit is a Mesa agent in ``self.agents``; its state is its row in the arrays above.
         for i in range(n):
             Unit(self, i)
 
@@ -149,6 +198,7 @@ class SyriaModel(mesa.Model):
             [self.leadership, *self.patrons, self.doha], random=self.random
         )
         self.patrons.do("update_support")
+        self._patrons_in_order = [getattr(self, k) for k in PATRONS]  # the order of METRICS
         w = self.p.actors.units.patron_signal_weights
         self._signal_w = np.array([w.get(k, 0.0) for k in PATRONS])
         self._signal_sum = float(self._signal_w.sum()) or 1.0
@@ -204,13 +254,52 @@ class SyriaModel(mesa.Model):
         self.answering = np.bincount(
             self.unit_place, self.unit_strength * alive_answering, len(self.c.names)
         )
+        self._answering_total = None
+        self._nearby = None
+
+    def front_lines_moved(self) -> None:
+        """Forget the front lines: a place changed hands, or a force joined the fighting."""
+        self._lines = None
+
+    def front_lines(self) -> FrontLines:
+        """R7: the fronts, and what depends on them, for today's holders and forces."""
+        if self._lines is None:
+            self._lines = self._draw_front_lines()
+        return self._lines
+
+    def _draw_front_lines(self) -> FrontLines:
+        # Plain lists: for a few places, Python is faster than many tiny numpy operations.
+        holder = self.holder.tolist()
+        fronts: list[list[tuple[int, float]]] = []
+        contested: list[int] = []
+        for f in self.forces:
+            best: dict[int, float] = {}
+            if f.active:
+                for i, h in enumerate(holder):
+                    if h != f.code:
+                        continue
+                    for j, km in self.c.neighbours[i]:
+                        if holder[j] == 0 and km < best.get(j, np.inf):
+                            best[j] = km
+            front = sorted(best.items())
+            fronts.append(front)
+            contested.extend(j for j, _ in front if j not in contested)
+        # The contested places are exactly those next to a place an active force holds.
+        threat = np.zeros(len(holder))
+        threat[contested] = 1.0
+        around = [holder[j] for j, _ in self.c.neighbours[self.c.capital]]
+        return FrontLines(
+            regime_population=float(self.c.population[self.holder == 0].sum()),
+            fronts=fronts,
+            contested=contested,
+            threat=threat,
+            capital_contested=any(f.active and f.code in around for f in self.forces),
+            shares={},
+        )
 
     def capital_contested(self) -> bool:
         """Whether an active opposition force holds a place next to the capital."""
-        return any(
-            f.active and self.holder[j] == f.code for f in self.forces
-            for j, _ in self.c.neighbours[self.c.capital]
-        )
+        return self.front_lines().capital_contested
 
     def forces_at_capital(self) -> list[OppositionForce]:
         """Opposition forces holding the capital or a place next to it."""
@@ -220,7 +309,7 @@ class SyriaModel(mesa.Model):
 
     def patron_signal(self) -> float:
         """R5: the patron support units see, weighted (Russia most, per the article)."""
-        s = np.array([getattr(self, k).support for k in PATRONS])
+        s = np.array([a.support for a in self._patrons_in_order])
         return float(self._signal_w @ s) / self._signal_sum
 
     # ------------------------------------------------------------------ diplomacy hooks
@@ -286,29 +375,40 @@ class SyriaModel(mesa.Model):
     def viability(self) -> float:
         """R4: the regime's actual viability: population held and units answering."""
         wp = self.p.actors.regime.viability_weight_population
-        pop = float(self.c.population[self.holder == 0].sum()) / self.regime_pop0
+        pop = self.regime_population() / self.regime_pop0
         units = self.responsive_strength() / self.total_strength0
         return wp * pop + (1.0 - wp) * units
 
+    def regime_population(self) -> float:
+        """Population of the places the regime holds."""
+        return self.front_lines().regime_population
+
     def responsive_strength(self) -> float:
         """Nominal strength of units that are alive and answering."""
-        return float(self.answering.sum())
+        if self._answering_total is None:
+            self._answering_total = float(self.answering.sum())
+        return self._answering_total
+
+    def nearby_quiet(self) -> np.ndarray:
+        """Per place, the share of the day-0 strength nearby that no longer answers.
+
+        Nearby is the place and its neighbours; units see the units around them, not empty
+        places, so the share is weighted by strength.
+        """
+        if self._nearby is None:  # reset whenever ``answering`` changes
+            quiet = np.maximum(self.garrison0 - self.answering, 0.0)
+            # Where nothing is seen, nothing is quiet either: 0 / 1 gives the share 0.
+            self._nearby = (self.c.adjacency @ quiet) / self._seen_or_one
+        return self._nearby
 
     def cascade(self) -> None:
         """R5: each responsive unit compares today's pressure with its own threshold."""
         up = self.p.actors.units
-        live = self.unit_alive
-        # Units see the units around them, not empty places: a strength-weighted share.
-        quiet = np.clip(self.garrison0 - self.answering, 0.0, None)
-        seen = self.c.adjacency @ self.garrison0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            nearby = np.where(seen > 0, (self.c.adjacency @ quiet) / seen, 0.0)
-        threat = self.threat_mask().astype(float)
         momentum = max(f.momentum for f in self.forces)
         drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
         pressure = rules.unit_pressure(
-            nearby,
-            threat,
+            self.nearby_quiet(),
+            self.front_lines().threat,
             momentum,
             drop,
             self.command_broken,
@@ -319,33 +419,18 @@ class SyriaModel(mesa.Model):
             up.weight_threat,
         )
         noise = self.streams["unit_daily"].normal(0.0, up.noise_sd, len(self.unit_place))
-        flips = self.unit_responsive & live & (pressure[self.unit_place] + noise > self.unit_theta)
-        self.unit_responsive &= ~flips
-        self.refresh_answering()
-        collapsed = (self.answering < self.p.combat.collapse_share * self.garrison0) & ~self.quiet_logged
-        collapsed &= self.garrison0 > 0
-        for i in np.flatnonzero(collapsed):
-            self.quiet_logged[i] = True
-            if self.holder[i] == 0:
-                self.log("units", "unresponsive", self.c.names[i], "", "garrison stopped answering", "R5")
-
-    def threat_mask(self) -> np.ndarray:
-        """Per place: an active opposition force holds a neighbouring place."""
-        out = np.zeros(len(self.c.names), dtype=bool)
-        active = [f.code for f in self.forces if f.active]
-        if not active:
-            return out
-        for i, nb in enumerate(self.c.neighbours):
-            if self.holder[i] == 0:
-                out[i] = any(self.holder[j] in active for j, _ in nb)
-        return out
-
-    def defense(self, place: int) -> float:
-        """R7: responsive strength, allied fighters present and Russian air power."""
-        up, cp = self.p.actors.units, self.p.combat
-        own = float(self.answering[place]) * up.readiness
-        allies = self._allied_at.get(place, 0.0)
-        return (own + allies) * (1.0 + cp.air_power_multiplier * self.russia.support)
+        flips = self.unit_responsive & self.unit_alive
+        flips &= pressure[self.unit_place] + noise > self.unit_theta
+        if flips.any():  # otherwise ``answering`` is already up to date
+            self.unit_responsive &= ~flips
+            self.refresh_answering()
+        cs = self.p.combat.collapse_share
+        holder = self.holder.tolist()
+        for i, (a, g0) in enumerate(zip(self.answering.tolist(), self._garrison0, strict=True)):
+            if a < cs * g0 and g0 > 0 and not self.quiet_logged[i]:
+                self.quiet_logged[i] = True
+                if holder[i] == 0:
+                    self.log("units", "unresponsive", self.c.names[i], "", "garrison stopped answering", "R5")
 
     def _allocate_allies(self, contested: list[int]) -> None:
         """R2: allied fighters go where the fighting is, within the reach they were given."""
@@ -360,50 +445,50 @@ class SyriaModel(mesa.Model):
             for p in contested:
                 self._allied_at[p] = self._allied_at.get(p, 0.0) + pmf / len(contested)
 
+    def target_shares(self, k: int) -> list[float]:
+        """R7: how force ``k`` splits its effort over its front.
+
+        Each target weighs its population times its strategic weight over the km to cover,
+        raised to the force's ``focus``; the shares sum to 1.
+        """
+        lines, focus = self.front_lines(), self.forces[k].params.focus
+        if k not in lines.shares or lines.shares[k][0] != focus:
+            front = lines.fronts[k]
+            attract = np.array([self._attract_weight[j] / km for j, km in front])
+            w = attract**focus
+            total = w.sum()
+            w = w / total if total > 0 else np.full(len(front), 1.0 / len(front))
+            lines.shares[k] = (focus, w.tolist())
+        return lines.shares[k][1]
+
     def battle(self) -> None:
         """R7: each active force splits its effort over the regime places next to it."""
-        cp = self.p.combat
+        cp, up = self.p.combat, self.p.actors.units
         n_places = len(self.c.names)
         noise = self.streams["combat"].normal(0.0, cp.noise_sd, (len(self.forces), n_places))
-        fronts: list[list[tuple[int, float]]] = []
-        contested: list[int] = []
-        for f in self.forces:
-            best: dict[int, float] = {}
-            if f.active:
-                for i in np.flatnonzero(self.holder == f.code):
-                    for j, km in self.c.neighbours[i]:
-                        if self.holder[j] == 0 and km < best.get(j, np.inf):
-                            best[j] = km
-            front = sorted(best.items())
-            fronts.append(front)
-            contested.extend(j for j, _ in front if j not in contested)
-        self._allocate_allies(contested)
+        lines = self.front_lines()
+        self._allocate_allies(lines.contested)
+        # Plain lists: for a few places, Python is faster than many tiny numpy operations.
+        answering = self.answering.tolist()
+        air = 1.0 + cp.air_power_multiplier * self.russia.support
         captures: dict[int, tuple[float, OppositionForce]] = {}
-        for k, (f, front) in enumerate(zip(self.forces, fronts, strict=True)):
+        for k, (f, front) in enumerate(zip(self.forces, lines.fronts, strict=True)):
             if not front:
                 continue
             strength = f.effective_strength
-            attract = np.array(
-                [
-                    self.c.population[j] * self.c.scenario.places[self.c.names[j]].strategic_weight
-                    / km
-                    for j, km in front
-                ]
-            )
-            w = attract ** f.params.focus
-            w = w / w.sum() if w.sum() > 0 else np.full(len(front), 1.0 / len(front))
-            for (j, km), share in zip(front, w, strict=True):
-                unopposed = (
-                    strength > 0
-                    and self.garrison0[j] > 0
-                    and self.garrison_share(j) < cp.collapse_share
-                )
+            eps = noise[k].tolist()
+            for (j, km), share in zip(front, self.target_shares(k), strict=True):
+                g0 = self._garrison0[j]
+                # A garrison that has stopped answering lets the attacker in unopposed.
+                unopposed = strength > 0 and g0 > 0 and answering[j] / g0 < cp.collapse_share
+                # R7 defence: responsive strength, allied fighters and Russian air power.
+                defense = (answering[j] * up.readiness + self._allied_at.get(j, 0.0)) * air
                 f.progress[j] += rules.advance_km(
                     strength * share,
-                    self.defense(j),
+                    defense,
                     cp.max_advance_km_per_day,
                     cp.ratio_exponent,
-                    noise[k, j],
+                    eps[j],
                 )
                 ratio = 1.0 if unopposed else f.progress[j] / km
                 if ratio >= 1.0 and ratio > captures.get(j, (0.0, None))[0]:
@@ -414,17 +499,18 @@ class SyriaModel(mesa.Model):
 
     def abandon(self) -> None:
         """R7: a collapsed garrison next to a non-agent holder (the SDF) passes to it."""
-        cp = self.p.combat
+        cs = self.p.combat.collapse_share
+        holder, answering = self.holder.tolist(), self.answering.tolist()
         for i, nb in enumerate(self.c.neighbours):
-            if self.holder[i] != 0 or self.garrison0[i] <= 0:
+            g0 = self._garrison0[i]
+            if holder[i] != 0 or g0 <= 0 or answering[i] / g0 >= cs:
                 continue
-            if self.garrison_share(i) >= cp.collapse_share:
-                continue
-            static = [self.holder[j] for j, _ in nb if HOLDERS[self.holder[j]] not in FORCES]
+            static = [holder[j] for j, _ in nb if HOLDERS[holder[j]] not in FORCES]
             static = [h for h in static if h != 0]
             if static:
                 code = min(static)
                 self.capture(i, code, HOLDERS[code], "garrison withdrew", None)
+                holder, answering = self.holder.tolist(), self.answering.tolist()
 
     def capture(
         self, place: int, code: int, actor: str, how: str, force: OppositionForce | None
@@ -432,6 +518,7 @@ class SyriaModel(mesa.Model):
         """R7: a place changes hands; units there retreat toward the capital or dissolve."""
         name = self.c.names[place]
         self.holder[place] = code
+        self.front_lines_moved()
         if self.fall_day[place] < 0:
             self.fall_day[place] = self.day
         for f in self.forces:
@@ -455,8 +542,8 @@ class SyriaModel(mesa.Model):
 
     def retreat_target(self, place: int) -> int | None:
         """The regime-held neighbour closest to the capital, if any."""
-        options = [(self.c.dist_to_capital[j], j) for j, _ in self.c.neighbours[place]]
-        options = [o for o in options if self.holder[o[1]] == 0]
+        holder = self.holder.tolist()
+        options = [(self.c.dist_to_capital[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0]
         return min(options)[1] if options else None
 
     def record(self) -> None:
@@ -464,15 +551,14 @@ class SyriaModel(mesa.Model):
         d = self.day
         if d >= self.horizon:
             return
-        pop = float(self.c.population[self.holder == 0].sum()) / self.population_total
-        row = self.metrics[d]
-        row[0] = pop
-        row[1] = self.responsive_strength() / self.total_strength0
-        for k, name in enumerate(PATRONS):
-            row[2 + k] = getattr(self, name).support
-        row[2 + len(PATRONS)] = self.leadership.believed
-        row[3 + len(PATRONS)] = self.actual_viability
-        row[4 + len(PATRONS)] = sum(f.strength for f in self.forces if f.active)
+        self.metrics[d] = (  # in the order of METRICS
+            self.regime_population() / self.population_total,
+            self.responsive_strength() / self.total_strength0,
+            *(a.support for a in self._patrons_in_order),
+            self.leadership.believed,
+            self.actual_viability,
+            sum(f.strength for f in self.forces if f.active),
+        )
         self.holders[d] = self.holder
 
     def end_state(self) -> str:
@@ -481,7 +567,7 @@ class SyriaModel(mesa.Model):
             return "negotiated_transition"
         if self.holder[self.c.capital] != 0:
             return "collapse_and_flight"
-        pop = float(self.c.population[self.holder == 0].sum()) / self.population_total
+        pop = self.regime_population() / self.population_total
         below = self.p.outcomes.divided_below_population_share
         return "divided" if pop < below else "regime_holds"
 
@@ -500,7 +586,7 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
     for _ in range(m.horizon):
         m.step()
     exit_day = m.leadership.left_day
-    return RunResult(
+    result = RunResult(
         seed=int(seed),
         metrics=m.metrics,
         holders=m.holders,
@@ -509,3 +595,18 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
         fall_day=m.fall_day,
         leader_exit_day=-1 if exit_day is None else exit_day,
     )
+    _release(m)
+    return result
+
+
+def _release(model: mesa.Model) -> None:
+    """Drop Mesa's own reference to a finished model, so that it can be freed.
+
+    Mesa 3.3 numbers agents per model in the class attribute ``Agent._ids``, a dict keyed by
+    model that keeps every model ever created alive (mesa issue #3179, fixed upstream in
+    #3180). An ensemble would keep all its runs in memory, and garbage collection, which
+    walks them all, would slow every later run down.
+    """
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)

@@ -266,6 +266,20 @@ class Outcomes(_Strict):
 DecisionPin = Literal["auto", "accept", "refuse"]
 
 
+class Intervention(_Strict):
+    """Parameter changes that take effect on a date and hold from that day on.
+
+    Attributes:
+        date: The first day the new values apply.
+        set: Dotted parameter path (as in ``explain``) -> new value.
+        note: Why, in a sentence.
+    """
+
+    date: dt.date
+    set: dict[str, Any] = Field(min_length=1, max_length=50)
+    note: str = ""
+
+
 class Scenario(_Strict):
     """A fully resolved scenario (after ``extends`` is applied)."""
 
@@ -284,6 +298,7 @@ class Scenario(_Strict):
     combat: CombatParams
     outcomes: Outcomes
     decisions: dict[str, DecisionPin] = Field(default_factory=dict)
+    interventions: list[Intervention] = Field(default_factory=list, max_length=50)
 
     @field_validator("decisions")
     @classmethod
@@ -346,7 +361,10 @@ def _check_references(sc: Scenario) -> list[tuple[str, str]]:
     for k in a.russia.partner_affinity.value:
         if k not in OPPOSITION:
             problems.append(
-                ("actors.russia.partner_affinity", f"unknown actor {k!r}; valid: {', '.join(OPPOSITION)}")
+                (
+                    "actors.russia.partner_affinity",
+                    f"unknown actor {k!r}; valid: {', '.join(OPPOSITION)}",
+                )
             )
     if not any(p.holder == "regime" for p in places.values()):
         problems.append(("places", "the regime must hold at least one place"))
@@ -403,14 +421,14 @@ def _is_param(node: Any) -> bool:
 def _merge(base: Any, over: Any, fname: str, path: str, origins: dict[str, str]) -> Any:
     """Deep-merge ``over`` onto ``base``; record which file set each overridden path."""
     if _is_param(base):
-        if isinstance(over, dict):
-            if "value" not in over:
-                raise ScenarioError(fname, path, "a parameter override needs a 'value'")
+        if isinstance(over, dict) and "value" in over:
             merged = dict(over)
+        elif isinstance(over, dict) and not isinstance(base["value"], dict):
+            raise ScenarioError(fname, path, "a parameter override needs a 'value'")
         else:
             merged = {"value": over}
         merged.setdefault("set_in", fname)
-        origins[path] = fname
+        _mark(merged, fname, path, origins)
         return merged
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
@@ -437,7 +455,9 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
         loop = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(str(chain[-1]), "extends", f"'extends' loop: {loop}")
     if len(chain) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError(str(path), "extends", f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'")
+        raise ScenarioError(
+            str(path), "extends", f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'"
+        )
     data = _read_yaml(path)
     parent = data.pop("extends", None)
     fname = str(path)
@@ -473,8 +493,10 @@ def _owner_file(field: str, origins: dict[str, str], default: str) -> str:
     while probe:
         if probe in origins:
             return origins[probe]
-        probe = probe.rsplit(".", 1)[0] if "." in probe else ""
-        probe = probe.split("[")[0] if probe.endswith("]") else probe
+        if probe.endswith("]"):
+            probe = probe[: probe.rindex("[")]
+        else:
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
     return default
 
 
@@ -545,7 +567,51 @@ def load_scenario(path: str | Path) -> Scenario:
     if problems:
         field, msg = problems[0]
         raise ScenarioError(_owner_file(field, origins, top), field, msg)
+    _check_interventions(sc, data, lambda f: _owner_file(f, origins, top))
     return sc
+
+
+def _set_path(data: dict, dotted: str, value: Any) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node[part]
+    node[parts[-1]] = {**node[parts[-1]], "value": value}
+
+
+def _check_interventions(sc: Scenario, data: dict, owner) -> None:
+    """Each intervention names an existing parameter, a valid value and a date in range."""
+    if not sc.interventions:
+        return
+    params = dict(iter_params(sc))
+    horizon = sc.horizon_days.value
+    for i, iv in enumerate(sc.interventions):
+        field = f"interventions[{i}]"
+        day = (iv.date - sc.start_date).days
+        if not 0 <= day < horizon:
+            raise ScenarioError(
+                owner(field), f"{field}.date", f"must fall within the {horizon}-day horizon"
+            )
+        for path, value in iv.set.items():
+            f = f"{field}.set.{path}"
+            if path not in params:
+                raise ScenarioError(owner(field), f, "unknown parameter (see `explain`)")
+            if path in ("horizon_days", "actors.units.count", "actors.regime.capital"):
+                raise ScenarioError(owner(field), f, "cannot change during a run")
+            trial = _deep_copy(data)
+            _set_path(trial, path, value)
+            try:
+                Scenario.model_validate(trial)
+            except ValidationError as exc:
+                raise ScenarioError(owner(field), f, exc.errors()[0]["msg"]) from None
+
+
+def _deep_copy(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _deep_copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_deep_copy(v) for v in node]
+    return node
 
 
 def scenario_digest(sc: Scenario) -> str:

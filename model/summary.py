@@ -40,7 +40,8 @@ def _first_day(events: pd.DataFrame, runs: pd.DataFrame, **kw: str) -> pd.Series
 
 def _units_after_shift(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     shift = _first_day(events, runs, actor="russia", kind="support_shift")
-    quiet = _first_day(events, runs, actor="units", kind="unresponsive")
+    capital = runs.attrs["capital"]
+    quiet = _first_day(events, runs, actor="units", kind="unresponsive", target=capital)
     return (quiet >= shift).fillna(False).reset_index(drop=True).set_axis(runs.index)
 
 
@@ -200,6 +201,9 @@ def summarize(runs: pd.DataFrame, events: pd.DataFrame, places: list[str]) -> di
         "runs": n,
         "end_states": {k: float(v) for k, v in shares.items()},
         "fall_day": fall,
-        "leader_exit_day": {**_dist(exit_days), "share": float((exit_days >= 0).mean()) if n else 0.0},
+        "leader_exit_day": {
+            **_dist(exit_days),
+            "share": float((exit_days >= 0).mean()) if n else 0.0,
+        },
         "documented_decisions": documented_shares(runs, events),
     }
