@@ -60,6 +60,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=None, help="results folder (default results/<scenario>/<time>-<id>/)"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+
+    cmp = sub.add_parser(
+        "compare", help="run a base and other scenarios with the same seeds and compare them"
+    )
+    cmp.add_argument("base", help="the base scenario, e.g. scenarios/baseline.yaml")
+    cmp.add_argument("others", nargs="+", help="scenarios to compare with the base")
+    cmp.add_argument("--runs", type=_positive_int, default=100, help="runs per scenario")
+    cmp.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    cmp.add_argument("--workers", type=_positive_int, default=None, help="worker processes")
+    cmp.add_argument("--out", default=None, help="results folder (default results/compare/...)")
+    cmp.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+
+    plot = sub.add_parser("plot", help="redraw plots from a saved results folder")
+    plot.add_argument("results", help="a results folder written by run or compare")
+    plot.add_argument(
+        "--timeline",
+        action="store_true",
+        help="the event log as a timeline (run nearest the median)",
+    )
+    plot.add_argument("--map", action="store_true", help="a schematic map of holders on --day")
+    plot.add_argument("--day", default=None, help="day number (0 = 27 Nov) or date YYYY-MM-DD")
+    plot.add_argument(
+        "--run", type=int, default=None, help="which run (default: nearest the median)"
+    )
+
+    exp = sub.add_parser("explain", help="every rule with its parameters, values and sources")
+    exp.add_argument("scenario", help="scenario YAML file")
     return parser
 
 
@@ -136,6 +163,53 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Run scenarios with common seeds and write a comparison folder."""
+    from model.compare import format_table
+    from model.runner import compare_to_dir
+    from model.scenario import load_scenario
+
+    paths = [args.base, *args.others]
+    scenarios = [(load_scenario(p), p) for p in paths]  # validate all before running any
+    workers = args.workers or os.cpu_count() or 1
+    folder, table = compare_to_dir(
+        scenarios,
+        args.runs,
+        args.seed,
+        workers,
+        out=args.out,
+        argv=["python", "-m", "model", *argv],
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    if not args.quiet:
+        print(f"{len(paths)} scenarios, {args.runs} runs each, master seed {args.seed}")
+        print("value [95 % interval]   difference from the base, paired by seed [95 % interval]")
+        print()
+        print(format_table(table))
+        print()
+    print(f"Results written to {folder}")
+    print(f"Report: {folder / 'report.html'}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Redraw plots of a saved results folder."""
+    from model import plotting
+
+    written = plotting.replot(args.results, args.timeline, args.map, args.day, args.run)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print the rules with their parameters, values and provenance."""
+    from model.explain import explain
+
+    print(explain(args.scenario))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, dispatch, and turn the package's errors into one line and exit 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -143,6 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, argv)
+        if args.command == "compare":
+            return cmd_compare(args, argv)
+        if args.command == "plot":
+            return cmd_plot(args)
+        if args.command == "explain":
+            return cmd_explain(args)
     except ModelError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return exc.exit_code

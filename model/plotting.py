@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # files only, never a window
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from model.observations import DEFAULT_PATH, load_observations  # noqa: E402
@@ -75,8 +76,7 @@ def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
     title = manifest["scenario"]["title"]
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), constrained_layout=True)
     fig.suptitle(
-        f"{title}: {runs} runs, median and 5-95 % band "
-        "(dotted lines: documented fall dates)",
+        f"{title}: {runs} runs, median and 5-95 % band (dotted lines: documented fall dates)",
         fontsize=12,
     )
 
@@ -93,7 +93,9 @@ def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
         col = f"holder_{city}"
         if col in daily:
             share = (daily[col] == "regime").groupby(daily["date"]).mean().sort_index()
-            ax.plot(pd.to_datetime(share.index), share.values, color=colour, linewidth=2, label=city)
+            ax.plot(
+                pd.to_datetime(share.index), share.values, color=colour, linewidth=2, label=city
+            )
     ax.set_title("Probability the regime still holds each city")
     ax.set_ylim(-0.02, 1.02)
     ax.legend(fontsize=8, loc="lower left")
@@ -138,3 +140,346 @@ def plot_results(folder: Path) -> list[Path]:
     out = folder / "curves.png"
     plot_curves(daily, manifest, out)
     return [out]
+
+
+SCENARIO_COLOURS = plt.get_cmap("tab10").colors
+
+
+def _scenario_dailies(folder: Path, comparison: dict) -> list[tuple[str, str, pd.DataFrame]]:
+    out = []
+    for entry in comparison["scenarios"]:
+        daily = pd.read_csv(folder / entry["folder"] / "daily.csv")
+        out.append((entry["name"], entry["title"], daily))
+    return out
+
+
+def _overlay(ax, dailies, column: str) -> None:
+    for k, (name, _, daily) in enumerate(dailies):
+        _band(ax, _quantiles(daily, column), SCENARIO_COLOURS[k % 10], name)
+
+
+def _finish(fig, ax_list, falls, path: Path) -> Path:
+    for k, ax in enumerate(ax_list):
+        _mark_documented(ax, falls, label=k == 0)
+        _format_dates(ax)
+        ax.set_xlabel("date (2024)")
+    ax_list[0].legend(fontsize=8, loc="best")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_comparison(folder: Path) -> list[Path]:
+    """Overlaid curves of every scenario in a comparison folder; returns the files written."""
+    comparison = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+    dailies = _scenario_dailies(folder, comparison)
+    places = json.loads(
+        (folder / comparison["scenarios"][0]["folder"] / "manifest.json").read_text()
+    )["places"]
+    falls = documented_city_falls(places)
+    capital = comparison["capital"]
+    runs = comparison["runs"]
+    written = []
+
+    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+    _overlay(ax, dailies, "regime_population_share")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of population in regime-held places")
+    ax.set_title(f"Regime-held population by scenario ({runs} runs each; median, 5-95 % band)")
+    written.append(_finish(fig, [ax], falls, folder / "population.png"))
+
+    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+    col = f"holder_{capital}"
+    for k, (name, _, daily) in enumerate(dailies):
+        g = (daily[col] == "regime").groupby(daily["date"])
+        p, n = g.mean().sort_index(), g.size().sort_index()
+        lo, hi = zip(*(_wilson(pi * ni, ni) for pi, ni in zip(p, n, strict=True)), strict=True)
+        x = pd.to_datetime(p.index)
+        colour = SCENARIO_COLOURS[k % 10]
+        ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
+        ax.step(x, p.values, where="post", color=colour, linewidth=2, label=name)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel(f"probability the regime still holds {capital}")
+    ax.set_title(f"Does the regime still hold {capital}? (share of {runs} runs, 95 % interval)")
+    written.append(_finish(fig, [ax], falls, folder / "capital_survival.png"))
+
+    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+    _overlay(ax, dailies, "units_responsive_share")
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("share of regime units answering commands")
+    ax.set_title(f"Units still answering commands ({runs} runs each; median, 5-95 % band)")
+    written.append(_finish(fig, [ax], falls, folder / "units.png"))
+
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8), constrained_layout=True, sharey=True)
+    for ax, patron in zip(axes.flat, ("russia", "iran", "hezbollah", "iraq"), strict=True):
+        _overlay(ax, dailies, f"support_{patron}")
+        ax.set_title(f"{patron.capitalize()}: support (0 none, 1 full)")
+        ax.set_ylim(0, 1.02)
+    fig.suptitle(f"Patron support by scenario ({runs} runs each; median, 5-95 % band)")
+    written.append(_finish(fig, list(axes.flat), falls, folder / "patron_support.png"))
+    return written
+
+
+def _wilson(successes: float, n: int) -> tuple[float, float]:
+    from model.compare import wilson
+
+    return wilson(successes, int(n))
+
+
+HOLDER_COLOURS = {
+    "regime": "#c0392b",
+    "northern_opposition": "#27ae60",
+    "southern_command": "#2980b9",
+    "sdf": "#f1c40f",
+}
+HOLDER_LABELS = {
+    "regime": "regime",
+    "northern_opposition": "northern opposition",
+    "southern_command": "southern operational command",
+    "sdf": "SDF",
+}
+
+
+def _check_run_folder(folder: Path) -> dict:
+    from model.errors import ResultsError
+    from model.runner import FORMAT_VERSION
+
+    if not folder.is_dir():
+        raise ResultsError(f"{folder}: not a results folder (no such folder)")
+    mpath = folder / "manifest.json"
+    if not mpath.exists() or not (folder / "daily.csv").exists():
+        raise ResultsError(
+            f"{folder}: not a results folder of this tool (manifest.json or daily.csv missing)"
+        )
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ResultsError(f"{mpath}: not valid JSON") from None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise ResultsError(
+            f"{mpath}: format_version {manifest.get('format_version') if isinstance(manifest, dict) else None!r}"
+            f" is not {FORMAT_VERSION}; results of another format"
+        )
+    return manifest
+
+
+def representative_run(runs: pd.DataFrame, majors: list[str]) -> int:
+    """The run whose major-city fall days are nearest the ensemble medians."""
+    cols = [f"fall_day_{m}" for m in majors if f"fall_day_{m}" in runs]
+    horizon = 1000
+    v = runs[cols].to_numpy(dtype=float)
+    v = np.where(v >= 0, v, horizon)
+    med = np.median(v, axis=0)
+    return int(runs["run"].iloc[int(np.argmin(np.abs(v - med).sum(axis=1)))])
+
+
+def plot_timeline(folder: Path, run: int | None = None) -> Path:
+    """The event log of one run as a timeline, documented events beside the simulated ones."""
+    from model.observations import observed_days
+
+    manifest = _check_run_folder(folder)
+    runs = pd.read_csv(folder / "runs.csv")
+    events = pd.read_csv(folder / "events.csv", keep_default_na=False)
+    majors = [n for n, p in manifest["resolved_scenario"]["places"].items() if p.get("major_city")]
+    start = dt.date.fromisoformat(manifest["resolved_scenario"]["start_date"])
+    if run is None:
+        run = representative_run(runs, majors)
+    elif run not in set(runs["run"]):
+        from model.errors import ResultsError
+
+        raise ResultsError(f"--run {run}: no such run in {folder} (0..{len(runs) - 1})")
+    obs = load_observations(DEFAULT_PATH)
+    ev = events[events["run"] == run]
+
+    def date_of(day: float) -> pd.Timestamp:
+        return pd.Timestamp(start + dt.timedelta(days=float(day)))
+
+    fig, (ax1, ax2) = plt.subplots(
+        2,
+        1,
+        figsize=(13, 11),
+        constrained_layout=True,
+        sharex=True,
+        gridspec_kw={"height_ratios": [len(obs) + 1, 12]},
+    )
+    for y, o in enumerate(obs):
+        best, lo, hi = o.day_range(start)
+        ax1.plot(
+            [date_of(lo - 0.3), date_of(hi + 0.3)],
+            [y, y],
+            color="black",
+            linewidth=5,
+            alpha=0.25,
+            solid_capstyle="butt",
+        )
+        ax1.plot(date_of(best), y, marker="D", color="black", markersize=7)
+        days = observed_days(o, runs, events)
+        ok = days[~np.isnan(days)]
+        if len(ok):
+            ax1.plot(
+                [date_of(np.percentile(ok, 5)), date_of(np.percentile(ok, 95))],
+                [y, y],
+                color="#2980b9",
+                linewidth=1.5,
+            )
+        this = days[runs.index[runs["run"] == run][0]]
+        if not np.isnan(this):
+            ax1.plot(date_of(this), y, marker="o", color="#e67e22", markersize=8)
+    ax1.set_yticks(range(len(obs)), [o.what[:60] for o in obs], fontsize=8)
+    ax1.invert_yaxis()
+    ax1.set_title(
+        f"{manifest['scenario']['title']}: documented (black diamond, grey range) and simulated "
+        f"(orange: run {run}; blue line: 5-95 % of runs)"
+    )
+    actors = list(dict.fromkeys(ev["actor"]))
+    kinds = sorted(set(ev["kind"]))
+    markers = dict(zip(kinds, "osD^v<>phX*P8H+x|_d1234", strict=False))
+    cmap = plt.get_cmap("tab20").colors
+    for k, kind in enumerate(kinds):
+        sub = ev[ev["kind"] == kind]
+        ax2.scatter(
+            [date_of(d) for d in sub["day"]],
+            [actors.index(a) for a in sub["actor"]],
+            marker=markers[kind],
+            color=cmap[k % 20],
+            s=60,
+            label=kind,
+            zorder=3,
+        )
+    seen: dict[tuple[str, int], int] = {}
+    for _, e in ev.iterrows():
+        key = (e["actor"], int(e["day"]))
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        text = e["target"] if e["kind"] == "holder_change" else f"{e['kind']}: {e['outcome']}"
+        ax2.annotate(
+            str(text)[:38],
+            (date_of(e["day"]), actors.index(e["actor"])),
+            xytext=(5, -9 * n + 3),
+            textcoords="offset points",
+            fontsize=6.5,
+        )
+    ax2.set_yticks(range(len(actors)), actors, fontsize=8)
+    ax2.invert_yaxis()
+    ax2.legend(fontsize=7, ncol=2, loc="upper right")
+    ax2.set_title(f"Event log of run {run} (the run nearest the median fall dates)")
+    for ax in (ax1, ax2):
+        _format_dates(ax)
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
+    ax2.set_xlabel("date (2024)")
+    last = max([*ev["day"].tolist(), 14])
+    ax2.set_xlim(date_of(-0.5), date_of(min(last + 1.5, 31)))
+    path = folder / "timeline.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _day_arg(day: str | None, start: dt.date, horizon: int) -> int:
+    from model.errors import ResultsError
+
+    if day is None:
+        raise ResultsError("--map needs --day D (a day number or a date YYYY-MM-DD)")
+    try:
+        d = int(day)
+    except ValueError:
+        try:
+            d = (dt.date.fromisoformat(day) - start).days
+        except ValueError:
+            raise ResultsError(f"--day {day}: not a day number or a date YYYY-MM-DD") from None
+    if not 0 <= d < horizon:
+        raise ResultsError(f"--day {day}: outside the run's {horizon} days (0..{horizon - 1})")
+    return d
+
+
+def plot_map(folder: Path, day: str | None) -> Path:
+    """A schematic map of who holds each place on a day: most frequent holder over runs."""
+    manifest = _check_run_folder(folder)
+    sc = manifest["resolved_scenario"]
+    start = dt.date.fromisoformat(sc["start_date"])
+    horizon = sc["horizon_days"]["value"]
+    d = _day_arg(day, start, horizon)
+    daily = pd.read_csv(folder / "daily.csv")
+    today = daily[daily["day"] == d]
+    places = sc["places"]
+    fig, ax = plt.subplots(figsize=(9, 9.5), constrained_layout=True)
+    for r in sc["routes"]:
+        a, b = places[r["a"]], places[r["b"]]
+        ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], color="#bbb", linewidth=1, zorder=1)
+    for name, p in places.items():
+        shares = today[f"holder_{name}"].value_counts(normalize=True)
+        holder = shares.index[0]
+        size = 60 + 500 * (p["population"] / 3_000_000) ** 0.7
+        ax.scatter(
+            p["lon"],
+            p["lat"],
+            s=size,
+            color=HOLDER_COLOURS.get(holder, "grey"),
+            edgecolor="black",
+            linewidth=0.6,
+            zorder=3,
+        )
+        regime = float(shares.get("regime", 0.0))
+        ax.annotate(
+            f"{name}\nregime holds in {regime:.0%}",
+            (p["lon"], p["lat"]),
+            xytext=(7, 4),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    for holder, colour in HOLDER_COLOURS.items():
+        ax.scatter([], [], color=colour, edgecolor="black", s=80, label=HOLDER_LABELS[holder])
+    ax.legend(loc="lower right", fontsize=8, title="most frequent holder")
+    date = start + dt.timedelta(days=d)
+    runs = today["run"].nunique()
+    ax.set_title(
+        f"{manifest['scenario']['title']}\nWho holds each place on {date.isoformat()} (day {d}), "
+        f"over {runs} runs (schematic; marker size ~ population)"
+    )
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_aspect("equal")
+    ax.grid(alpha=0.2)
+    path = folder / f"map-{date.isoformat()}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def replot(
+    results: str, timeline: bool, map_: bool, day: str | None, run: int | None
+) -> list[Path]:
+    """Redraw plots of a saved run or comparison folder; never runs the model."""
+    from model.errors import ResultsError
+
+    folder = Path(results)
+    if not folder.is_dir():
+        raise ResultsError(f"{folder}: no such results folder")
+    if (folder / "comparison.json").exists():
+        try:
+            comparison = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+            subs = [folder / s["folder"] for s in comparison["scenarios"]]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise ResultsError(f"{folder}/comparison.json: not a comparison of this tool") from None
+        written: list[Path] = []
+        for sub in subs:
+            written += _replot_run(sub, timeline, map_, day, run)
+        if not timeline and not map_:
+            written += plot_comparison(folder)
+            from model.report import write_report
+
+            written.append(write_report(folder))
+        return written
+    return _replot_run(folder, timeline, map_, day, run)
+
+
+def _replot_run(folder: Path, timeline: bool, map_: bool, day, run) -> list[Path]:
+    _check_run_folder(folder)
+    written = []
+    if timeline:
+        written.append(plot_timeline(folder, run))
+    if map_:
+        written.append(plot_map(folder, day))
+    if not timeline and not map_:
+        written += plot_results(folder)
+    return written

@@ -63,9 +63,7 @@ def _run_chunk(seeds: Sequence[int]) -> list[RunResult]:
     return [simulate(_WORKER_SCENARIO, s) for s in seeds]
 
 
-def iter_runs(
-    compiled: Compiled, seeds: Sequence[int], workers: int = 1
-) -> Iterator[RunResult]:
+def iter_runs(compiled: Compiled, seeds: Sequence[int], workers: int = 1) -> Iterator[RunResult]:
     """Yield run results in seed order, serially or from a local process pool.
 
     Args:
@@ -221,6 +219,48 @@ def manifest(
     }
 
 
+@dataclass
+class Ensemble:
+    """One scenario's ensemble, in memory: the tables and their summary."""
+
+    scenario: Scenario
+    path: str
+    compiled: Compiled
+    tables: Tables
+    summary: dict
+    master_seed: int
+    runs: int
+
+
+def run_ensemble(
+    sc: Scenario,
+    scenario_path: str,
+    runs: int,
+    master_seed: int,
+    workers: int,
+    progress: bool = True,
+) -> Ensemble:
+    """Run one scenario's ensemble (seeds spawned from ``master_seed``) and summarise it."""
+    compiled = compile_scenario(sc)
+    seeds = run_seeds(master_seed, runs)
+    results = list(_progress(iter_runs(compiled, seeds, workers), runs, sc.name, progress))
+    tables = build_tables(compiled, results)
+    summary = summ.summarize(tables.runs, tables.events, compiled.names)
+    return Ensemble(sc, str(scenario_path), compiled, tables, summary, master_seed, runs)
+
+
+def write_ensemble(folder: Path, ens: Ensemble, argv: Sequence[str] | None) -> None:
+    """Write one scenario's results contract into ``folder`` (which must exist)."""
+    from model import plotting  # matplotlib is imported only when files are written
+
+    write_tables(folder, ens.tables)
+    _write_json(folder / "summary.json", ens.summary)
+    _write_json(
+        folder / "manifest.json", manifest(ens.scenario, ens.path, ens.master_seed, ens.runs, argv)
+    )
+    plotting.plot_results(folder)
+
+
 def run_scenario_to_dir(
     sc: Scenario,
     scenario_path: str,
@@ -236,21 +276,12 @@ def run_scenario_to_dir(
     Returns:
         The results folder and the summary.
     """
-    from model import plotting  # matplotlib is imported only when files are written
-
     final = new_results_dir(sc.name, out)
-    compiled = compile_scenario(sc)
-    seeds = run_seeds(master_seed, runs)
-    results = list(_progress(iter_runs(compiled, seeds, workers), runs, sc.name, progress))
-    tables = build_tables(compiled, results)
-    summary = summ.summarize(tables.runs, tables.events, compiled.names)
+    ens = run_ensemble(sc, scenario_path, runs, master_seed, workers, progress)
     final.parent.mkdir(parents=True, exist_ok=True)
     with AtomicDir(final) as tmp:
-        write_tables(tmp, tables)
-        _write_json(tmp / "summary.json", summary)
-        _write_json(tmp / "manifest.json", manifest(sc, scenario_path, master_seed, runs, argv))
-        plotting.plot_results(tmp)
-    return final, summary
+        write_ensemble(tmp, ens, argv)
+    return final, ens.summary
 
 
 def _write_json(path: Path, obj: dict) -> None:
@@ -264,3 +295,77 @@ def _progress(it: Iterator[RunResult], total: int, label: str, show: bool) -> It
     from tqdm import tqdm
 
     yield from tqdm(it, total=total, desc=label, unit="run", leave=False, file=sys.stderr)
+
+
+def compare_to_dir(
+    scenarios: Sequence[tuple[Scenario, str]],
+    runs: int,
+    master_seed: int,
+    workers: int,
+    out: str | None = None,
+    argv: Sequence[str] | None = None,
+    progress: bool = True,
+) -> tuple[Path, pd.DataFrame]:
+    """Run every scenario with the same seeds and write one comparison folder atomically.
+
+    The first scenario is the base. Each scenario's results (same contract as ``run``) go
+    into a subfolder; ``comparison.csv``/``.json``, the overlaid plots and ``report.html``
+    sit at the top.
+
+    Returns:
+        The folder and the comparison table.
+    """
+    from model import compare, plotting, report
+
+    final = new_results_dir("compare", out)
+    ensembles = [run_ensemble(sc, p, runs, master_seed, workers, progress) for sc, p in scenarios]
+    base = ensembles[0]
+    names = _unique([e.scenario.name for e in ensembles])
+    capital = base.compiled.names[base.compiled.capital]
+    horizon = base.compiled.p.horizon_days
+    table = compare.compare_runs(names, [e.tables.runs for e in ensembles], capital, horizon)
+    entries = [
+        {
+            "name": name,
+            "title": e.scenario.title,
+            "rationale": e.scenario.rationale,
+            "flips": e.scenario.flips,
+            "path": e.path,
+            "folder": name,
+            "scenario_sha256": scenario_digest(e.scenario),
+            "changes": compare.changes(base.scenario, e.scenario) if e is not base else [],
+        }
+        for name, e in zip(names, ensembles, strict=True)
+    ]
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with AtomicDir(final) as tmp:
+        for name, e in zip(names, ensembles, strict=True):
+            (tmp / name).mkdir()
+            write_ensemble(tmp / name, e, argv)
+        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+        doc = {
+            "format_version": FORMAT_VERSION,
+            "base": names[0],
+            "capital": capital,
+            "horizon_days": horizon,
+            "runs": runs,
+            "master_seed": int(master_seed),
+            "scenarios": entries,
+            "table": json.loads(table.to_json(orient="records")),
+            "command_line": list(argv) if argv is not None else sys.argv,
+            "packages": package_versions(),
+            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        _write_json(tmp / "comparison.json", doc)
+        plotting.plot_comparison(tmp)
+        report.write_report(tmp)
+    return final, table
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
+    return out
