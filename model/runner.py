@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing as mp
 import os
 import secrets
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +26,7 @@ from model import summary as summ
 from model.compiled import Compiled, compile_scenario
 from model.core import METRICS, RunResult, simulate
 from model.errors import ModelError
+from model.executors import Executor, make_executor, simulate_task
 from model.rules import RULES
 from model.scenario import HOLDERS, Scenario, scenario_digest
 
@@ -42,48 +41,33 @@ def run_seeds(master_seed: int, runs: int) -> list[int]:
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
 
-_WORKER_SCENARIO: Compiled | None = None
-
-
-def _init_worker(scenario_data: dict) -> None:
-    # The scenario travels as plain data: pydantic's generic classes do not pickle.
-    global _WORKER_SCENARIO
-    _WORKER_SCENARIO = compile_scenario(Scenario.model_validate(scenario_data))
-
-
-def _pool_context() -> mp.context.BaseContext:
-    # `import mesa` forces the global start method to "spawn" (mesa.batchrunner); fork is
-    # much faster to start where the platform has it, and results do not depend on it.
-    methods = mp.get_all_start_methods()
-    return mp.get_context("fork" if "fork" in methods else "spawn")
-
-
-def _run_chunk(seeds: Sequence[int]) -> list[RunResult]:
-    assert _WORKER_SCENARIO is not None
-    return [simulate(_WORKER_SCENARIO, s) for s in seeds]
-
-
-def iter_runs(compiled: Compiled, seeds: Sequence[int], workers: int = 1) -> Iterator[RunResult]:
-    """Yield run results in seed order, serially or from a local process pool.
+def iter_runs(
+    compiled: Compiled,
+    seeds: Sequence[int],
+    workers: int = 1,
+    executor: Executor | None = None,
+) -> Iterator[RunResult]:
+    """Yield run results in seed order, from the given executor or a local pool.
 
     Args:
         compiled: The compiled scenario.
         seeds: One seed per run.
-        workers: Processes to use; 1 runs in this process.
+        workers: Processes of the local pool when no executor is given; 1 runs here.
+        executor: Where to run; overrides ``workers``.
     """
-    if workers <= 1 or len(seeds) <= CHUNK:
+    if executor is None:
+        with make_executor("process", workers if len(seeds) > CHUNK else 1) as ex:
+            yield from iter_runs(compiled, seeds, executor=ex)
+        return
+    if executor.workers <= 1:
         for s in seeds:
             yield simulate(compiled, s)
         return
-    chunks = [seeds[i : i + CHUNK] for i in range(0, len(seeds), CHUNK)]
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_pool_context(),
-        initializer=_init_worker,
-        initargs=(compiled.scenario.model_dump(),),
-    ) as pool:
-        for batch in pool.map(_run_chunk, chunks):
-            yield from batch
+    data = compiled.scenario.model_dump()
+    key = scenario_digest(compiled.scenario)
+    tasks = [(key, data, seeds[i : i + CHUNK]) for i in range(0, len(seeds), CHUNK)]
+    for batch in executor.map(simulate_task, tasks):
+        yield from batch
 
 
 @dataclass
