@@ -44,22 +44,27 @@ def documented_city_falls(places: list[str]) -> dict[str, dt.date]:
     return out
 
 
-def _mark_documented(ax, falls: dict[str, dt.date], label: bool) -> None:
+def _mark_documented(ax, falls: dict[str, dt.date]) -> None:
     for place, date in falls.items():
-        colour = CITY_COLOURS.get(place, "grey")
-        ax.axvline(pd.Timestamp(date), color=colour, linestyle=":", linewidth=1.2)
-        if label:
-            ax.text(
-                pd.Timestamp(date),
-                1.02,
-                place,
-                rotation=45,
-                fontsize=7,
-                color=colour,
-                transform=ax.get_xaxis_transform(),
-                ha="left",
-                va="bottom",
-            )
+        ax.axvline(pd.Timestamp(date), color=CITY_COLOURS.get(place, "grey"), linestyle=":", lw=1.2)
+
+
+def _documented_legend(fig, falls: dict[str, dt.date]) -> None:
+    # One key for the whole figure: labels written beside each line collided with titles.
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], color=CITY_COLOURS.get(p, "grey"), linestyle=":", lw=1.5) for p in falls
+    ]
+    labels = [f"{p} fell (documented {d:%d %b})" for p, d in falls.items()]
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=max(1, len(falls)),
+        fontsize=9,
+        frameon=False,
+    )
 
 
 def _format_dates(ax) -> None:
@@ -76,7 +81,7 @@ def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
     title = manifest["scenario"]["title"]
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), constrained_layout=True)
     fig.suptitle(
-        f"{title}: {runs} runs, median and 5-95 % band (dotted lines: documented fall dates)",
+        f"{title}\n{runs} runs: median and 5-95 % band of runs; dotted lines: documented fall dates",
         fontsize=12,
     )
 
@@ -119,10 +124,11 @@ def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
     ax.set_title("Opposition strength (fighters, active forces)")
     ax.legend(fontsize=8, loc="upper left")
 
-    for k, ax in enumerate(axes.flat):
-        _mark_documented(ax, falls, label=k < 3)
+    for ax in axes.flat:
+        _mark_documented(ax, falls)
         _format_dates(ax)
         ax.set_xlabel("date (2024)")
+    _documented_legend(fig, falls)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -159,11 +165,12 @@ def _overlay(ax, dailies, column: str) -> None:
 
 
 def _finish(fig, ax_list, falls, path: Path) -> Path:
-    for k, ax in enumerate(ax_list):
-        _mark_documented(ax, falls, label=k == 0)
+    for ax in ax_list:
+        _mark_documented(ax, falls)
         _format_dates(ax)
         ax.set_xlabel("date (2024)")
     ax_list[0].legend(fontsize=8, loc="best")
+    _documented_legend(fig, falls)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
