@@ -45,6 +45,8 @@ class Compiled:
         major: Indices of the major cities.
         attract_weight: Population x strategic weight per place, the numerator of a
             target's attractiveness to an attacker (R7).
+        interventions: ``(day, {dotted parameter: plain value})`` in date order: scenario
+            changes that take effect at the start of that day.
     """
 
     scenario: Scenario
@@ -60,6 +62,7 @@ class Compiled:
     capital: int
     major: list[int]
     attract_weight: np.ndarray
+    interventions: list[tuple[int, dict[str, Any]]]
 
 
 def _allocate(weights: np.ndarray, n: int) -> np.ndarray:
@@ -124,4 +127,8 @@ def compile_scenario(sc: Scenario) -> Compiled:
         capital=capital,
         major=major,
         attract_weight=population * strategic_weight,
+        interventions=[
+            ((iv.date - sc.start_date).days, {k: plain(v) for k, v in iv.set.items()})
+            for iv in sorted(sc.interventions, key=lambda iv: iv.date)
+        ],
     )

@@ -6,6 +6,7 @@ writes files. Every random draw comes from a named stream spawned from the run's
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import heapq
 from collections.abc import Callable
@@ -140,7 +141,10 @@ class SyriaModel(mesa.Model):
         super().__init__(seed=seed)
         c = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
         self.c = c
-        self.p = c.p
+        # A run that changes parameters mid-way gets its own copy: the compiled scenario is
+        # shared by every run in the process. Agents hold references into this tree, so the
+        # copy must exist before they are created.
+        self.p = copy.deepcopy(c.p) if c.interventions else c.p
         self.seed_value = int(seed)
         self.streams = Streams(seed)
         self.pins = c.p.decisions
@@ -151,6 +155,9 @@ class SyriaModel(mesa.Model):
         self.events: list[Event] = []
         self._agenda: list[tuple[int, int, Callable[[], None]]] = []
         self._seq = 0
+        for day, changes in c.interventions:  # queued first: they act before same-day news
+            self._seq += 1
+            heapq.heappush(self._agenda, (day, self._seq, lambda ch=changes: self.intervene(ch)))
         self.command_broken = False
         self.astana_held = False
 
@@ -199,9 +206,7 @@ class SyriaModel(mesa.Model):
         )
         self.patrons.do("update_support")
         self._patrons_in_order = [getattr(self, k) for k in PATRONS]  # the order of METRICS
-        w = self.p.actors.units.patron_signal_weights
-        self._signal_w = np.array([w.get(k, 0.0) for k in PATRONS])
-        self._signal_sum = float(self._signal_w.sum()) or 1.0
+        self._set_signal_weights()
         self.signal0 = self.patron_signal()
         self.actual_viability = 1.0
         self.horizon = self.p.horizon_days
@@ -230,6 +235,22 @@ class SyriaModel(mesa.Model):
         if pin == "auto":
             return bool(u < probability)
         return pin == "accept"
+
+    def intervene(self, changes: dict) -> None:
+        """Apply a scenario's scheduled parameter changes (not a rule: the user's what-if)."""
+        for path, value in changes.items():
+            *parents, leaf = path.split(".")
+            node = self.p
+            for part in parents:
+                node = getattr(node, part)
+            setattr(node, leaf, value)
+            self.log("scenario", "intervention", path, "", f"set to {value}", "S")
+        self._set_signal_weights()
+
+    def _set_signal_weights(self) -> None:
+        w = self.p.actors.units.patron_signal_weights
+        self._signal_w = np.array([w.get(k, 0.0) for k in PATRONS])
+        self._signal_sum = float(self._signal_w.sum()) or 1.0
 
     def date(self, day: int) -> dt.date:
         """The calendar date of a day number."""
@@ -329,7 +350,9 @@ class SyriaModel(mesa.Model):
                 "answer",
                 "iran",
                 "doha",
-                "agreed to rein in the opposition" if reins else "rejected reining in the opposition",
+                "agreed to rein in the opposition"
+                if reins
+                else "rejected reining in the opposition",
                 "R1",
             )
             if self.decide("ceasefire_accepted", 1.0 if reins else 0.0, "doha"):
@@ -430,7 +453,14 @@ class SyriaModel(mesa.Model):
             if a < cs * g0 and g0 > 0 and not self.quiet_logged[i]:
                 self.quiet_logged[i] = True
                 if holder[i] == 0:
-                    self.log("units", "unresponsive", self.c.names[i], "", "garrison stopped answering", "R5")
+                    self.log(
+                        "units",
+                        "unresponsive",
+                        self.c.names[i],
+                        "",
+                        "garrison stopped answering",
+                        "R5",
+                    )
 
     def _allocate_allies(self, contested: list[int]) -> None:
         """R2: allied fighters go where the fighting is, within the reach they were given."""
@@ -479,10 +509,15 @@ class SyriaModel(mesa.Model):
             eps = noise[k].tolist()
             for (j, km), share in zip(front, self.target_shares(k), strict=True):
                 g0 = self._garrison0[j]
-                # A garrison that has stopped answering lets the attacker in unopposed.
-                unopposed = strength > 0 and g0 > 0 and answering[j] / g0 < cp.collapse_share
+                # A garrison that has stopped answering lets the attacker in unopposed, unless
+                # allied fighters hold the place (the article's "little resistance" is the
+                # Syrian army's; Hezbollah or the PMF would still have to be fought).
+                allied = self._allied_at.get(j, 0.0)
+                unopposed = (
+                    strength > 0 and g0 > 0 and not allied and answering[j] / g0 < cp.collapse_share
+                )
                 # R7 defence: responsive strength, allied fighters and Russian air power.
-                defense = (answering[j] * up.readiness + self._allied_at.get(j, 0.0)) * air
+                defense = (answering[j] * up.readiness + allied) * air
                 f.progress[j] += rules.advance_km(
                     strength * share,
                     defense,
@@ -543,7 +578,9 @@ class SyriaModel(mesa.Model):
     def retreat_target(self, place: int) -> int | None:
         """The regime-held neighbour closest to the capital, if any."""
         holder = self.holder.tolist()
-        options = [(self.c.dist_to_capital[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0]
+        options = [
+            (self.c.dist_to_capital[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0
+        ]
         return min(options)[1] if options else None
 
     def record(self) -> None:

@@ -61,14 +61,14 @@ def _documented_legend(fig, falls: dict[str, dt.date]) -> None:
         handles,
         labels,
         loc="outside lower center",
-        ncol=max(1, len(falls)),
+        ncol=max(1, min(len(falls), int(fig.get_figwidth() // 3.5))),
         fontsize=9,
         frameon=False,
     )
 
 
-def _format_dates(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.DayLocator(interval=4))
+def _format_dates(ax, every: int = 4) -> None:
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=every))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.grid(alpha=0.3)
 
@@ -148,7 +148,8 @@ def plot_results(folder: Path) -> list[Path]:
     return [out]
 
 
-SCENARIO_COLOURS = plt.get_cmap("tab10").colors
+# Paired-free palette with room for a full catalogue comparison (eleven scenarios and more).
+SCENARIO_COLOURS = plt.get_cmap("tab10").colors + plt.get_cmap("Dark2").colors
 
 
 def _scenario_dailies(folder: Path, comparison: dict) -> list[tuple[str, str, pd.DataFrame]]:
@@ -160,16 +161,68 @@ def _scenario_dailies(folder: Path, comparison: dict) -> list[tuple[str, str, pd
 
 
 def _overlay(ax, dailies, column: str) -> None:
+    many = len(dailies) > OVERLAY_MAX  # then medians only: the bands would hide each other
     for k, (name, _, daily) in enumerate(dailies):
-        _band(ax, _quantiles(daily, column), SCENARIO_COLOURS[k % 10], name)
+        q = _quantiles(daily, column)
+        colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
+        if many:
+            ax.plot(pd.to_datetime(q.index), q["median"], color=colour, linewidth=1.8, label=name)
+        else:
+            _band(ax, q, colour, name)
 
 
-def _finish(fig, ax_list, falls, path: Path) -> Path:
+OVERLAY_MAX = 4  # beyond this many scenarios, overlaid bands hide each other
+
+
+def _scenario_figure(dailies, column: str, ylabel: str, title: str, falls, path: Path) -> Path:
+    """One column's curves: overlaid for a few scenarios, else one panel per scenario.
+
+    In the panels each scenario is drawn beside the base (grey), so every comparison the
+    reader makes is with the base, at the same scale.
+    """
+    if len(dailies) <= OVERLAY_MAX:
+        fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+        _overlay(ax, dailies, column)
+        ax.set_ylim(0, 1.02)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        return _finish(fig, [ax], falls, path)
+    others = dailies[1:]
+    ncols = 4
+    nrows = -(-len(others) // ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(4.2 * ncols, 3.0 * nrows + 1.2),
+        sharex=True,
+        sharey=True,
+        constrained_layout=True,
+        squeeze=False,
+    )
+    base_q = _quantiles(dailies[0][2], column)
+    used = []
+    for k, (ax, (name, _, daily)) in enumerate(zip(axes.flat, others, strict=False), start=1):
+        _band(ax, base_q, "#7f7f7f", dailies[0][0])
+        _band(ax, _quantiles(daily, column), SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)], name)
+        ax.set_title(name, fontsize=10)
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=7, loc="lower left")
+        used.append(ax)
+    for ax in list(axes.flat)[len(others) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel, fontsize=8)
+    fig.suptitle(title)
+    return _finish(fig, used, falls, path, legend=False, tick_days=8)
+
+
+def _finish(fig, ax_list, falls, path: Path, legend: bool = True, tick_days: int = 4) -> Path:
     for ax in ax_list:
         _mark_documented(ax, falls)
-        _format_dates(ax)
+        _format_dates(ax, tick_days)
         ax.set_xlabel("date (2024)")
-    ax_list[0].legend(fontsize=8, loc="best")
+    if legend:
+        ax_list[0].legend(fontsize=8, loc="best")
     _documented_legend(fig, falls)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -188,12 +241,16 @@ def plot_comparison(folder: Path) -> list[Path]:
     runs = comparison["runs"]
     written = []
 
-    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
-    _overlay(ax, dailies, "regime_population_share")
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share of population in regime-held places")
-    ax.set_title(f"Regime-held population by scenario ({runs} runs each; median, 5-95 % band)")
-    written.append(_finish(fig, [ax], falls, folder / "population.png"))
+    written.append(
+        _scenario_figure(
+            dailies,
+            "regime_population_share",
+            "share of population in regime-held places",
+            f"Regime-held population by scenario ({runs} runs each; median, 5-95 % band)",
+            falls,
+            folder / "population.png",
+        )
+    )
 
     fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
     col = f"holder_{capital}"
@@ -202,7 +259,7 @@ def plot_comparison(folder: Path) -> list[Path]:
         p, n = g.mean().sort_index(), g.size().sort_index()
         lo, hi = zip(*(_wilson(pi * ni, ni) for pi, ni in zip(p, n, strict=True)), strict=True)
         x = pd.to_datetime(p.index)
-        colour = SCENARIO_COLOURS[k % 10]
+        colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
         ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
         ax.step(x, p.values, where="post", color=colour, linewidth=2, label=name)
     ax.set_ylim(-0.02, 1.02)
@@ -210,19 +267,24 @@ def plot_comparison(folder: Path) -> list[Path]:
     ax.set_title(f"Does the regime still hold {capital}? (share of {runs} runs, 95 % interval)")
     written.append(_finish(fig, [ax], falls, folder / "capital_survival.png"))
 
-    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
-    _overlay(ax, dailies, "units_responsive_share")
-    ax.set_ylim(0, 1.02)
-    ax.set_ylabel("share of regime units answering commands")
-    ax.set_title(f"Units still answering commands ({runs} runs each; median, 5-95 % band)")
-    written.append(_finish(fig, [ax], falls, folder / "units.png"))
+    written.append(
+        _scenario_figure(
+            dailies,
+            "units_responsive_share",
+            "share of regime units answering commands",
+            f"Units still answering commands ({runs} runs each; median, 5-95 % band)",
+            falls,
+            folder / "units.png",
+        )
+    )
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 8), constrained_layout=True, sharey=True)
     for ax, patron in zip(axes.flat, ("russia", "iran", "hezbollah", "iraq"), strict=True):
         _overlay(ax, dailies, f"support_{patron}")
         ax.set_title(f"{patron.capitalize()}: support (0 none, 1 full)")
         ax.set_ylim(0, 1.02)
-    fig.suptitle(f"Patron support by scenario ({runs} runs each; median, 5-95 % band)")
+    what = "median" if len(dailies) > OVERLAY_MAX else "median, 5-95 % band"
+    fig.suptitle(f"Patron support by scenario ({runs} runs each; {what})")
     written.append(_finish(fig, list(axes.flat), falls, folder / "patron_support.png"))
     return written
 
@@ -335,7 +397,7 @@ def plot_timeline(folder: Path, run: int | None = None) -> Path:
     ax1.set_yticks(range(len(obs)), [o.what[:60] for o in obs], fontsize=8)
     ax1.invert_yaxis()
     ax1.set_title(
-        f"{manifest['scenario']['title']}: documented (black diamond, grey range) and simulated "
+        f"{manifest['scenario']['title']}\ndocumented (black diamond, grey range) and simulated "
         f"(orange: run {run}; blue line: 5-95 % of runs)"
     )
     actors = list(dict.fromkeys(ev["actor"]))
@@ -353,29 +415,34 @@ def plot_timeline(folder: Path, run: int | None = None) -> Path:
             label=kind,
             zorder=3,
         )
-    seen: dict[tuple[str, int], int] = {}
-    for _, e in ev.iterrows():
-        key = (e["actor"], int(e["day"]))
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        text = e["target"] if e["kind"] == "holder_change" else f"{e['kind']}: {e['outcome']}"
-        ax2.annotate(
-            str(text)[:38],
-            (date_of(e["day"]), actors.index(e["actor"])),
-            xytext=(5, -9 * n + 3),
-            textcoords="offset points",
-            fontsize=6.5,
-        )
+    # One label per actor, day and kind: a day on which six garrisons stop answering gets
+    # one line naming them, not six lines on top of each other.
+    labels: dict[tuple[str, int], list[str]] = {}
+    for (actor, day, kind), grp in ev.groupby(["actor", "day", "kind"], sort=False):
+        if kind in ("holder_change", "unresponsive", "not_informed"):
+            text = f"{kind}: " * (kind != "holder_change") + ", ".join(grp["target"])
+        else:
+            text = "; ".join(f"{kind}: {o}" for o in grp["outcome"])
+        labels.setdefault((actor, int(day)), []).append(text[:44])
+    for (actor, day), texts in labels.items():
+        for n, text in enumerate(texts):
+            ax2.annotate(
+                text,
+                (date_of(day), actors.index(actor)),
+                xytext=(5, -9 * n + 3),
+                textcoords="offset points",
+                fontsize=6.5,
+            )
     ax2.set_yticks(range(len(actors)), actors, fontsize=8)
     ax2.invert_yaxis()
-    ax2.legend(fontsize=7, ncol=2, loc="upper right")
+    ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="event kind")
     ax2.set_title(f"Event log of run {run} (the run nearest the median fall dates)")
     for ax in (ax1, ax2):
         _format_dates(ax)
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
     ax2.set_xlabel("date (2024)")
     last = max([*ev["day"].tolist(), 14])
-    ax2.set_xlim(date_of(-0.5), date_of(min(last + 1.5, 31)))
+    ax2.set_xlim(date_of(-0.5), date_of(min(last + 3.5, 33)))
     path = folder / "timeline.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)

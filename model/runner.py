@@ -31,6 +31,11 @@ from model.rules import RULES
 from model.scenario import HOLDERS, Scenario, scenario_digest
 
 RESULTS_ROOT = Path("results")
+# Rule id -> the "source" column of events.csv; "S" marks a scenario's own intervention.
+EVENT_SOURCES = {
+    **{r.id: f"article: {r.section}" for r in RULES.values()},
+    "S": "scenario file (scheduled intervention)",
+}
 FORMAT_VERSION = 1
 CHUNK = 25  # runs per task: large enough to amortise pickling, small enough to balance
 
@@ -109,7 +114,7 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult]) -> Tables:
         rows, columns=["run", "day", "actor", "kind", "target", "channel", "outcome", "rule"]
     )
     events.insert(2, "date", [(start + dt.timedelta(days=int(d))).isoformat() for d in events.day])
-    events["source"] = [f"article: {RULES[r].section}" for r in events["rule"]]
+    events["source"] = events["rule"].map(EVENT_SOURCES)
     runs = pd.DataFrame(
         {
             "run": np.arange(n),

@@ -11,6 +11,7 @@ file and the dotted field.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import hashlib
 import json
 from pathlib import Path
@@ -43,6 +44,22 @@ DECISIONS = {
     "ceasefire_accepted": "The ceasefire Iran proposed at Doha is accepted (Astana Process)",
     "leader_accepts_offer": "The leader accepts Russia's offer of safe passage (Russian Offers)",
 }
+
+# Parameters read once when a run starts (sizes, starting states, drawn thresholds): an
+# intervention on them would silently do nothing, so it is refused.
+FIXED_AT_START = (
+    "horizon_days",
+    "actors.units.count",
+    "actors.units.nominal_total",
+    "actors.units.threshold_mean",
+    "actors.units.threshold_sd",
+    "actors.regime.capital",
+    "actors.regime.initial_believed_viability",
+    "actors.*.initial_belief",
+    "actors.*.initial_momentum",
+    "actors.*.strength",
+    "actors.doha_participants.members",
+)
 
 T = TypeVar("T")
 
@@ -596,8 +613,10 @@ def _check_interventions(sc: Scenario, data: dict, owner) -> None:
             f = f"{field}.set.{path}"
             if path not in params:
                 raise ScenarioError(owner(field), f, "unknown parameter (see `explain`)")
-            if path in ("horizon_days", "actors.units.count", "actors.regime.capital"):
-                raise ScenarioError(owner(field), f, "cannot change during a run")
+            if any(fnmatch.fnmatchcase(path, pat) for pat in FIXED_AT_START):
+                raise ScenarioError(
+                    owner(field), f, "is read only when a run starts; it cannot change during one"
+                )
             trial = _deep_copy(data)
             _set_path(trial, path, value)
             try:
