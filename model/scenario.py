@@ -69,6 +69,8 @@ Weight = Annotated[float, Field(ge=0.0, le=10.0)]
 Positive = Annotated[float, Field(gt=0.0, le=1e6)]
 Force = Annotated[float, Field(ge=0.0, le=1e7)]
 Days = Annotated[int, Field(ge=0, le=365)]
+# A date may be written bare (YAML reads it as a date) or quoted as ISO text.
+Date = Annotated[dt.date, Field(strict=False)]
 
 
 class _Strict(BaseModel):
@@ -292,7 +294,7 @@ class Intervention(_Strict):
         note: Why, in a sentence.
     """
 
-    date: dt.date
+    date: Date
     set: dict[str, Any] = Field(min_length=1, max_length=50)
     note: str = ""
 
@@ -305,7 +307,7 @@ class Scenario(_Strict):
     description: str = ""
     rationale: str = ""
     flips: str = ""
-    start_date: dt.date
+    start_date: Date
     horizon_days: Param[Annotated[int, Field(ge=1, le=365)]]
     decision_temperature: Param[Annotated[float, Field(gt=0.0, le=10.0)]]
     places: dict[str, Place] = Field(min_length=2, max_length=500)
