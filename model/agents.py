@@ -275,7 +275,9 @@ class Turkey(Patron):
     def condition_met(self) -> bool:
         """Turkey's condition: the regime engaged in a political process."""
         m = self.model
-        return m.p.actors.regime.political_process_before_offensive or m.leadership.transition_agreed
+        return (
+            m.p.actors.regime.political_process_before_offensive or m.leadership.transition_agreed
+        )
 
     def update_support(self) -> None:
         """Turkey's 'support' to the regime is pressure on the opposition to halt."""

@@ -329,7 +329,9 @@ class SyriaModel(mesa.Model):
                 "answer",
                 "iran",
                 "doha",
-                "agreed to rein in the opposition" if reins else "rejected reining in the opposition",
+                "agreed to rein in the opposition"
+                if reins
+                else "rejected reining in the opposition",
                 "R1",
             )
             if self.decide("ceasefire_accepted", 1.0 if reins else 0.0, "doha"):
@@ -430,7 +432,14 @@ class SyriaModel(mesa.Model):
             if a < cs * g0 and g0 > 0 and not self.quiet_logged[i]:
                 self.quiet_logged[i] = True
                 if holder[i] == 0:
-                    self.log("units", "unresponsive", self.c.names[i], "", "garrison stopped answering", "R5")
+                    self.log(
+                        "units",
+                        "unresponsive",
+                        self.c.names[i],
+                        "",
+                        "garrison stopped answering",
+                        "R5",
+                    )
 
     def _allocate_allies(self, contested: list[int]) -> None:
         """R2: allied fighters go where the fighting is, within the reach they were given."""
@@ -543,7 +552,9 @@ class SyriaModel(mesa.Model):
     def retreat_target(self, place: int) -> int | None:
         """The regime-held neighbour closest to the capital, if any."""
         holder = self.holder.tolist()
-        options = [(self.c.dist_to_capital[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0]
+        options = [
+            (self.c.dist_to_capital[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0
+        ]
         return min(options)[1] if options else None
 
     def record(self) -> None:

@@ -466,8 +466,10 @@ def _merge(base: Any, over: Any, fname: str, path: str, origins: dict[str, str])
         out = dict(base)
         for k, v in over.items():
             sub = f"{path}.{k}" if path else str(k)
-            out[k] = _merge(base[k], v, fname, sub, origins) if k in base else v
-            if k not in base:
+            # an uncertain range is replaced whole, so an inherited note never outlives its range
+            replace = k not in base or path == "uncertain"
+            out[k] = v if replace else _merge(base[k], v, fname, sub, origins)
+            if replace:
                 _mark(v, fname, sub, origins)
         return out
     _mark(over, fname, path, origins)

@@ -147,6 +147,11 @@ def draw(method: str, prob: dict, samples: int, seed: int) -> np.ndarray:
     if method == "morris":
         from SALib.sample import morris
 
+        if samples < 2:
+            raise ModelError(
+                f"--samples {samples}: Morris needs at least 2 trajectories for sigma and "
+                "confidence intervals"
+            )
         return morris.sample(prob, samples, num_levels=MORRIS_LEVELS, seed=seed)
     raise ModelError(f"--method {method}: unknown; valid: {', '.join(METHODS)}")
 
@@ -253,6 +258,10 @@ def sensitivity_to_dir(
     main = MAIN_INDEX[method]
     constant = constant_outputs(y)
     table = pd.DataFrame(x, columns=prob["names"])
+    params = dict(iter_params(sc))
+    for name in prob["names"]:
+        if isinstance(params[name].value, int):
+            table[name] = table[name].round().astype(int)  # the value the runs used
     table.insert(0, "sample", np.arange(len(x)))
     table = pd.concat([table, y], axis=1)
     doc = {
