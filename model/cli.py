@@ -295,7 +295,7 @@ def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     sc = load_scenario(args.scenario)
     kw = _trust_common(args, argv)
-    folder, indices, main = sensitivity_to_dir(
+    folder, indices, main, varying = sensitivity_to_dir(
         sc,
         args.scenario,
         args.method,
@@ -305,7 +305,7 @@ def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
         out=args.out,
         **kw,
     )
-    print(format_drivers(indices, main))
+    print(format_drivers(indices, main, varying))
     print()
     print(f"Results written to {folder}")
     return 0

@@ -29,15 +29,18 @@ METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 20}
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star"}
 MORRIS_LEVELS = 4
-OUTPUTS = ("capital_fall_day", "share_regime_holds", "regime_population_share_8dec")
+OUTPUTS = ("capital_fall_day", "share_regime_holds_capital", "regime_population_share_8dec")
 OUTPUT_NOTES = {
     "capital_fall_day": "day the capital fell (0 = 27 Nov), mean over runs; a run in which it "
     "never fell counts as the horizon",
-    "share_regime_holds": "share of runs ending with the regime holding the capital",
+    "share_regime_holds_capital": "share of runs ending with the regime holding the capital "
+    "(end state regime_holds or divided)",
     "regime_population_share_8dec": "share of the population under regime control on "
     "8 December 2024, mean over runs",
 }
 DOCUMENTED_END = dt.date(2024, 12, 8)
+HOLDS = ("regime_holds", "divided")  # end states in which the regime still holds the capital
+RARE = 0.05  # an output that departs from its usual value in fewer samples has unstable indices
 
 
 def problem(sc: Scenario) -> dict:
@@ -125,7 +128,7 @@ def reduce_runs(compiled: Compiled, results: Sequence[RunResult]) -> dict[str, f
     k = METRICS.index("regime_population_share")
     return {
         "capital_fall_day": float(fall.mean()),
-        "share_regime_holds": float(np.mean([r.end_state == "regime_holds" for r in results])),
+        "share_regime_holds_capital": float(np.mean([r.end_state in HOLDS for r in results])),
         "regime_population_share_8dec": float(np.mean([r.metrics[day, k] for r in results])),
     }
 
@@ -196,6 +199,11 @@ def constant_outputs(y: pd.DataFrame) -> list[str]:
     return [o for o in OUTPUTS if np.ptp(y[o].to_numpy(dtype=float)) == 0]
 
 
+def varying_share(y: pd.DataFrame) -> dict[str, float]:
+    """Per output, the share of samples whose value differs from the most common value."""
+    return {o: float(1.0 - y[o].value_counts(normalize=True).iloc[0]) for o in OUTPUTS}
+
+
 def top_drivers(indices: pd.DataFrame, main: str, k: int = 3) -> dict[str, list[dict]]:
     """Per output, the ``k`` parameters with the largest ``main`` index."""
     out = {}
@@ -208,11 +216,22 @@ def top_drivers(indices: pd.DataFrame, main: str, k: int = 3) -> dict[str, list[
     return out
 
 
-def format_drivers(indices: pd.DataFrame, main: str) -> str:
-    """Top drivers per output, for the terminal; outputs without indices were constant."""
+def format_drivers(
+    indices: pd.DataFrame, main: str, varying: dict[str, float] | None = None
+) -> str:
+    """Top drivers per output, for the terminal; outputs without indices were constant.
+
+    Args:
+        indices: The ``sensitivity.csv`` table.
+        main: The index to rank by.
+        varying: ``varying_share`` of the outputs; rarely varying outputs are flagged.
+    """
     lines = [f"Top drivers per output ({main}, with 95 % confidence half-width):"]
     for out, rows in top_drivers(indices, main).items():
         lines.append(f"  {out}  ({OUTPUT_NOTES[out]})")
+        share = (varying or {}).get(out, 1.0)
+        if share < RARE:
+            lines.append(f"    varies in only {share:.1%} of samples: these indices are unstable")
         for r in rows:
             lines.append(f"    {r['parameter']:<44s}{r['value']:9.3f} ± {r['conf']:.3f}")
     for out in (o for o in OUTPUTS if o not in set(indices["output"])):
@@ -231,11 +250,12 @@ def sensitivity_to_dir(
     out: str | None = None,
     argv: Sequence[str] | None = None,
     progress: bool = True,
-) -> tuple[Path, pd.DataFrame, str]:
+) -> tuple[Path, pd.DataFrame, str, dict[str, float]]:
     """Sample, run and analyse; write the sensitivity folder atomically.
 
     Returns:
-        The folder, the indices table and the name of the main index.
+        The folder, the indices table, the name of the main index and each output's
+        ``varying_share``.
     """
     from model import trust_plots
     from model.runner import AtomicDir, new_results_dir, package_versions, run_seeds
@@ -257,6 +277,7 @@ def sensitivity_to_dir(
     indices = analyze(method, prob, x, y, master_seed)
     main = MAIN_INDEX[method]
     constant = constant_outputs(y)
+    varying = varying_share(y)
     table = pd.DataFrame(x, columns=prob["names"])
     params = dict(iter_params(sc))
     for name in prob["names"]:
@@ -277,6 +298,7 @@ def sensitivity_to_dir(
         "main_index": main,
         "top_drivers": top_drivers(indices, main),
         "constant_outputs": constant,
+        "varying_share": varying,
         "command_line": list(argv) if argv is not None else sys.argv,
         "packages": {**package_versions(), **_versions("SALib")},
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -291,7 +313,7 @@ def sensitivity_to_dir(
             f"(bars: {main}, whiskers: 95 % confidence)"
         )
         trust_plots.plot_sensitivity(indices, main, title, tmp / "sensitivity.png")
-    return final, indices, main
+    return final, indices, main, varying
 
 
 def _versions(*packages: str) -> dict[str, str]:
