@@ -93,52 +93,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_trust_parsers(sub) -> None:
     """The validate, sensitivity and calibrate subcommands."""
-
-    def common(p: argparse.ArgumentParser, runs_flag: str, runs_default: int, what: str) -> None:
+    results = "results folder (default results/<scenario>-{}/<time>-<id>/)"
+    specs = (
+        ("validate", "score a scenario against the documented dates",
+         "--runs", 100, "runs", results.format("validation")),
+        ("sensitivity", "sensitivity of the outcomes to the uncertain parameters",
+         "--runs-per-sample", 20, "runs per sample, the same seeds for every sample",
+         results.format("sensitivity")),
+        ("calibrate", "fit the uncertain parameters to the calibration observations",
+         "--runs-per-trial", 20, "runs per trial, the same seeds for every trial",
+         "scenario file to write (default <scenario>_calibrated.yaml beside it)"),
+    )  # fmt: skip
+    parsers = {}
+    for name, help_, runs_flag, runs_default, runs_help, out_help in specs:
+        p = parsers[name] = sub.add_parser(name, help=help_)
         p.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
         p.add_argument(
             runs_flag,
             type=_positive_int,
             default=runs_default,
-            help=f"{what} (default {runs_default})",
+            help=f"{runs_help} (default {runs_default})",
         )
         p.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
         p.add_argument("--workers", type=_positive_int, default=None, help="worker processes")
-
-    val = sub.add_parser("validate", help="score a scenario against the documented dates")
-    common(val, "--runs", 100, "runs")
-    val.add_argument(
-        "--out", default=None, help="results folder (default results/<scenario>-validation/...)"
-    )
-
-    sen = sub.add_parser(
-        "sensitivity", help="sensitivity of the outcomes to the uncertain parameters"
-    )
-    common(sen, "--runs-per-sample", 20, "runs per parameter sample, same seeds for every sample")
-    sen.add_argument(
+        p.add_argument("--out", default=None, help=out_help)
+    parsers["sensitivity"].add_argument(
         "--method", choices=("sobol", "morris"), default="morris", help="default morris"
     )
-    sen.add_argument(
+    parsers["sensitivity"].add_argument(
         "--samples",
         type=_positive_int,
         default=None,
         help="Sobol base samples (a power of 2; default 64) or Morris trajectories (default 20)",
     )
-    sen.add_argument(
-        "--out", default=None, help="results folder (default results/<scenario>-sensitivity/...)"
-    )
-
-    cal = sub.add_parser(
-        "calibrate", help="fit the uncertain parameters to the calibration observations"
-    )
-    common(cal, "--runs-per-trial", 20, "runs per trial, same seeds for every trial")
-    cal.add_argument(
+    parsers["calibrate"].add_argument(
         "--trials", type=_positive_int, default=40, help="optimiser trials (default 40)"
-    )
-    cal.add_argument(
-        "--out",
-        default=None,
-        help="scenario file to write (default <scenario>_calibrated.yaml beside it)",
     )
 
 
@@ -262,68 +251,41 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _trust_common(args: argparse.Namespace, argv: Sequence[str]) -> dict:
-    return {
+def cmd_trust(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """validate, sensitivity or calibrate a scenario; exit 0 whatever the score."""
+    from model.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    kw = {
         "workers": args.workers or os.cpu_count() or 1,
         "argv": ["python", "-m", "model", *argv],
         "progress": sys.stderr.isatty(),
+        "out": args.out,
     }
+    if args.command == "validate":
+        from model.validate import format_scores, validate_to_dir
 
+        where, table, summary = validate_to_dir(sc, args.scenario, args.runs, args.seed, **kw)
+        text = f"Scenario {sc.name}: {args.runs} runs, master seed {args.seed}\n\n"
+        text += format_scores(table, summary, sc.start_date)
+    elif args.command == "sensitivity":
+        from model.sensitivity import format_drivers, sensitivity_to_dir
 
-def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Score a scenario against the documented dates; exit 0 whatever the score."""
-    from model.scenario import load_scenario
-    from model.validate import format_scores, validate_to_dir
+        where, indices, main, varying = sensitivity_to_dir(
+            sc, args.scenario, args.method, args.samples, args.runs_per_sample, args.seed, **kw
+        )
+        text = format_drivers(indices, main, varying)
+    else:
+        from model.calibrate import calibrate_to_file
 
-    sc = load_scenario(args.scenario)
-    kw = _trust_common(args, argv)
-    folder, table, summary = validate_to_dir(
-        sc, args.scenario, args.runs, args.seed, out=args.out, **kw
+        where, text = calibrate_to_file(
+            sc, args.scenario, args.trials, args.runs_per_trial, args.seed, **kw
+        )
+    print(text)
+    print()
+    print(
+        f"{'Calibrated scenario' if args.command == 'calibrate' else 'Results'} written to {where}"
     )
-    print(f"Scenario {sc.name}: {args.runs} runs, master seed {args.seed}")
-    print()
-    print(format_scores(table, summary, sc.start_date))
-    print()
-    print(f"Results written to {folder}")
-    return 0
-
-
-def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Sample the uncertain parameters, run each sample and compute sensitivity indices."""
-    from model.scenario import load_scenario
-    from model.sensitivity import format_drivers, sensitivity_to_dir
-
-    sc = load_scenario(args.scenario)
-    kw = _trust_common(args, argv)
-    folder, indices, main, varying = sensitivity_to_dir(
-        sc,
-        args.scenario,
-        args.method,
-        args.samples,
-        args.runs_per_sample,
-        args.seed,
-        out=args.out,
-        **kw,
-    )
-    print(format_drivers(indices, main, varying))
-    print()
-    print(f"Results written to {folder}")
-    return 0
-
-
-def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Fit the uncertain parameters and write a scenario file with the fitted values."""
-    from model.calibrate import calibrate_to_file
-    from model.scenario import load_scenario
-
-    sc = load_scenario(args.scenario)
-    kw = _trust_common(args, argv)
-    path, report = calibrate_to_file(
-        sc, args.scenario, args.trials, args.runs_per_trial, args.seed, out=args.out, **kw
-    )
-    print(report)
-    print()
-    print(f"Calibrated scenario written to {path}")
     return 0
 
 
@@ -340,13 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plot(args)
         if args.command == "explain":
             return cmd_explain(args)
-        trust = {
-            "validate": cmd_validate,
-            "sensitivity": cmd_sensitivity,
-            "calibrate": cmd_calibrate,
-        }
-        if args.command in trust:
-            return trust[args.command](args, argv)
+        if args.command in ("validate", "sensitivity", "calibrate"):
+            return cmd_trust(args, argv)
     except ModelError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return exc.exit_code

@@ -258,7 +258,8 @@ def sensitivity_to_dir(
         ``varying_share``.
     """
     from model import trust_plots
-    from model.runner import AtomicDir, new_results_dir, package_versions, run_seeds
+    from model.runner import AtomicDir, new_results_dir, run_seeds
+    from model.validate import provenance
 
     prob = problem(sc)
     samples = samples or DEFAULT_SAMPLES[method]
@@ -286,8 +287,7 @@ def sensitivity_to_dir(
     table.insert(0, "sample", np.arange(len(x)))
     table = pd.concat([table, y], axis=1)
     doc = {
-        "scenario": {"name": sc.name, "title": sc.title, "path": str(scenario_path)},
-        "scenario_sha256": scenario_digest(sc),
+        **provenance(sc, scenario_path, argv),
         "method": method,
         "samples": samples,
         "model_evaluations": int(len(x)),
@@ -299,9 +299,6 @@ def sensitivity_to_dir(
         "top_drivers": top_drivers(indices, main),
         "constant_outputs": constant,
         "varying_share": varying,
-        "command_line": list(argv) if argv is not None else sys.argv,
-        "packages": {**package_versions(), **_versions("SALib")},
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     final.parent.mkdir(parents=True, exist_ok=True)
     with AtomicDir(final) as tmp:
@@ -314,15 +311,3 @@ def sensitivity_to_dir(
         )
         trust_plots.plot_sensitivity(indices, main, title, tmp / "sensitivity.png")
     return final, indices, main, varying
-
-
-def _versions(*packages: str) -> dict[str, str]:
-    from importlib import metadata
-
-    out = {}
-    for pkg in packages:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out

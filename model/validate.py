@@ -182,6 +182,21 @@ def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
     return "\n".join(lines)
 
 
+def provenance(sc: Scenario, scenario_path: str | Path, argv: Sequence[str] | None) -> dict:
+    """What any trust result records about where it came from (scenario, command, packages)."""
+    from importlib import metadata
+
+    from model.runner import package_versions
+
+    return {
+        "scenario": {"name": sc.name, "title": sc.title, "path": str(scenario_path)},
+        "scenario_sha256": scenario_digest(sc),
+        "command_line": list(argv) if argv is not None else sys.argv,
+        "packages": {**package_versions(), "SALib": metadata.version("SALib")},
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
 def validate_to_dir(
     sc: Scenario,
     scenario_path: str,
@@ -199,7 +214,7 @@ def validate_to_dir(
         The folder, the per-observation table and the summary scores.
     """
     from model import trust_plots
-    from model.runner import AtomicDir, new_results_dir, package_versions, run_ensemble
+    from model.runner import AtomicDir, new_results_dir, run_ensemble
 
     observations = load_observations(observations_path)  # a bad file fails before running
     final = new_results_dir(f"{sc.name}-validation", out)
@@ -207,8 +222,7 @@ def validate_to_dir(
     table = score(observations, ens.tables.runs, ens.tables.events, sc.start_date)
     summary = summarize_scores(table)
     doc = {
-        "scenario": {"name": sc.name, "title": sc.title, "path": str(scenario_path)},
-        "scenario_sha256": scenario_digest(sc),
+        **provenance(sc, scenario_path, argv),
         "observations_file": str(observations_path),
         "runs": runs,
         "master_seed": int(master_seed),
@@ -216,9 +230,6 @@ def validate_to_dir(
         "hit_days": HIT_DAYS,
         "summary": summary,
         "observations": json.loads(table.to_json(orient="records")),
-        "command_line": list(argv) if argv is not None else sys.argv,
-        "packages": package_versions(),
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     final.parent.mkdir(parents=True, exist_ok=True)
     with AtomicDir(final) as tmp:
