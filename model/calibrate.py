@@ -247,7 +247,7 @@ def calibrate_to_file(
     """
     from model.runner import run_seeds
 
-    problem(sc)  # no uncertain parameters: fail before anything runs
+    problem(sc, scenario_path)  # no uncertain parameters: fail before anything runs
     observations = load_observations(observations_path)
     target = output_path(scenario_path, out)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from model.compiled import Compiled, compile_scenario
 from model.core import METRICS, RunResult
-from model.errors import ModelError
+from model.errors import ModelError, ScenarioError
 from model.executors import Executor, make_executor, simulate_task
 from model.scenario import Scenario, _deep_copy, _set_path, iter_params, scenario_digest
 
@@ -43,16 +43,18 @@ HOLDS = ("regime_holds", "divided")  # end states in which the regime still hold
 RARE = 0.05  # an output that departs from its usual value in fewer samples has unstable indices
 
 
-def problem(sc: Scenario) -> dict:
+def problem(sc: Scenario, scenario_path: str | Path | None = None) -> dict:
     """SALib's problem definition from the scenario's ``uncertain:`` section.
 
     Raises:
-        ModelError: The scenario declares no uncertain parameters.
+        ScenarioError: The scenario declares no uncertain parameters.
     """
     if not sc.uncertain:
-        raise ModelError(
-            f"scenario {sc.name}: declares no 'uncertain:' parameters to explore "
-            "(see README, 'Validation, sensitivity, calibration')"
+        raise ScenarioError(
+            str(scenario_path or sc.name),
+            "uncertain",
+            "no parameters declared to explore; add an 'uncertain:' section "
+            "(README: 'Validation, sensitivity, calibration')",
         )
     names = list(sc.uncertain)
     return {
@@ -261,7 +263,7 @@ def sensitivity_to_dir(
     from model.runner import AtomicDir, new_results_dir, run_seeds
     from model.validate import provenance
 
-    prob = problem(sc)
+    prob = problem(sc, scenario_path)
     samples = samples or DEFAULT_SAMPLES[method]
     x = draw(method, prob, samples, master_seed)
     final = new_results_dir(f"{sc.name}-sensitivity", out)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from model.calibrate import objective
-from model.errors import ModelError, ScenarioError
+from model.errors import ScenarioError
 from model.observations import Observation, load_observations
 from model.scenario import iter_params, load_scenario
 from model.sensitivity import problem
@@ -169,9 +169,17 @@ def test_baseline_uncertain_section(baseline):
         assert rng.low <= params[name].value <= rng.high
 
 
-def test_no_uncertain_parameters_is_an_error(baseline):
-    with pytest.raises(ModelError, match="no 'uncertain:'"):
-        problem(baseline.model_copy(update={"uncertain": {}}))
+def test_no_uncertain_parameters_is_an_error(baseline, baseline_path, run_cli, tmp_path):
+    with pytest.raises(ScenarioError, match="no parameters declared") as err:
+        problem(baseline.model_copy(update={"uncertain": {}}), "x.yaml")
+    assert err.value.field == "uncertain" and err.value.path == "x.yaml"
+    bare = yaml.safe_load(baseline_path.read_text(encoding="utf-8"))
+    del bare["uncertain"]
+    path = tmp_path / "bare.yaml"
+    path.write_text(yaml.safe_dump(bare), encoding="utf-8")
+    res = run_cli("calibrate", path, "--trials", "1")
+    assert res.code == 2 and res.err.startswith(f"ERROR {path}: uncertain: no parameters")
+    assert not (tmp_path / "bare_calibrated.yaml").exists()
 
 
 # ------------------------------------------------------------------ end to end
