@@ -87,7 +87,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("explain", help="every rule with its parameters, values and sources")
     exp.add_argument("scenario", help="scenario YAML file")
+    _add_trust_parsers(sub)
     return parser
+
+
+def _add_trust_parsers(sub) -> None:
+    """The validate, sensitivity and calibrate subcommands."""
+    results = "results folder (default results/<scenario>-{}/<time>-<id>/)"
+    specs = (
+        ("validate", "score a scenario against the documented dates",
+         "--runs", 100, "runs", results.format("validation")),
+        ("sensitivity", "sensitivity of the outcomes to the uncertain parameters",
+         "--runs-per-sample", 20, "runs per sample, the same seeds for every sample",
+         results.format("sensitivity")),
+        ("calibrate", "fit the uncertain parameters to the calibration observations",
+         "--runs-per-trial", 20, "runs per trial, the same seeds for every trial",
+         "scenario file to write (default <scenario>_calibrated.yaml beside it)"),
+    )  # fmt: skip
+    parsers = {}
+    for name, help_, runs_flag, runs_default, runs_help, out_help in specs:
+        p = parsers[name] = sub.add_parser(name, help=help_)
+        p.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+        p.add_argument(
+            runs_flag,
+            type=_positive_int,
+            default=runs_default,
+            help=f"{runs_help} (default {runs_default})",
+        )
+        p.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+        p.add_argument("--workers", type=_positive_int, default=None, help="worker processes")
+        p.add_argument("--out", default=None, help=out_help)
+    parsers["sensitivity"].add_argument(
+        "--method", choices=("sobol", "morris"), default="morris", help="default morris"
+    )
+    parsers["sensitivity"].add_argument(
+        "--samples",
+        type=_positive_int,
+        default=None,
+        help="Sobol base samples (a power of 2; default 64) or Morris trajectories (default 20)",
+    )
+    parsers["calibrate"].add_argument(
+        "--trials", type=_positive_int, default=40, help="optimiser trials (default 40)"
+    )
 
 
 def _date(start: dt.date, day: float | None) -> str:
@@ -210,6 +251,44 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trust(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """validate, sensitivity or calibrate a scenario; exit 0 whatever the score."""
+    from model.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    kw = {
+        "workers": args.workers or os.cpu_count() or 1,
+        "argv": ["python", "-m", "model", *argv],
+        "progress": sys.stderr.isatty(),
+        "out": args.out,
+    }
+    if args.command == "validate":
+        from model.validate import format_scores, validate_to_dir
+
+        where, table, summary = validate_to_dir(sc, args.scenario, args.runs, args.seed, **kw)
+        text = f"Scenario {sc.name}: {args.runs} runs, master seed {args.seed}\n\n"
+        text += format_scores(table, summary, sc.start_date)
+    elif args.command == "sensitivity":
+        from model.sensitivity import format_drivers, sensitivity_to_dir
+
+        where, indices, main, varying = sensitivity_to_dir(
+            sc, args.scenario, args.method, args.samples, args.runs_per_sample, args.seed, **kw
+        )
+        text = format_drivers(indices, main, varying)
+    else:
+        from model.calibrate import calibrate_to_file
+
+        where, text = calibrate_to_file(
+            sc, args.scenario, args.trials, args.runs_per_trial, args.seed, **kw
+        )
+    print(text)
+    print()
+    print(
+        f"{'Calibrated scenario' if args.command == 'calibrate' else 'Results'} written to {where}"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, dispatch, and turn the package's errors into one line and exit 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -223,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plot(args)
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command in ("validate", "sensitivity", "calibrate"):
+            return cmd_trust(args, argv)
     except ModelError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return exc.exit_code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -51,8 +52,13 @@ class Observation(_Strict):
     earliest: dt.date | None = None
     latest: dt.date | None = None
     match: Match
-    calibration: bool = False
+    role: Literal["calibration", "held_out"]
     source: str
+
+    @property
+    def calibration(self) -> bool:
+        """Whether the parameters were fitted against this observation."""
+        return self.role == "calibration"
 
     def day_range(self, start: dt.date) -> tuple[int, int, int]:
         """(best, earliest, latest) as day numbers from ``start``."""

@@ -285,6 +285,37 @@ class Outcomes(_Strict):
 DecisionPin = Literal["auto", "accept", "refuse"]
 
 
+class Uncertain(_Strict):
+    """The range an uncertain parameter is explored over (sensitivity, calibration).
+
+    Written ``{low: 0.45, high: 0.75, note: "why"}`` or, briefly, ``[0.45, 0.75]``.
+
+    Attributes:
+        low: The smallest value explored.
+        high: The largest value explored.
+        note: Why this range, in a sentence.
+    """
+
+    low: float
+    high: float
+    note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pair(cls, v: Any) -> Any:
+        if isinstance(v, list | tuple):
+            if len(v) != 2:
+                raise ValueError("give [low, high] or {low: ..., high: ..., note: ...}")
+            return {"low": v[0], "high": v[1]}
+        return v
+
+    @field_validator("low", "high", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        # strict mode refuses an int for a float field; a range written [2, 4] is meant as numbers
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
 class Intervention(_Strict):
     """Parameter changes that take effect on a date and hold from that day on.
 
@@ -318,6 +349,7 @@ class Scenario(_Strict):
     outcomes: Outcomes
     decisions: dict[str, DecisionPin] = Field(default_factory=dict)
     interventions: list[Intervention] = Field(default_factory=list, max_length=50)
+    uncertain: dict[str, Uncertain] = Field(default_factory=dict, max_length=50)
 
     @field_validator("decisions")
     @classmethod
@@ -453,8 +485,10 @@ def _merge(base: Any, over: Any, fname: str, path: str, origins: dict[str, str])
         out = dict(base)
         for k, v in over.items():
             sub = f"{path}.{k}" if path else str(k)
-            out[k] = _merge(base[k], v, fname, sub, origins) if k in base else v
-            if k not in base:
+            # an uncertain range is replaced whole, so an inherited note never outlives its range
+            replace = k not in base or path == "uncertain"
+            out[k] = v if replace else _merge(base[k], v, fname, sub, origins)
+            if replace:
                 _mark(v, fname, sub, origins)
         return out
     _mark(over, fname, path, origins)
@@ -587,6 +621,7 @@ def load_scenario(path: str | Path) -> Scenario:
         field, msg = problems[0]
         raise ScenarioError(_owner_file(field, origins, top), field, msg)
     _check_interventions(sc, data, lambda f: _owner_file(f, origins, top))
+    _check_uncertain(sc, data, lambda f: _owner_file(f, origins, top))
     return sc
 
 
@@ -619,12 +654,64 @@ def _check_interventions(sc: Scenario, data: dict, owner) -> None:
                 raise ScenarioError(
                     owner(field), f, "is read only when a run starts; it cannot change during one"
                 )
-            trial = _deep_copy(data)
-            _set_path(trial, path, value)
-            try:
-                Scenario.model_validate(trial)
-            except ValidationError as exc:
-                raise ScenarioError(owner(field), f, exc.errors()[0]["msg"]) from None
+            problem = _invalid_value(data, path, value)
+            if problem:
+                raise ScenarioError(owner(field), f, problem)
+
+
+def _invalid_value(data: dict, path: str, value: Any) -> str | None:
+    """Why ``value`` is not allowed for parameter ``path`` (by re-validating), or None."""
+    trial = _deep_copy(data)
+    _set_path(trial, path, value)
+    try:
+        Scenario.model_validate(trial)
+    except ValidationError as exc:
+        return exc.errors()[0]["msg"]
+    return None
+
+
+# Parameters that shape the run itself rather than a behaviour; exploring them is not meaningful.
+FIXED_PARAMS = ("horizon_days", "actors.units.count")
+
+
+def _check_uncertain(sc: Scenario, data: dict, owner) -> None:
+    """Each uncertain range names a numeric parameter and lies within its allowed values."""
+    params = dict(iter_params(sc))
+    for path, rng in sc.uncertain.items():
+        field = f"uncertain.{path}"
+        where = owner(field)
+        param = params.get(path)
+        if param is None:
+            raise ScenarioError(
+                where,
+                field,
+                "unknown parameter; valid names are the dotted names `python -m model explain "
+                "SCENARIO` prints (e.g. actors.units.threshold_mean)",
+            )
+        if path in FIXED_PARAMS:
+            raise ScenarioError(where, field, "shapes the run itself and cannot be explored")
+        value = param.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(where, field, f"not a numeric parameter (its value is {value!r})")
+        if not rng.low < rng.high:
+            raise ScenarioError(
+                where,
+                field,
+                f"empty or reversed range: low ({rng.low}) must be below high ({rng.high})",
+            )
+        for bound in ("low", "high"):
+            x = getattr(rng, bound)
+            if isinstance(value, int):
+                if x != int(x):
+                    raise ScenarioError(where, field, f"{bound} must be a whole number (got {x})")
+                x = int(x)
+            problem = _invalid_value(data, path, x)
+            if problem:
+                raise ScenarioError(
+                    where,
+                    field,
+                    f"{bound} ({x}) is outside the parameter's allowed values: {problem}",
+                )
 
 
 def _deep_copy(node: Any) -> Any:
