@@ -127,9 +127,62 @@ def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
     plt.close(fig)
 
 
+CURVE_COLUMNS = (
+    "run",
+    "date",
+    "regime_population_share",
+    "units_responsive_share",
+    *(f"support_{p}" for p in PATRON_COLOURS),
+    "regime_believed_viability",
+    "regime_actual_viability",
+    "opposition_strength",
+    *(f"holder_{c}" for c in CITY_COLOURS),
+)
+
+
+def daily_file(folder: Path) -> Path | None:
+    """The daily table of a results folder (``daily.parquet`` or ``daily.csv``), if any."""
+    for name in ("daily.parquet", "daily.csv"):
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
+def read_daily(folder: Path, columns: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Read a results folder's daily table, CSV or Parquet, optionally only some columns.
+
+    Columns not in the file are skipped, so a reduced read of a large ensemble can name
+    every column a plot might use. Text columns are read as categories: a large ensemble
+    repeats a handful of dates and holders millions of times.
+
+    Raises:
+        ResultsError: The folder has no daily table.
+    """
+    from model.errors import ResultsError
+
+    path = daily_file(folder)
+    if path is None:
+        raise ResultsError(f"{folder}: no daily.csv or daily.parquet")
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        names = pq.ParquetFile(path).schema_arrow.names
+        cols = None if columns is None else [c for c in columns if c in names]
+        daily = pd.read_parquet(path, columns=cols)
+    else:
+        header = pd.read_csv(path, nrows=0).columns
+        cols = None if columns is None else [c for c in columns if c in header]
+        text = {c: "category" for c in header if c == "date" or c.startswith("holder_")}
+        daily = pd.read_csv(path, usecols=cols, dtype=text)
+    for c in daily.columns:
+        if c == "date" or c.startswith("holder_"):
+            daily[c] = daily[c].astype("category")
+    return daily
+
+
 def read_results(folder: Path) -> tuple[pd.DataFrame, dict]:
-    """Load a results folder's daily table and manifest."""
-    daily = pd.read_csv(folder / "daily.csv")
+    """Load a results folder's daily table (the columns the curves use) and manifest."""
+    daily = read_daily(folder, CURVE_COLUMNS)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return daily, manifest
 
@@ -148,7 +201,7 @@ SCENARIO_COLOURS = plt.get_cmap("tab10").colors
 def _scenario_dailies(folder: Path, comparison: dict) -> list[tuple[str, str, pd.DataFrame]]:
     out = []
     for entry in comparison["scenarios"]:
-        daily = pd.read_csv(folder / entry["folder"] / "daily.csv")
+        daily = read_daily(folder / entry["folder"], CURVE_COLUMNS)
         out.append((entry["name"], entry["title"], daily))
     return out
 
@@ -247,9 +300,9 @@ def _check_run_folder(folder: Path) -> dict:
     if not folder.is_dir():
         raise ResultsError(f"{folder}: not a results folder (no such folder)")
     mpath = folder / "manifest.json"
-    if not mpath.exists() or not (folder / "daily.csv").exists():
+    if not mpath.exists() or daily_file(folder) is None:
         raise ResultsError(
-            f"{folder}: not a results folder of this tool (manifest.json or daily.csv missing)"
+            f"{folder}: not a results folder of this tool (manifest.json or daily table missing)"
         )
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
@@ -399,7 +452,7 @@ def plot_map(folder: Path, day: str | None) -> Path:
     start = dt.date.fromisoformat(sc["start_date"])
     horizon = sc["horizon_days"]["value"]
     d = _day_arg(day, start, horizon)
-    daily = pd.read_csv(folder / "daily.csv")
+    daily = read_daily(folder, ["run", "day", *(f"holder_{p}" for p in sc["places"])])
     today = daily[daily["day"] == d]
     places = sc["places"]
     fig, ax = plt.subplots(figsize=(9, 9.5), constrained_layout=True)
