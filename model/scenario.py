@@ -300,6 +300,14 @@ class Scenario(_Strict):
     decisions: dict[str, DecisionPin] = Field(default_factory=dict)
     interventions: list[Intervention] = Field(default_factory=list, max_length=50)
 
+    @field_validator("name")
+    @classmethod
+    def _not_a_relative_path(cls, v: str) -> str:
+        # The name becomes a folder under results/; "." or ".." would point outside it.
+        if set(v) == {"."}:
+            raise ValueError("a name made only of dots would point outside results/")
+        return v
+
     @field_validator("decisions")
     @classmethod
     def _known_decisions(cls, v: dict[str, str]) -> dict[str, str]:
