@@ -79,7 +79,11 @@ def test_dask_cluster_writes_the_same_bytes(run_cli, tmp_path, baseline_path, re
     ) as cluster:
         out = tmp_path / "out"
         res = run_cli(
-            *_common(baseline_path, out), "--executor", "dask", "--scheduler", cluster.scheduler_address
+            *_common(baseline_path, out),
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
         )
         assert res.code == 0, res.err
     _assert_same_files(out, reference)
@@ -223,7 +227,9 @@ def test_sigterm_leaves_a_resumable_folder(tmp_path, baseline_path):
     assert not out.exists()
     hidden = _hidden(out)
     assert (hidden / INCOMPLETE).exists()
-    assert json.loads((hidden / PROGRESS).read_text())["runs_done"] % 200 == 0  # child: blocks of 200
+    assert (
+        json.loads((hidden / PROGRESS).read_text())["runs_done"] % 200 == 0
+    )  # child: blocks of 200
 
 
 @pytest.mark.parametrize("name", ["..", ".", "...", "a/b", "../up"])
