@@ -152,8 +152,9 @@ def read_daily(folder: Path, columns: list[str] | tuple[str, ...] | None = None)
     """Read a results folder's daily table, CSV or Parquet, optionally only some columns.
 
     Columns not in the file are skipped, so a reduced read of a large ensemble can name
-    every column a plot might use. Text columns are read as categories: a large ensemble
-    repeats a handful of dates and holders millions of times.
+    every column a plot might use. The file is read in blocks and text columns (dates,
+    holders) become categories block by block: a large ensemble repeats a handful of values
+    millions of times, and reading it whole would hold it several times over.
 
     Raises:
         ResultsError: The folder has no daily table.
@@ -167,17 +168,43 @@ def read_daily(folder: Path, columns: list[str] | tuple[str, ...] | None = None)
         import pyarrow.parquet as pq
 
         names = pq.ParquetFile(path).schema_arrow.names
-        cols = None if columns is None else [c for c in columns if c in names]
-        daily = pd.read_parquet(path, columns=cols)
+        cols = names if columns is None else [c for c in columns if c in names]
+        pf = pq.ParquetFile(path, read_dictionary=[c for c in cols if _is_text(c)])
+        # One row group is one block of runs as written: small, and read without buffering.
+        groups = range(pf.num_row_groups)
+        blocks = (pf.read_row_group(i, columns=cols).to_pandas() for i in groups)
     else:
-        header = pd.read_csv(path, nrows=0).columns
-        cols = None if columns is None else [c for c in columns if c in header]
-        text = {c: "category" for c in header if c == "date" or c.startswith("holder_")}
-        daily = pd.read_csv(path, usecols=cols, dtype=text)
-    for c in daily.columns:
-        if c == "date" or c.startswith("holder_"):
-            daily[c] = daily[c].astype("category")
-    return daily
+        names = list(pd.read_csv(path, nrows=0).columns)
+        cols = names if columns is None else [c for c in columns if c in names]
+        text = {c: "category" for c in cols if _is_text(c)}
+        blocks = pd.read_csv(path, usecols=cols, dtype=text, chunksize=READ_BLOCK)
+    return _concat_blocks(blocks, cols)
+
+
+READ_BLOCK = 100_000  # rows per block read from a daily.csv
+
+
+def _is_text(column: str) -> bool:
+    return column == "date" or column.startswith("holder_")
+
+
+def _concat_blocks(blocks, columns: list[str]) -> pd.DataFrame:
+    from pandas.api.types import union_categoricals
+
+    parts: dict[str, list] = {c: [] for c in columns}
+    for block in blocks:
+        for c in columns:
+            col = block[c]
+            parts[c].append(col.astype("category") if _is_text(c) else col.to_numpy())
+    out = {}
+    for c, pieces in parts.items():
+        if not pieces:
+            out[c] = pd.Series([], dtype="category" if _is_text(c) else float)
+        elif _is_text(c):
+            out[c] = union_categoricals(pieces)
+        else:
+            out[c] = np.concatenate(pieces)
+    return pd.DataFrame(out, columns=columns)
 
 
 def read_results(folder: Path) -> tuple[pd.DataFrame, dict]:
