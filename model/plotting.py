@@ -201,7 +201,7 @@ def _concat_blocks(blocks, columns: list[str]) -> pd.DataFrame:
         if not pieces:
             out[c] = pd.Series([], dtype="category" if _is_text(c) else float)
         elif _is_text(c):
-            out[c] = union_categoricals(pieces)
+            out[c] = union_categoricals(pieces, sort_categories=True)
         else:
             out[c] = np.concatenate(pieces)
     return pd.DataFrame(out, columns=columns)
