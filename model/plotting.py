@@ -152,9 +152,8 @@ def read_daily(folder: Path, columns: list[str] | tuple[str, ...] | None = None)
     """Read a results folder's daily table, CSV or Parquet, optionally only some columns.
 
     Columns not in the file are skipped, so a reduced read of a large ensemble can name
-    every column a plot might use. The file is read in blocks and text columns (dates,
-    holders) become categories block by block: a large ensemble repeats a handful of values
-    millions of times, and reading it whole would hold it several times over.
+    every column a plot might use. Text columns (dates, holders) are read as categories: a
+    large ensemble repeats a handful of values millions of times.
 
     Raises:
         ResultsError: The folder has no daily table.
@@ -165,46 +164,52 @@ def read_daily(folder: Path, columns: list[str] | tuple[str, ...] | None = None)
     if path is None:
         raise ResultsError(f"{folder}: no daily.csv or daily.parquet")
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        names = pq.ParquetFile(path).schema_arrow.names
-        cols = names if columns is None else [c for c in columns if c in names]
-        pf = pq.ParquetFile(path, read_dictionary=[c for c in cols if _is_text(c)])
-        # One row group is one block of runs as written: small, and read without buffering.
-        groups = range(pf.num_row_groups)
-        blocks = (pf.read_row_group(i, columns=cols).to_pandas() for i in groups)
-    else:
-        names = list(pd.read_csv(path, nrows=0).columns)
-        cols = names if columns is None else [c for c in columns if c in names]
-        text = {c: "category" for c in cols if _is_text(c)}
-        blocks = pd.read_csv(path, usecols=cols, dtype=text, chunksize=READ_BLOCK)
-    return _concat_blocks(blocks, cols)
-
-
-READ_BLOCK = 100_000  # rows per block read from a daily.csv
+        return _read_parquet(path, columns)
+    names = list(pd.read_csv(path, nrows=0).columns)
+    cols = names if columns is None else [c for c in columns if c in names]
+    text = {c: "category" for c in cols if _is_text(c)}
+    return pd.read_csv(path, usecols=cols, dtype=text)[cols]
 
 
 def _is_text(column: str) -> bool:
     return column == "date" or column.startswith("holder_")
 
 
-def _concat_blocks(blocks, columns: list[str]) -> pd.DataFrame:
+def _read_parquet(path: Path, columns) -> pd.DataFrame:
+    """Read a daily.parquet row group by row group into arrays sized once.
+
+    Reading the whole table through Arrow and converting it would hold it about three times
+    over at its peak; one row group is one block of runs as written.
+    """
+    import pyarrow.parquet as pq
     from pandas.api.types import union_categoricals
 
-    parts: dict[str, list] = {c: [] for c in columns}
-    for block in blocks:
-        for c in columns:
-            col = block[c]
-            parts[c].append(col.astype("category") if _is_text(c) else col.to_numpy())
+    names = pq.ParquetFile(path).schema_arrow.names
+    cols = names if columns is None else [c for c in columns if c in names]
+    pf = pq.ParquetFile(path, read_dictionary=[c for c in cols if _is_text(c)])
+    n = pf.metadata.num_rows
+    numeric: dict[str, np.ndarray] = {}
+    text: dict[str, list] = {c: [] for c in cols if _is_text(c)}
+    at = 0
+    for i in range(pf.num_row_groups):
+        block = pf.read_row_group(i, columns=cols).to_pandas()
+        for c in cols:
+            if c in text:
+                text[c].append(block[c].astype("category"))
+                continue
+            values = block[c].to_numpy()
+            if c not in numeric:
+                numeric[c] = np.empty(n, dtype=values.dtype)
+            numeric[c][at : at + len(values)] = values
+        at += len(block)
     out = {}
-    for c, pieces in parts.items():
-        if not pieces:
-            out[c] = pd.Series([], dtype="category" if _is_text(c) else float)
-        elif _is_text(c):
-            out[c] = union_categoricals(pieces, sort_categories=True)
+    for c in cols:
+        if c in text:
+            pieces = text[c]
+            out[c] = union_categoricals(pieces, sort_categories=True) if pieces else []
         else:
-            out[c] = np.concatenate(pieces)
-    return pd.DataFrame(out, columns=columns)
+            out[c] = numeric.get(c, np.empty(0))
+    return pd.DataFrame(out, columns=cols)
 
 
 def read_results(folder: Path) -> tuple[pd.DataFrame, dict]:
