@@ -216,8 +216,9 @@ def test_sigterm_leaves_a_resumable_folder(tmp_path, baseline_path):
     proc = subprocess.Popen(cmd, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        found = [p for p in tmp_path.iterdir() if p.name.startswith(".incomplete-")]
-        if found and json.loads((found[0] / PROGRESS).read_text()).get("runs_done", 0) > 0:
+        found = [p / PROGRESS for p in tmp_path.iterdir() if p.name.startswith(".incomplete-")]
+        # progress.json is replaced atomically, but appears just after the folder does.
+        if found and found[0].exists() and json.loads(found[0].read_text())["runs_done"] > 0:
             break
         time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
