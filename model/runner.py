@@ -260,7 +260,8 @@ class BlockWriter:
 
         path = self.folder / DAILY_FILE["parquet"]
         old = path.with_name(path.name + ".old")
-        os.replace(path, old)
+        if not old.exists():  # else an earlier resume was interrupted while copying
+            os.replace(path, old)
         try:
             src = pq.ParquetFile(old)
             if src.num_row_groups < groups:
