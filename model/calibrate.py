@@ -24,7 +24,7 @@ import yaml
 
 from model.compiled import compile_scenario
 from model.errors import ModelError
-from model.executors import make_executor
+from model.executors import ExecutorSpec, make_executor
 from model.observations import DEFAULT_PATH, Observation, load_observations
 from model.scenario import Scenario, iter_params, load_scenario
 from model.sensitivity import problem, run_samples, sample_tasks
@@ -234,7 +234,7 @@ def calibrate_to_file(
     trials: int,
     runs_per_trial: int,
     master_seed: int,
-    workers: int,
+    executor: ExecutorSpec,
     out: str | None = None,
     argv: Sequence[str] | None = None,
     progress: bool = True,
@@ -252,7 +252,7 @@ def calibrate_to_file(
     target = output_path(scenario_path, out)
     target.parent.mkdir(parents=True, exist_ok=True)
     seeds = run_seeds(master_seed, runs_per_trial)
-    with make_executor("process", workers) as ex:
+    with make_executor(executor.kind, executor.workers, executor.scheduler) as ex:
         ev = Evaluator(sc, observations, seeds, ex)
         before = ev.table(current_values(sc))
         best, value = fit(sc, trials, ev, master_seed, progress)

@@ -6,10 +6,12 @@ One handler turns the package's own errors into one ``ERROR`` line and exit code
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from model.errors import ModelError
 
@@ -36,6 +38,53 @@ def _seed(text: str) -> int:
     return v
 
 
+def _add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--workers``, ``--executor`` and ``--scheduler``; read back by ``_executor_from_args``."""
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes of the local pool or local Dask cluster "
+        "(default: the number of cores)",
+    )
+    parser.add_argument(
+        "--executor",
+        default="process",
+        help="where runs happen: serial (this process), process (a local pool; default) or dask",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (with --executor dask; default: start a "
+        "local cluster of --workers processes)",
+    )
+
+
+def _executor_from_args(args: argparse.Namespace):
+    """The ``ExecutorSpec`` chosen by the options ``_add_executor_options`` added.
+
+    Raises:
+        ModelError: An unknown executor, or ``--scheduler`` without ``--executor dask``.
+    """
+    from model.executors import EXECUTORS, ExecutorSpec
+
+    if args.executor not in EXECUTORS:
+        raise ModelError(f"--executor {args.executor}: unknown; valid: {', '.join(EXECUTORS)}")
+    if args.scheduler and args.executor != "dask":
+        raise ModelError("--scheduler: only meaningful with --executor dask")
+    return ExecutorSpec(args.executor, args.workers or os.cpu_count() or 1, args.scheduler)
+
+
+def _add_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default=None,
+        help="format of the daily table: daily.csv (default) or daily.parquet",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -46,18 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario ensemble and write a results folder")
     run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    run.add_argument("--runs", type=_positive_int, default=100, help="runs (default 100)")
+    # --runs and --seed default to None so that --resume can tell whether they were given.
+    run.add_argument("--runs", type=_positive_int, default=None, help="runs (default 100)")
     run.add_argument(
-        "--seed", type=_seed, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})"
+        "--seed", type=_seed, default=None, help=f"master seed (default {DEFAULT_SEED})"
     )
-    run.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=None,
-        help="worker processes of the local pool (default: the number of cores)",
-    )
+    _add_executor_options(run)
+    _add_format_option(run)
     run.add_argument(
         "--out", default=None, help="results folder (default results/<scenario>/<time>-<id>/)"
+    )
+    run.add_argument(
+        "--resume",
+        default=None,
+        metavar="DIR",
+        help="finish an interrupted run: the hidden .incomplete-... folder it left",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
 
@@ -68,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("others", nargs="+", help="scenarios to compare with the base")
     cmp.add_argument("--runs", type=_positive_int, default=100, help="runs per scenario")
     cmp.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
-    cmp.add_argument("--workers", type=_positive_int, default=None, help="worker processes")
+    _add_executor_options(cmp)
+    _add_format_option(cmp)
     cmp.add_argument("--out", default=None, help="results folder (default results/compare/...)")
     cmp.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
@@ -115,7 +168,7 @@ def _add_trust_parsers(sub) -> None:
             help=f"{runs_help} (default {runs_default})",
         )
         p.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
-        p.add_argument("--workers", type=_positive_int, default=None, help="worker processes")
+        _add_executor_options(p)
         p.add_argument("--out", default=None, help=out_help)
     parsers["sensitivity"].add_argument(
         "--method", choices=("sobol", "morris"), default="morris", help="default morris"
@@ -178,25 +231,37 @@ def format_summary(summary: dict, start: dt.date, capital: str, majors: list[str
 
 def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Run one scenario ensemble."""
-    from model.runner import run_scenario_to_dir
+    from model.runner import resume_to_dir, run_scenario_to_dir
     from model.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
-    workers = args.workers or os.cpu_count() or 1
-    folder, summary = run_scenario_to_dir(
-        sc,
-        args.scenario,
-        args.runs,
-        args.seed,
-        workers,
-        out=args.out,
-        argv=["python", "-m", "model", *argv],
-        progress=not args.quiet and sys.stderr.isatty(),
-    )
+    spec = _executor_from_args(args)
+    progress = not args.quiet and sys.stderr.isatty()
+    if args.resume is not None:
+        if args.out is not None:
+            raise ModelError("--resume and --out: the resumed folder keeps the name it was given")
+        folder, summary = resume_to_dir(
+            sc, args.scenario, args.resume, args.runs, args.seed, progress, spec, args.format
+        )
+        runs, seed = summary["runs"], "as in the resumed folder"
+    else:
+        runs, seed = args.runs or 100, DEFAULT_SEED if args.seed is None else args.seed
+        folder, summary = run_scenario_to_dir(
+            sc,
+            args.scenario,
+            runs,
+            seed,
+            spec.workers,
+            out=args.out,
+            argv=["python", "-m", "model", *argv],
+            progress=progress,
+            executor=spec,
+            fmt=args.format or "csv",
+        )
     if not args.quiet:
         majors = [n for n, p in sc.places.items() if p.major_city]
         print(f"Scenario {sc.name}: {sc.title}")
-        print(f"{args.runs} runs, master seed {args.seed}, {workers} worker(s)")
+        print(f"{runs} runs, master seed {seed}, executor {spec.kind}, {spec.workers} worker(s)")
         print()
         print(format_summary(summary, sc.start_date, sc.actors.regime.capital.value, majors))
         print()
@@ -212,15 +277,17 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     paths = [args.base, *args.others]
     scenarios = [(load_scenario(p), p) for p in paths]  # validate all before running any
-    workers = args.workers or os.cpu_count() or 1
+    spec = _executor_from_args(args)
     folder, table = compare_to_dir(
         scenarios,
         args.runs,
         args.seed,
-        workers,
+        spec.workers,
         out=args.out,
         argv=["python", "-m", "model", *argv],
         progress=not args.quiet and sys.stderr.isatty(),
+        executor=spec,
+        fmt=args.format or "csv",
     )
     if not args.quiet:
         print(f"{len(paths)} scenarios, {args.runs} runs each, master seed {args.seed}")
@@ -257,7 +324,7 @@ def cmd_trust(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     sc = load_scenario(args.scenario)
     kw = {
-        "workers": args.workers or os.cpu_count() or 1,
+        "executor": _executor_from_args(args),
         "argv": ["python", "-m", "model", *argv],
         "progress": sys.stderr.isatty(),
         "out": args.out,
@@ -289,10 +356,33 @@ def cmd_trust(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so that a stopped job leaves the same resumable folder."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        old = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, dispatch, and turn the package's errors into one line and exit 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    with _sigterm_as_interrupt():
+        return _dispatch(args, argv)
+
+
+def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, argv)

@@ -26,3 +26,9 @@ class ScenarioError(ModelError):
 
 class ResultsError(ModelError):
     """A results folder is missing or not in the format this version writes."""
+
+
+class Interrupted(ModelError):
+    """An ensemble was interrupted; its unfinished folder is kept for ``--resume``."""
+
+    exit_code = 130

@@ -2,8 +2,10 @@
 
 A run is a pure function of (scenario, seed). An ensemble is a list of seeds spawned from one
 master seed; executors only decide where runs happen, never what they produce. Results are
-written into a temporary folder and renamed into place at the end, so a folder that exists
-under ``results/`` is always complete.
+written into a hidden temporary folder, block by block as runs finish (so memory does not
+grow with the number of runs), and renamed into place at the end, so a folder that exists
+under ``results/`` is always complete. An interrupted run leaves its hidden folder marked
+``INCOMPLETE``, with ``progress.json`` saying how far it got; ``resume_to_dir`` finishes it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ import pandas as pd
 from model import summary as summ
 from model.compiled import Compiled, compile_scenario
 from model.core import METRICS, RunResult, simulate
-from model.errors import ModelError
-from model.executors import Executor, make_executor, simulate_task
+from model.errors import Interrupted, ModelError
+from model.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
 from model.rules import RULES
 from model.scenario import HOLDERS, Scenario, scenario_digest
 
@@ -37,7 +39,11 @@ EVENT_SOURCES = {
     "S": "scenario file (scheduled intervention)",
 }
 FORMAT_VERSION = 1
-CHUNK = 25  # runs per task: large enough to amortise pickling, small enough to balance
+WRITE_CHUNK = 200  # runs per block written to disk: bounds memory, amortises pandas calls
+FORMATS = ("csv", "parquet")
+DAILY_FILE = {"csv": "daily.csv", "parquet": "daily.parquet"}
+PROGRESS = "progress.json"
+INCOMPLETE = "INCOMPLETE"
 
 
 def run_seeds(master_seed: int, runs: int) -> list[int]:
@@ -64,7 +70,7 @@ def iter_runs(
         with make_executor("process", workers if len(seeds) > CHUNK else 1) as ex:
             yield from iter_runs(compiled, seeds, executor=ex)
         return
-    if executor.workers <= 1:
+    if executor.name == "serial":
         for s in seeds:
             yield simulate(compiled, s)
         return
@@ -84,8 +90,14 @@ class Tables:
     runs: pd.DataFrame
 
 
-def build_tables(compiled: Compiled, results: Sequence[RunResult]) -> Tables:
-    """Turn run results into the daily, events and runs tables of the results contract."""
+def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: int = 0) -> Tables:
+    """Turn run results into the daily, events and runs tables of the results contract.
+
+    Args:
+        compiled: The compiled scenario.
+        results: Consecutive runs of an ensemble.
+        first_run: The ensemble index of ``results[0]`` (when tables are built in blocks).
+    """
     names = compiled.names
     start = compiled.p.start_date
     horizon = compiled.p.horizon_days
@@ -98,7 +110,7 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult]) -> Tables:
     holder_names = np.array(HOLDERS, dtype=object)
     daily = pd.DataFrame(
         {
-            "run": np.repeat(np.arange(n), horizon),
+            "run": np.repeat(np.arange(first_run, first_run + n), horizon),
             "seed": np.repeat([r.seed for r in results], horizon),
             "day": np.tile(np.arange(horizon), n),
             "date": np.tile(dates, n),
@@ -109,7 +121,7 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult]) -> Tables:
     rows = []
     for i, r in enumerate(results):
         for day, actor, kind, target, channel, outcome, rule in r.events:
-            rows.append((i, day, actor, kind, target, channel, outcome, rule))
+            rows.append((first_run + i, day, actor, kind, target, channel, outcome, rule))
     events = pd.DataFrame(
         rows, columns=["run", "day", "actor", "kind", "target", "channel", "outcome", "rule"]
     )
@@ -117,7 +129,7 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult]) -> Tables:
     events["source"] = events["rule"].map(EVENT_SOURCES)
     runs = pd.DataFrame(
         {
-            "run": np.arange(n),
+            "run": np.arange(first_run, first_run + n),
             "seed": [r.seed for r in results],
             "end_state": [r.end_state for r in results],
             "leader_exit_day": [r.leader_exit_day for r in results],
@@ -167,7 +179,7 @@ class AtomicDir:
 
     def __init__(self, final: Path):
         self.final = final
-        self.tmp = final.parent / f".incomplete-{final.name}-{secrets.token_hex(3)}"
+        self.tmp = hidden_dir(final)
 
     def __enter__(self) -> Path:
         self.tmp.mkdir(parents=True)
@@ -177,9 +189,29 @@ class AtomicDir:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
-        if self.final.exists():
-            self.final.rmdir()  # only an empty folder can be here (checked before running)
-        os.replace(self.tmp, self.final)
+        publish(self.tmp, self.final)
+
+
+def hidden_dir(final: Path) -> Path:
+    """A new hidden folder name beside ``final`` for results still being written."""
+    return final.parent / f".incomplete-{final.name}-{secrets.token_hex(3)}"
+
+
+def publish(tmp: Path, final: Path) -> None:
+    """Rename a finished folder into place; an existing non-empty ``final`` is never replaced.
+
+    Raises:
+        ModelError: ``final`` appeared and is not empty.
+    """
+    if final.exists():
+        try:
+            final.rmdir()  # only an empty folder may be replaced
+        except OSError:
+            raise ModelError(
+                f"{final}: exists and is not empty; results are never overwritten "
+                f"(the finished results are in {tmp})"
+            ) from None
+    os.replace(tmp, final)
 
 
 def write_tables(folder: Path, tables: Tables) -> None:
@@ -187,6 +219,168 @@ def write_tables(folder: Path, tables: Tables) -> None:
     tables.daily.to_csv(folder / "daily.csv", index=False, float_format="%.6g")
     tables.events.to_csv(folder / "events.csv", index=False)
     tables.runs.to_csv(folder / "runs.csv", index=False)
+
+
+class BlockWriter:
+    """Appends blocks of consecutive runs to the results files of one folder.
+
+    After each block, ``progress.json`` records how many runs are written, each file's
+    size and the documented-decision counts so far, so an interrupted ensemble can be
+    resumed from the last complete block. Writing the files in blocks keeps memory flat
+    however many runs the ensemble has.
+
+    Args:
+        folder: The (temporary) results folder.
+        state: ``new_progress(...)`` for a new folder, or the ``progress.json`` of an
+            interrupted one.
+        resume: Continue from ``state``: cut every file back to the sizes it records.
+    """
+
+    def __init__(self, folder: Path, state: dict, resume: bool = False):
+        self.folder = folder
+        self.state = state
+        self.fmt = state["format"]
+        self._parquet = None
+        if resume:
+            self._restore()
+
+    @property
+    def runs_done(self) -> int:
+        """Runs completely written so far."""
+        return int(self.state["runs_done"])
+
+    def _restore(self) -> None:
+        # Whatever was written after the last recorded block is cut off and written again.
+        for name, size in self.state["sizes"].items():
+            path = self.folder / name
+            if not path.exists() or path.stat().st_size < size:
+                raise ModelError(f"{path}: shorter than {PROGRESS} records; cannot resume")
+            with open(path, "r+b") as f:
+                f.truncate(size)
+        if self.fmt == "parquet" and self.state["daily_row_groups"]:
+            self._restore_parquet(int(self.state["daily_row_groups"]))
+
+    def _restore_parquet(self, groups: int) -> None:
+        import pyarrow.parquet as pq
+
+        path = self.folder / DAILY_FILE["parquet"]
+        old = path.with_name(path.name + ".old")
+        if not old.exists():  # else an earlier resume was interrupted while copying
+            os.replace(path, old)
+        try:
+            src = pq.ParquetFile(old)
+            if src.num_row_groups < groups:
+                raise ModelError(f"{path}: fewer row groups than {PROGRESS} records")
+            for i in range(groups):
+                self._write_parquet(src.read_row_group(i))
+        except ModelError:
+            raise
+        except Exception as exc:  # pyarrow raises its own types for a file cut short
+            raise ModelError(f"{path}: unreadable ({exc}); cannot resume") from None
+        old.unlink()
+
+    def _write_parquet(self, table) -> None:
+        import pyarrow.parquet as pq
+
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.folder / DAILY_FILE["parquet"], table.schema)
+        self._parquet.write_table(table.cast(self._parquet.schema))
+
+    def append(self, tables: Tables) -> None:
+        """Append one block of runs (its first run must be ``runs_done``)."""
+        first = self.runs_done == 0
+        if self.fmt == "parquet":
+            import pyarrow as pa
+
+            self._write_parquet(pa.Table.from_pandas(tables.daily, preserve_index=False))
+            self.state["daily_row_groups"] += 1
+        else:
+            _append_csv(tables.daily, self.folder / "daily.csv", first, float_format="%.6g")
+        _append_csv(tables.events, self.folder / "events.csv", first)
+        _append_csv(tables.runs, self.folder / "runs.csv", first)
+        counts = summ.documented_counts(tables.runs, tables.events)
+        for k, v in counts.items():
+            self.state["counts"][k] = self.state["counts"].get(k, 0) + v
+        self.state["runs_done"] += len(tables.runs)
+        names = ["events.csv", "runs.csv"] + (["daily.csv"] if self.fmt == "csv" else [])
+        self.state["sizes"] = {n: (self.folder / n).stat().st_size for n in names}
+        _write_json_atomic(self.folder / PROGRESS, self.state)
+
+    def close(self) -> None:
+        """Finish the parquet file, if one is open (its footer makes it readable)."""
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+
+
+def new_progress(fmt: str, final_name: str | None = None) -> dict:
+    """The ``progress.json`` of a folder where nothing is written yet.
+
+    Args:
+        fmt: Format of the daily table.
+        final_name: Name the folder gets when finished (beside the hidden folder).
+    """
+    state: dict = {"runs_done": 0, "format": fmt, "sizes": {}, "daily_row_groups": 0, "counts": {}}
+    if final_name is not None:
+        state["final"] = final_name
+    return state
+
+
+def _append_csv(df: pd.DataFrame, path: Path, header: bool, **kw) -> None:
+    # Appending blocks gives the same bytes as writing the whole table at once.
+    df.to_csv(path, mode="w" if header else "a", header=header, index=False, **kw)
+
+
+def _blocks(it: Iterator[RunResult], size: int) -> Iterator[list[RunResult]]:
+    block: list[RunResult] = []
+    for r in it:
+        block.append(r)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def stream_runs(
+    folder: Path,
+    compiled: Compiled,
+    seeds: Sequence[int],
+    executor: Executor,
+    state: dict,
+    resume: bool = False,
+    label: str = "",
+    progress: bool = False,
+) -> dict:
+    """Run the ensemble into ``folder`` block by block and write its summary.
+
+    Args:
+        folder: The (temporary) results folder; ``manifest.json`` is written by the caller.
+        compiled: The compiled scenario.
+        seeds: Every run's seed, in order.
+        executor: Where runs happen.
+        state: See ``BlockWriter``.
+        resume: Continue an interrupted folder from ``state``.
+        label: Progress bar label.
+        progress: Show a progress bar.
+
+    Returns:
+        The summary written to ``summary.json``.
+    """
+    writer = BlockWriter(folder, state, resume)
+    done = writer.runs_done
+    try:
+        results = iter_runs(compiled, seeds[done:], executor=executor)
+        shown = _progress(results, len(seeds), label, progress, initial=done)
+        for block in _blocks(shown, WRITE_CHUNK):
+            writer.append(build_tables(compiled, block, writer.runs_done))
+    finally:
+        writer.close()
+    runs = pd.read_csv(folder / "runs.csv")
+    runs.attrs["capital"] = compiled.names[compiled.capital]
+    summary = summ.summarize(runs, None, compiled.names, writer.state["counts"])
+    _write_json(folder / "summary.json", summary)
+    return summary
 
 
 def manifest(
@@ -228,18 +422,24 @@ def run_ensemble(
     master_seed: int,
     workers: int,
     progress: bool = True,
+    executor: ExecutorSpec | None = None,
 ) -> Ensemble:
-    """Run one scenario's ensemble (seeds spawned from ``master_seed``) and summarise it."""
+    """Run one scenario's ensemble in memory (seeds spawned from ``master_seed``).
+
+    For ensembles too large for memory, ``run_scenario_to_dir`` writes blocks as they finish.
+    """
+    spec = executor or ExecutorSpec("process", workers)
     compiled = compile_scenario(sc)
     seeds = run_seeds(master_seed, runs)
-    results = list(_progress(iter_runs(compiled, seeds, workers), runs, sc.name, progress))
+    with spec.start(runs) as ex:
+        results = list(_progress(iter_runs(compiled, seeds, executor=ex), runs, sc.name, progress))
     tables = build_tables(compiled, results)
     summary = summ.summarize(tables.runs, tables.events, compiled.names)
     return Ensemble(sc, str(scenario_path), compiled, tables, summary, master_seed, runs)
 
 
 def write_ensemble(folder: Path, ens: Ensemble, argv: Sequence[str] | None) -> None:
-    """Write one scenario's results contract into ``folder`` (which must exist)."""
+    """Write an in-memory ensemble's results contract into ``folder`` (which must exist)."""
     from model import plotting  # matplotlib is imported only when files are written
 
     write_tables(folder, ens.tables)
@@ -248,6 +448,41 @@ def write_ensemble(folder: Path, ens: Ensemble, argv: Sequence[str] | None) -> N
         folder / "manifest.json", manifest(ens.scenario, ens.path, ens.master_seed, ens.runs, argv)
     )
     plotting.plot_results(folder)
+
+
+def _ensemble_into(
+    folder: Path,
+    sc: Scenario,
+    scenario_path: str,
+    runs: int,
+    master_seed: int,
+    executor: Executor,
+    state: dict,
+    argv: Sequence[str] | None,
+    progress: bool,
+) -> tuple[Compiled, dict]:
+    """Write one scenario's full results contract into the existing ``folder``."""
+    from model import plotting  # matplotlib is imported only when files are written
+
+    compiled = compile_scenario(sc)
+    _write_json(folder / "manifest.json", manifest(sc, scenario_path, master_seed, runs, argv))
+    seeds = run_seeds(master_seed, runs)
+    summary = stream_runs(folder, compiled, seeds, executor, state, False, sc.name, progress)
+    plotting.plot_results(folder)
+    return compiled, summary
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ModelError(f"--format {fmt}: unknown; valid: {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        try:
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            raise ModelError(
+                "--format parquet: pyarrow is not installed; "
+                "install it with: pip install -e '.[parquet]'"
+            ) from None
 
 
 def run_scenario_to_dir(
@@ -259,31 +494,155 @@ def run_scenario_to_dir(
     out: str | None = None,
     argv: Sequence[str] | None = None,
     progress: bool = True,
+    executor: ExecutorSpec | None = None,
+    fmt: str = "csv",
 ) -> tuple[Path, dict]:
-    """Run an ensemble and write its results folder atomically.
+    """Run an ensemble and write its results folder, block by block, under a hidden name.
+
+    On success the folder is renamed into place. On an interrupt (Ctrl-C, or SIGTERM turned
+    into one by the CLI) it stays under its hidden name, marked ``INCOMPLETE``, for
+    ``resume_to_dir``; on any other error it is removed.
 
     Returns:
         The results folder and the summary.
+
+    Raises:
+        Interrupted: The ensemble was interrupted; the message says how to resume it.
     """
+    _check_format(fmt)
+    spec = executor or ExecutorSpec("process", workers)
     final = new_results_dir(sc.name, out)
-    ens = run_ensemble(sc, scenario_path, runs, master_seed, workers, progress)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with AtomicDir(final) as tmp:
-        write_ensemble(tmp, ens, argv)
-    return final, ens.summary
+    with spec.start(runs) as ex:  # a scheduler that cannot be reached fails before any file
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = hidden_dir(final)
+        tmp.mkdir()
+        (tmp / INCOMPLETE).write_text(
+            "This folder holds an unfinished ensemble; progress.json says how far it got.\n"
+            f"Finish it with: python -m model run {scenario_path} --resume {tmp}\n",
+            encoding="utf-8",
+        )
+        state = new_progress(fmt, final.name)
+        _write_json_atomic(tmp / PROGRESS, state)
+        try:
+            _, summary = _ensemble_into(
+                tmp, sc, scenario_path, runs, master_seed, ex, state, argv, progress
+            )
+        except KeyboardInterrupt:
+            raise _interrupted(tmp, scenario_path, runs) from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    _finish_folder(tmp, final)
+    return final, summary
+
+
+def _interrupted(tmp: Path, scenario_path: str, runs: int) -> Interrupted:
+    done = 0
+    try:
+        done = json.loads((tmp / PROGRESS).read_text(encoding="utf-8"))["runs_done"]
+    except (OSError, ValueError, KeyError):
+        pass
+    return Interrupted(
+        f"interrupted after {done} of {runs} runs; the unfinished results are kept in {tmp} "
+        f"(marked {INCOMPLETE}); finish them with: "
+        f"python -m model run {scenario_path} --resume {tmp}"
+    )
+
+
+def _finish_folder(tmp: Path, final: Path) -> None:
+    (tmp / PROGRESS).unlink(missing_ok=True)
+    (tmp / INCOMPLETE).unlink(missing_ok=True)
+    publish(tmp, final)
+
+
+def resume_to_dir(
+    sc: Scenario,
+    scenario_path: str,
+    folder: str,
+    runs: int | None = None,
+    master_seed: int | None = None,
+    progress: bool = True,
+    executor: ExecutorSpec | None = None,
+    fmt: str | None = None,
+) -> tuple[Path, dict]:
+    """Finish an interrupted ensemble and rename its folder into place.
+
+    The scenario must be the one the folder was started with (same SHA-256 of the resolved
+    scenario); ``runs``, ``master_seed`` and ``fmt``, when given, must match too. Runs start
+    again after the last block recorded in ``progress.json``, so the files end up identical
+    to those of an uninterrupted run.
+
+    Returns:
+        The results folder and the summary.
+
+    Raises:
+        ModelError: The folder is not an unfinished ensemble, or does not match.
+        Interrupted: Interrupted again; the folder is still resumable.
+    """
+    from model import plotting
+
+    tmp = Path(folder)
+    if not (tmp / INCOMPLETE).is_file() or not (tmp / PROGRESS).is_file():
+        raise ModelError(
+            f"--resume {folder}: not an unfinished results folder "
+            f"({INCOMPLETE} or {PROGRESS} missing)"
+        )
+    try:
+        man = json.loads((tmp / "manifest.json").read_text(encoding="utf-8"))
+        state = json.loads((tmp / PROGRESS).read_text(encoding="utf-8"))
+        want = (man["scenario_sha256"], int(man["master_seed"]), int(man["runs"]))
+        fmt_was, final = state["format"], tmp.parent / state["final"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ModelError(f"--resume {folder}: manifest.json or {PROGRESS} unreadable") from None
+    digest, seed, total = want
+    if scenario_digest(sc) != digest:
+        raise ModelError(
+            f"--resume {folder}: {scenario_path} is not the scenario this folder was started "
+            f"with (SHA-256 differs)"
+        )
+    for flag, given, was in (("--seed", master_seed, seed), ("--runs", runs, total)):
+        if given is not None and given != was:
+            raise ModelError(f"--resume {folder}: {flag} {given} differs from {was} in the folder")
+    if fmt is not None and fmt != fmt_was:
+        raise ModelError(f"--resume {folder}: --format {fmt} differs from {fmt_was} in the folder")
+    _check_format(fmt_was)
+    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        raise ModelError(f"{final}: exists and is not empty; results are never overwritten")
+    spec = executor or ExecutorSpec("process", 1)
+    compiled = compile_scenario(sc)
+    seeds = run_seeds(seed, total)
+    with spec.start(total - int(state["runs_done"])) as ex:
+        try:
+            summary = stream_runs(tmp, compiled, seeds, ex, state, True, sc.name, progress)
+        except KeyboardInterrupt:
+            raise _interrupted(tmp, scenario_path, total) from None
+    plotting.plot_results(tmp)
+    _finish_folder(tmp, final)
+    return final, summary
 
 
 def _write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
-def _progress(it: Iterator[RunResult], total: int, label: str, show: bool) -> Iterator[RunResult]:
+def _write_json_atomic(path: Path, obj: dict) -> None:
+    # A progress record is either the old one or the new one, never half of each.
+    tmp = path.with_name(path.name + ".tmp")
+    _write_json(tmp, obj)
+    os.replace(tmp, path)
+
+
+def _progress(
+    it: Iterator[RunResult], total: int, label: str, show: bool, initial: int = 0
+) -> Iterator[RunResult]:
     if not show or total < 2:
         yield from it
         return
     from tqdm import tqdm
 
-    yield from tqdm(it, total=total, desc=label, unit="run", leave=False, file=sys.stderr)
+    yield from tqdm(
+        it, total=total, initial=initial, desc=label, unit="run", leave=False, file=sys.stderr
+    )
 
 
 def compare_to_dir(
@@ -294,43 +653,52 @@ def compare_to_dir(
     out: str | None = None,
     argv: Sequence[str] | None = None,
     progress: bool = True,
+    executor: ExecutorSpec | None = None,
+    fmt: str = "csv",
 ) -> tuple[Path, pd.DataFrame]:
     """Run every scenario with the same seeds and write one comparison folder atomically.
 
     The first scenario is the base. Each scenario's results (same contract as ``run``) go
-    into a subfolder; ``comparison.csv``/``.json``, the overlaid plots and ``report.html``
-    sit at the top.
+    into a subfolder, written block by block; ``comparison.csv``/``.json``, the overlaid
+    plots and ``report.html`` sit at the top. An interrupted comparison is removed.
 
     Returns:
         The folder and the comparison table.
     """
     from model import compare, plotting, report
 
+    _check_format(fmt)
+    spec = executor or ExecutorSpec("process", workers)
     final = new_results_dir("compare", out)
-    ensembles = [run_ensemble(sc, p, runs, master_seed, workers, progress) for sc, p in scenarios]
-    base = ensembles[0]
-    names = _unique([e.scenario.name for e in ensembles])
-    capital = base.compiled.names[base.compiled.capital]
-    horizon = base.compiled.p.horizon_days
-    table = compare.compare_runs(names, [e.tables.runs for e in ensembles], capital, horizon)
-    entries = [
-        {
-            "name": name,
-            "title": e.scenario.title,
-            "rationale": e.scenario.rationale,
-            "flips": e.scenario.flips,
-            "path": e.path,
-            "folder": name,
-            "scenario_sha256": scenario_digest(e.scenario),
-            "changes": compare.changes(base.scenario, e.scenario) if e is not base else [],
-        }
-        for name, e in zip(names, ensembles, strict=True)
-    ]
+    base_sc = scenarios[0][0]
+    names = _unique([sc.name for sc, _ in scenarios])
     final.parent.mkdir(parents=True, exist_ok=True)
-    with AtomicDir(final) as tmp:
-        for name, e in zip(names, ensembles, strict=True):
+    with spec.start(runs) as ex, AtomicDir(final) as tmp:
+        runs_tables, compiled = [], []
+        for name, (sc, path) in zip(names, scenarios, strict=True):
             (tmp / name).mkdir()
-            write_ensemble(tmp / name, e, argv)
+            c, _ = _ensemble_into(
+                tmp / name, sc, path, runs, master_seed, ex, new_progress(fmt), argv, progress
+            )
+            (tmp / name / PROGRESS).unlink()
+            runs_tables.append(pd.read_csv(tmp / name / "runs.csv"))
+            compiled.append(c)
+        capital = compiled[0].names[compiled[0].capital]
+        horizon = compiled[0].p.horizon_days
+        table = compare.compare_runs(names, runs_tables, capital, horizon)
+        entries = [
+            {
+                "name": name,
+                "title": sc.title,
+                "rationale": sc.rationale,
+                "flips": sc.flips,
+                "path": str(path),
+                "folder": name,
+                "scenario_sha256": scenario_digest(sc),
+                "changes": compare.changes(base_sc, sc) if k else [],
+            }
+            for k, (name, (sc, path)) in enumerate(zip(names, scenarios, strict=True))
+        ]
         table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
         doc = {
             "format_version": FORMAT_VERSION,

@@ -31,6 +31,7 @@ from model.errors import ScenarioError
 
 MAX_FILE_BYTES = 256 * 1024  # a scenario is a few kB; refuse anything far larger early
 MAX_EXTENDS_DEPTH = 8
+MAX_NESTING = 32  # the schema nests 7 levels deep; far deeper input is junk or an attack
 
 HOLDERS = ("regime", "northern_opposition", "southern_command", "sdf")
 OPPOSITION = ("northern_opposition", "southern_command")
@@ -351,6 +352,14 @@ class Scenario(_Strict):
     interventions: list[Intervention] = Field(default_factory=list, max_length=50)
     uncertain: dict[str, Uncertain] = Field(default_factory=dict, max_length=50)
 
+    @field_validator("name")
+    @classmethod
+    def _not_a_relative_path(cls, v: str) -> str:
+        # The name becomes a folder under results/; "." or ".." would point outside it.
+        if set(v) == {"."}:
+            raise ValueError("a name made only of dots would point outside results/")
+        return v
+
     @field_validator("decisions")
     @classmethod
     def _known_decisions(cls, v: dict[str, str]) -> dict[str, str]:
@@ -462,7 +471,35 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(str(path), None, "YAML nesting is too deep") from None
     if not isinstance(data, dict):
         raise ScenarioError(str(path), None, "a scenario file must be a mapping of keys to values")
+    field = _too_deep(data)
+    if field is not None:
+        raise ScenarioError(
+            str(path), field, f"nested more than {MAX_NESTING} levels deep; scenarios nest 7"
+        )
     return data
+
+
+def _too_deep(data: Any) -> str | None:
+    """The dotted field where ``data`` nests deeper than ``MAX_NESTING``, if anywhere.
+
+    Walks without recursion, so that the check itself cannot exhaust the stack; everything
+    after it (merging, validation) may then recurse safely.
+    """
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return where
+        if isinstance(node, dict):
+            items = ((f".{k}", v) for k, v in node.items())
+        elif isinstance(node, list):
+            items = ((f"[{i}]", v) for i, v in enumerate(node))
+        else:
+            continue
+        for label, v in items:
+            sub = where + label if where else label.removeprefix(".")
+            stack.append((v, sub, depth + 1))
+    return None
 
 
 def _is_param(node: Any) -> bool:
@@ -508,8 +545,9 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
         loop = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(str(chain[-1]), "extends", f"'extends' loop: {loop}")
     if len(chain) >= MAX_EXTENDS_DEPTH:
+        # Named after the file whose 'extends' goes one level too far.
         raise ScenarioError(
-            str(path), "extends", f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'"
+            str(chain[-1]), "extends", f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'"
         )
     data = _read_yaml(path)
     parent = data.pop("extends", None)
@@ -522,6 +560,8 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
     ppath = path.parent / parent
     if not ppath.exists():
         raise ScenarioError(fname, "extends", f"file not found: {ppath}")
+    if not ppath.is_file():
+        raise ScenarioError(fname, "extends", f"not a file: {ppath}")
     base = _resolve(ppath, (*chain, path), origins)
     # What a file says about itself is not inherited: its own name, rationale, flipped decision.
     data.setdefault("name", path.stem)

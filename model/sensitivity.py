@@ -22,7 +22,7 @@ import pandas as pd
 from model.compiled import Compiled, compile_scenario
 from model.core import METRICS, RunResult
 from model.errors import ModelError, ScenarioError
-from model.executors import Executor, make_executor, simulate_task
+from model.executors import Executor, ExecutorSpec, make_executor, simulate_task
 from model.scenario import Scenario, _deep_copy, _set_path, iter_params, scenario_digest
 
 METHODS = ("sobol", "morris")
@@ -248,7 +248,7 @@ def sensitivity_to_dir(
     samples: int | None,
     runs_per_sample: int,
     master_seed: int,
-    workers: int,
+    executor: ExecutorSpec,
     out: str | None = None,
     argv: Sequence[str] | None = None,
     progress: bool = True,
@@ -269,9 +269,10 @@ def sensitivity_to_dir(
     final = new_results_dir(f"{sc.name}-sensitivity", out)
     seeds = run_seeds(master_seed, runs_per_sample)
     compiled = compile_scenario(sc)
+    workers = executor.workers
     chunks = workers if len(x) < workers else 1
     tasks = sample_tasks(sc, x, prob["names"], seeds, chunks)
-    with make_executor("process", workers) as ex:
+    with make_executor(executor.kind, workers, executor.scheduler) as ex:
         rows = [
             reduce_runs(compiled, runs)
             for runs in run_samples(ex, tasks, runs_per_sample, progress, f"{sc.name} {method}")

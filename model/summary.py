@@ -175,22 +175,40 @@ def _dist(values: np.ndarray) -> dict[str, float | None]:
     }
 
 
+def documented_counts(runs: pd.DataFrame, events: pd.DataFrame) -> dict[str, int]:
+    """Number of runs in which each documented decision or behaviour occurred.
+
+    Every matcher looks at one run at a time, so counts of consecutive blocks of runs (with
+    their events) add up to the count of the whole ensemble.
+    """
+    return {d.id: int(d.match(runs, events).sum()) for d in DOCUMENTED}
+
+
 def documented_shares(runs: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
     """Share of runs in which each documented decision or behaviour occurred."""
     n = max(len(runs), 1)
-    return {d.id: float(d.match(runs, events).sum()) / n for d in DOCUMENTED}
+    return {k: float(v) / n for k, v in documented_counts(runs, events).items()}
 
 
-def summarize(runs: pd.DataFrame, events: pd.DataFrame, places: list[str]) -> dict:
+def summarize(
+    runs: pd.DataFrame,
+    events: pd.DataFrame | None,
+    places: list[str],
+    counts: dict[str, int] | None = None,
+) -> dict:
     """The ``summary.json`` contract.
 
     Args:
         runs: One row per run: ``run``, ``end_state``, ``leader_exit_day``, ``fall_day_<place>``;
             ``runs.attrs['capital']`` names the capital.
-        events: The event log.
+        events: The event log; may be None when ``counts`` is given.
         places: Place names in scenario order.
+        counts: ``documented_counts`` already summed over blocks of runs, so that the event
+            log of a large ensemble need not be held in memory.
     """
     n = len(runs)
+    if counts is None:
+        counts = documented_counts(runs, events)
     shares = runs["end_state"].value_counts().reindex(END_STATES, fill_value=0) / max(n, 1)
     fall = {}
     for p in places:
@@ -205,5 +223,5 @@ def summarize(runs: pd.DataFrame, events: pd.DataFrame, places: list[str]) -> di
             **_dist(exit_days),
             "share": float((exit_days >= 0).mean()) if n else 0.0,
         },
-        "documented_decisions": documented_shares(runs, events),
+        "documented_decisions": {k: float(v) / max(n, 1) for k, v in counts.items()},
     }

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model.executors import ExecutorSpec
 from model.observations import DEFAULT_PATH, Observation, load_observations, observed_days
 from model.scenario import Scenario, scenario_digest
 
@@ -202,7 +203,7 @@ def validate_to_dir(
     scenario_path: str,
     runs: int,
     master_seed: int,
-    workers: int,
+    executor: ExecutorSpec,
     out: str | None = None,
     argv: Sequence[str] | None = None,
     progress: bool = True,
@@ -218,7 +219,9 @@ def validate_to_dir(
 
     observations = load_observations(observations_path)  # a bad file fails before running
     final = new_results_dir(f"{sc.name}-validation", out)
-    ens = run_ensemble(sc, scenario_path, runs, master_seed, workers, progress)
+    ens = run_ensemble(
+        sc, scenario_path, runs, master_seed, executor.workers, progress, executor=executor
+    )
     table = score(observations, ens.tables.runs, ens.tables.events, sc.start_date)
     summary = summarize_scores(table)
     doc = {
