@@ -251,11 +251,10 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             args.scenario,
             runs,
             seed,
-            spec.workers,
+            spec,
             out=args.out,
             argv=["python", "-m", "model", *argv],
             progress=progress,
-            executor=spec,
             fmt=args.format or "csv",
         )
     if not args.quiet:
@@ -282,11 +281,10 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
         scenarios,
         args.runs,
         args.seed,
-        spec.workers,
+        spec,
         out=args.out,
         argv=["python", "-m", "model", *argv],
         progress=not args.quiet and sys.stderr.isatty(),
-        executor=spec,
         fmt=args.format or "csv",
     )
     if not args.quiet:

@@ -420,34 +420,20 @@ def run_ensemble(
     scenario_path: str,
     runs: int,
     master_seed: int,
-    workers: int,
+    executor: ExecutorSpec,
     progress: bool = True,
-    executor: ExecutorSpec | None = None,
 ) -> Ensemble:
     """Run one scenario's ensemble in memory (seeds spawned from ``master_seed``).
 
     For ensembles too large for memory, ``run_scenario_to_dir`` writes blocks as they finish.
     """
-    spec = executor or ExecutorSpec("process", workers)
     compiled = compile_scenario(sc)
     seeds = run_seeds(master_seed, runs)
-    with spec.start(runs) as ex:
+    with executor.start(runs) as ex:
         results = list(_progress(iter_runs(compiled, seeds, executor=ex), runs, sc.name, progress))
     tables = build_tables(compiled, results)
     summary = summ.summarize(tables.runs, tables.events, compiled.names)
     return Ensemble(sc, str(scenario_path), compiled, tables, summary, master_seed, runs)
-
-
-def write_ensemble(folder: Path, ens: Ensemble, argv: Sequence[str] | None) -> None:
-    """Write an in-memory ensemble's results contract into ``folder`` (which must exist)."""
-    from model import plotting  # matplotlib is imported only when files are written
-
-    write_tables(folder, ens.tables)
-    _write_json(folder / "summary.json", ens.summary)
-    _write_json(
-        folder / "manifest.json", manifest(ens.scenario, ens.path, ens.master_seed, ens.runs, argv)
-    )
-    plotting.plot_results(folder)
 
 
 def _ensemble_into(
@@ -490,11 +476,10 @@ def run_scenario_to_dir(
     scenario_path: str,
     runs: int,
     master_seed: int,
-    workers: int,
+    executor: ExecutorSpec,
     out: str | None = None,
     argv: Sequence[str] | None = None,
     progress: bool = True,
-    executor: ExecutorSpec | None = None,
     fmt: str = "csv",
 ) -> tuple[Path, dict]:
     """Run an ensemble and write its results folder, block by block, under a hidden name.
@@ -510,9 +495,8 @@ def run_scenario_to_dir(
         Interrupted: The ensemble was interrupted; the message says how to resume it.
     """
     _check_format(fmt)
-    spec = executor or ExecutorSpec("process", workers)
     final = new_results_dir(sc.name, out)
-    with spec.start(runs) as ex:  # a scheduler that cannot be reached fails before any file
+    with executor.start(runs) as ex:  # a scheduler that cannot be reached fails before any file
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = hidden_dir(final)
         tmp.mkdir()
@@ -649,11 +633,10 @@ def compare_to_dir(
     scenarios: Sequence[tuple[Scenario, str]],
     runs: int,
     master_seed: int,
-    workers: int,
+    executor: ExecutorSpec,
     out: str | None = None,
     argv: Sequence[str] | None = None,
     progress: bool = True,
-    executor: ExecutorSpec | None = None,
     fmt: str = "csv",
 ) -> tuple[Path, pd.DataFrame]:
     """Run every scenario with the same seeds and write one comparison folder atomically.
@@ -668,12 +651,11 @@ def compare_to_dir(
     from model import compare, plotting, report
 
     _check_format(fmt)
-    spec = executor or ExecutorSpec("process", workers)
     final = new_results_dir("compare", out)
     base_sc = scenarios[0][0]
     names = _unique([sc.name for sc, _ in scenarios])
     final.parent.mkdir(parents=True, exist_ok=True)
-    with spec.start(runs) as ex, AtomicDir(final) as tmp:
+    with executor.start(runs) as ex, AtomicDir(final) as tmp:
         runs_tables, compiled = [], []
         for name, (sc, path) in zip(names, scenarios, strict=True):
             (tmp / name).mkdir()

@@ -219,9 +219,7 @@ def validate_to_dir(
 
     observations = load_observations(observations_path)  # a bad file fails before running
     final = new_results_dir(f"{sc.name}-validation", out)
-    ens = run_ensemble(
-        sc, scenario_path, runs, master_seed, executor.workers, progress, executor=executor
-    )
+    ens = run_ensemble(sc, scenario_path, runs, master_seed, executor, progress)
     table = score(observations, ens.tables.runs, ens.tables.events, sc.start_date)
     summary = summarize_scores(table)
     doc = {
