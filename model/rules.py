@@ -149,7 +149,7 @@ RULES: dict[str, Rule] = {
             "R7",
             "Battle at a contested place is decided by the responsive defenders, patron support "
             "present there and the attacker's strength and momentum; a place whose garrison has "
-            "stopped answering is entered unopposed",
+            "stopped answering is entered unopposed unless allied fighters hold it",
             "opening",
             "opposition forces enter Damascus following their swift capture of Homs, with little "
             "resistance from the Syrian Army ... Hama, a critical gateway to Damascus.",
