@@ -17,6 +17,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,11 +25,14 @@ import yaml
 
 from model.compiled import compile_scenario
 from model.errors import ModelError
-from model.executors import ExecutorSpec, make_executor
+from model.executors import make_executor
 from model.observations import DEFAULT_PATH, Observation, load_observations
 from model.scenario import Scenario, iter_params, load_scenario
 from model.sensitivity import problem, run_samples, sample_tasks
 from model.validate import format_scores, score, summarize_scores
+
+if TYPE_CHECKING:
+    from model.runner import Job
 
 MISS_PENALTY = 10.0  # days: a run without the event weighs like ten days of error
 
@@ -233,11 +237,7 @@ def calibrate_to_file(
     scenario_path: str,
     trials: int,
     runs_per_trial: int,
-    master_seed: int,
-    executor: ExecutorSpec,
-    out: str | None = None,
-    argv: Sequence[str] | None = None,
-    progress: bool = True,
+    job: Job,
     observations_path: str | Path = DEFAULT_PATH,
 ) -> tuple[Path, str]:
     """Fit, write the calibrated scenario, and report the fit before and after.
@@ -249,23 +249,23 @@ def calibrate_to_file(
 
     problem(sc, scenario_path)  # no uncertain parameters: fail before anything runs
     observations = load_observations(observations_path)
-    target = output_path(scenario_path, out)
+    target = output_path(scenario_path, job.out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    seeds = run_seeds(master_seed, runs_per_trial)
-    with make_executor(executor.kind, executor.workers, executor.scheduler) as ex:
+    seeds = run_seeds(job.master_seed, runs_per_trial)
+    with make_executor(job.executor.kind, job.executor.workers, job.executor.scheduler) as ex:
         ev = Evaluator(sc, observations, seeds, ex)
         before = ev.table(current_values(sc))
-        best, value = fit(sc, trials, ev, master_seed, progress)
+        best, value = fit(sc, trials, ev, job.master_seed, job.progress)
         after = ev.table(best)
     _write_new(
         target,
         calibrated_text(
-            sc, scenario_path, target, best, value, trials, runs_per_trial, master_seed
+            sc, scenario_path, target, best, value, trials, runs_per_trial, job.master_seed
         ),
     )
     horizon = sc.horizon_days.value
     lines = [
-        f"Scenario {sc.name}: {trials} trials x {runs_per_trial} runs, master seed {master_seed}",
+        f"Scenario {sc.name}: {trials} trials x {runs_per_trial} runs, master seed {job.master_seed}",
         f"objective before {objective(before, horizon):.3f}, after {value:.3f}",
         "",
         f"{'parameter':<44s}{'before':>10s}{'after':>10s}   range",

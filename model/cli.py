@@ -76,6 +76,19 @@ def _executor_from_args(args: argparse.Namespace):
     return ExecutorSpec(args.executor, args.workers or os.cpu_count() or 1, args.scheduler)
 
 
+def _job(args: argparse.Namespace, argv: Sequence[str], progress: bool = True):
+    """The ``Job`` a subcommand's options ask for: seed, executor, output, command line."""
+    from model.runner import Job
+
+    return Job(
+        args.seed,
+        _executor_from_args(args),
+        args.out,
+        ["python", "-m", "model", *argv],
+        progress and sys.stderr.isatty(),
+    )
+
+
 def _add_format_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
@@ -231,7 +244,7 @@ def format_summary(summary: dict, start: dt.date, capital: str, majors: list[str
 
 def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Run one scenario ensemble."""
-    from model.runner import resume_to_dir, run_scenario_to_dir
+    from model.runner import Job, resume_to_dir, run_scenario_to_dir
     from model.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
@@ -246,16 +259,9 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         runs, seed = summary["runs"], "as in the resumed folder"
     else:
         runs, seed = args.runs or 100, DEFAULT_SEED if args.seed is None else args.seed
+        job = Job(seed, spec, args.out, ["python", "-m", "model", *argv], progress)
         folder, summary = run_scenario_to_dir(
-            sc,
-            args.scenario,
-            runs,
-            seed,
-            spec,
-            out=args.out,
-            argv=["python", "-m", "model", *argv],
-            progress=progress,
-            fmt=args.format or "csv",
+            sc, args.scenario, runs, job, fmt=args.format or "csv"
         )
     if not args.quiet:
         majors = [n for n, p in sc.places.items() if p.major_city]
@@ -276,17 +282,8 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     paths = [args.base, *args.others]
     scenarios = [(load_scenario(p), p) for p in paths]  # validate all before running any
-    spec = _executor_from_args(args)
-    folder, table = compare_to_dir(
-        scenarios,
-        args.runs,
-        args.seed,
-        spec,
-        out=args.out,
-        argv=["python", "-m", "model", *argv],
-        progress=not args.quiet and sys.stderr.isatty(),
-        fmt=args.format or "csv",
-    )
+    job = _job(args, argv, progress=not args.quiet)
+    folder, table = compare_to_dir(scenarios, args.runs, job, fmt=args.format or "csv")
     if not args.quiet:
         print(f"{len(paths)} scenarios, {args.runs} runs each, master seed {args.seed}")
         print("value [95 % interval]   difference from the base, paired by seed [95 % interval]")
@@ -321,31 +318,24 @@ def cmd_trust(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from model.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
-    kw = {
-        "executor": _executor_from_args(args),
-        "argv": ["python", "-m", "model", *argv],
-        "progress": sys.stderr.isatty(),
-        "out": args.out,
-    }
+    job = _job(args, argv)
     if args.command == "validate":
         from model.validate import format_scores, validate_to_dir
 
-        where, table, summary = validate_to_dir(sc, args.scenario, args.runs, args.seed, **kw)
+        where, table, summary = validate_to_dir(sc, args.scenario, args.runs, job)
         text = f"Scenario {sc.name}: {args.runs} runs, master seed {args.seed}\n\n"
         text += format_scores(table, summary, sc.start_date)
     elif args.command == "sensitivity":
         from model.sensitivity import format_drivers, sensitivity_to_dir
 
         where, indices, main, varying = sensitivity_to_dir(
-            sc, args.scenario, args.method, args.samples, args.runs_per_sample, args.seed, **kw
+            sc, args.scenario, args.method, args.samples, args.runs_per_sample, job
         )
         text = format_drivers(indices, main, varying)
     else:
         from model.calibrate import calibrate_to_file
 
-        where, text = calibrate_to_file(
-            sc, args.scenario, args.trials, args.runs_per_trial, args.seed, **kw
-        )
+        where, text = calibrate_to_file(sc, args.scenario, args.trials, args.runs_per_trial, job)
     print(text)
     print()
     print(

@@ -402,6 +402,26 @@ def manifest(
     }
 
 
+@dataclass(frozen=True)
+class Job:
+    """How a command runs its ensembles, as given on the command line.
+
+    Attributes:
+        master_seed: The runs' seeds are spawned from it; the same for every scenario.
+        executor: Where runs happen.
+        out: An explicit results folder (or file, for ``calibrate``); else a new one under
+            ``results/``.
+        argv: The command line, recorded with the results.
+        progress: Show a progress bar.
+    """
+
+    master_seed: int
+    executor: ExecutorSpec = ExecutorSpec()
+    out: str | None = None
+    argv: Sequence[str] | None = None
+    progress: bool = True
+
+
 @dataclass
 class Ensemble:
     """One scenario's ensemble, in memory: the tables and their summary."""
@@ -415,25 +435,19 @@ class Ensemble:
     runs: int
 
 
-def run_ensemble(
-    sc: Scenario,
-    scenario_path: str,
-    runs: int,
-    master_seed: int,
-    executor: ExecutorSpec,
-    progress: bool = True,
-) -> Ensemble:
-    """Run one scenario's ensemble in memory (seeds spawned from ``master_seed``).
+def run_ensemble(sc: Scenario, scenario_path: str, runs: int, job: Job) -> Ensemble:
+    """Run one scenario's ensemble in memory (seeds spawned from ``job.master_seed``).
 
     For ensembles too large for memory, ``run_scenario_to_dir`` writes blocks as they finish.
     """
     compiled = compile_scenario(sc)
-    seeds = run_seeds(master_seed, runs)
-    with executor.start(runs) as ex:
-        results = list(_progress(iter_runs(compiled, seeds, executor=ex), runs, sc.name, progress))
+    seeds = run_seeds(job.master_seed, runs)
+    with job.executor.start(runs) as ex:
+        results = iter_runs(compiled, seeds, executor=ex)
+        results = list(_progress(results, runs, sc.name, job.progress))
     tables = build_tables(compiled, results)
     summary = summ.summarize(tables.runs, tables.events, compiled.names)
-    return Ensemble(sc, str(scenario_path), compiled, tables, summary, master_seed, runs)
+    return Ensemble(sc, str(scenario_path), compiled, tables, summary, job.master_seed, runs)
 
 
 def _ensemble_into(
@@ -441,19 +455,18 @@ def _ensemble_into(
     sc: Scenario,
     scenario_path: str,
     runs: int,
-    master_seed: int,
+    job: Job,
     executor: Executor,
     state: dict,
-    argv: Sequence[str] | None,
-    progress: bool,
 ) -> tuple[Compiled, dict]:
     """Write one scenario's full results contract into the existing ``folder``."""
     from model import plotting  # matplotlib is imported only when files are written
 
     compiled = compile_scenario(sc)
-    _write_json(folder / "manifest.json", manifest(sc, scenario_path, master_seed, runs, argv))
-    seeds = run_seeds(master_seed, runs)
-    summary = stream_runs(folder, compiled, seeds, executor, state, False, sc.name, progress)
+    doc = manifest(sc, scenario_path, job.master_seed, runs, job.argv)
+    _write_json(folder / "manifest.json", doc)
+    seeds = run_seeds(job.master_seed, runs)
+    summary = stream_runs(folder, compiled, seeds, executor, state, False, sc.name, job.progress)
     plotting.plot_results(folder)
     return compiled, summary
 
@@ -475,11 +488,7 @@ def run_scenario_to_dir(
     sc: Scenario,
     scenario_path: str,
     runs: int,
-    master_seed: int,
-    executor: ExecutorSpec,
-    out: str | None = None,
-    argv: Sequence[str] | None = None,
-    progress: bool = True,
+    job: Job,
     fmt: str = "csv",
 ) -> tuple[Path, dict]:
     """Run an ensemble and write its results folder, block by block, under a hidden name.
@@ -495,8 +504,8 @@ def run_scenario_to_dir(
         Interrupted: The ensemble was interrupted; the message says how to resume it.
     """
     _check_format(fmt)
-    final = new_results_dir(sc.name, out)
-    with executor.start(runs) as ex:  # a scheduler that cannot be reached fails before any file
+    final = new_results_dir(sc.name, job.out)
+    with job.executor.start(runs) as ex:  # a scheduler that cannot be reached fails before any file
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = hidden_dir(final)
         tmp.mkdir()
@@ -508,9 +517,7 @@ def run_scenario_to_dir(
         state = new_progress(fmt, final.name)
         _write_json_atomic(tmp / PROGRESS, state)
         try:
-            _, summary = _ensemble_into(
-                tmp, sc, scenario_path, runs, master_seed, ex, state, argv, progress
-            )
+            _, summary = _ensemble_into(tmp, sc, scenario_path, runs, job, ex, state)
         except KeyboardInterrupt:
             raise _interrupted(tmp, scenario_path, runs) from None
         except BaseException:
@@ -632,11 +639,7 @@ def _progress(
 def compare_to_dir(
     scenarios: Sequence[tuple[Scenario, str]],
     runs: int,
-    master_seed: int,
-    executor: ExecutorSpec,
-    out: str | None = None,
-    argv: Sequence[str] | None = None,
-    progress: bool = True,
+    job: Job,
     fmt: str = "csv",
 ) -> tuple[Path, pd.DataFrame]:
     """Run every scenario with the same seeds and write one comparison folder atomically.
@@ -651,17 +654,15 @@ def compare_to_dir(
     from model import compare, plotting, report
 
     _check_format(fmt)
-    final = new_results_dir("compare", out)
+    final = new_results_dir("compare", job.out)
     base_sc = scenarios[0][0]
     names = _unique([sc.name for sc, _ in scenarios])
     final.parent.mkdir(parents=True, exist_ok=True)
-    with executor.start(runs) as ex, AtomicDir(final) as tmp:
+    with job.executor.start(runs) as ex, AtomicDir(final) as tmp:
         runs_tables, compiled = [], []
         for name, (sc, path) in zip(names, scenarios, strict=True):
             (tmp / name).mkdir()
-            c, _ = _ensemble_into(
-                tmp / name, sc, path, runs, master_seed, ex, new_progress(fmt), argv, progress
-            )
+            c, _ = _ensemble_into(tmp / name, sc, path, runs, job, ex, new_progress(fmt))
             (tmp / name / PROGRESS).unlink()
             runs_tables.append(pd.read_csv(tmp / name / "runs.csv"))
             compiled.append(c)
@@ -688,10 +689,10 @@ def compare_to_dir(
             "capital": capital,
             "horizon_days": horizon,
             "runs": runs,
-            "master_seed": int(master_seed),
+            "master_seed": int(job.master_seed),
             "scenarios": entries,
             "table": json.loads(table.to_json(orient="records")),
-            "command_line": list(argv) if argv is not None else sys.argv,
+            "command_line": list(job.argv) if job.argv is not None else sys.argv,
             "packages": package_versions(),
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }

@@ -15,6 +15,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,11 @@ import pandas as pd
 from model.compiled import Compiled, compile_scenario
 from model.core import METRICS, RunResult
 from model.errors import ModelError, ScenarioError
-from model.executors import Executor, ExecutorSpec, make_executor, simulate_task
+from model.executors import Executor, make_executor, simulate_task
 from model.scenario import Scenario, _deep_copy, _set_path, iter_params, scenario_digest
+
+if TYPE_CHECKING:
+    from model.runner import Job
 
 METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 20}
@@ -247,11 +251,7 @@ def sensitivity_to_dir(
     method: str,
     samples: int | None,
     runs_per_sample: int,
-    master_seed: int,
-    executor: ExecutorSpec,
-    out: str | None = None,
-    argv: Sequence[str] | None = None,
-    progress: bool = True,
+    job: Job,
 ) -> tuple[Path, pd.DataFrame, str, dict[str, float]]:
     """Sample, run and analyse; write the sensitivity folder atomically.
 
@@ -265,20 +265,20 @@ def sensitivity_to_dir(
 
     prob = problem(sc, scenario_path)
     samples = samples or DEFAULT_SAMPLES[method]
-    x = draw(method, prob, samples, master_seed)
-    final = new_results_dir(f"{sc.name}-sensitivity", out)
-    seeds = run_seeds(master_seed, runs_per_sample)
+    x = draw(method, prob, samples, job.master_seed)
+    final = new_results_dir(f"{sc.name}-sensitivity", job.out)
+    seeds = run_seeds(job.master_seed, runs_per_sample)
     compiled = compile_scenario(sc)
-    workers = executor.workers
+    workers = job.executor.workers
     chunks = workers if len(x) < workers else 1
     tasks = sample_tasks(sc, x, prob["names"], seeds, chunks)
-    with make_executor(executor.kind, workers, executor.scheduler) as ex:
+    with make_executor(job.executor.kind, workers, job.executor.scheduler) as ex:
         rows = [
             reduce_runs(compiled, runs)
-            for runs in run_samples(ex, tasks, runs_per_sample, progress, f"{sc.name} {method}")
+            for runs in run_samples(ex, tasks, runs_per_sample, job.progress, f"{sc.name} {method}")
         ]
     y = pd.DataFrame(rows, columns=list(OUTPUTS))
-    indices = analyze(method, prob, x, y, master_seed)
+    indices = analyze(method, prob, x, y, job.master_seed)
     main = MAIN_INDEX[method]
     constant = constant_outputs(y)
     varying = varying_share(y)
@@ -290,12 +290,12 @@ def sensitivity_to_dir(
     table.insert(0, "sample", np.arange(len(x)))
     table = pd.concat([table, y], axis=1)
     doc = {
-        **provenance(sc, scenario_path, argv),
+        **provenance(sc, scenario_path, job.argv),
         "method": method,
         "samples": samples,
         "model_evaluations": int(len(x)),
         "runs_per_sample": runs_per_sample,
-        "master_seed": int(master_seed),
+        "master_seed": int(job.master_seed),
         "uncertain": {n: sc.uncertain[n].model_dump() for n in prob["names"]},
         "outputs": OUTPUT_NOTES,
         "main_index": main,

@@ -23,13 +23,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from model.executors import ExecutorSpec
 from model.observations import DEFAULT_PATH, Observation, load_observations, observed_days
 from model.scenario import Scenario, scenario_digest
+
+if TYPE_CHECKING:
+    from model.runner import Job
 
 ROLES = ("calibration", "held_out")
 HIT_DAYS = 1
@@ -202,11 +205,7 @@ def validate_to_dir(
     sc: Scenario,
     scenario_path: str,
     runs: int,
-    master_seed: int,
-    executor: ExecutorSpec,
-    out: str | None = None,
-    argv: Sequence[str] | None = None,
-    progress: bool = True,
+    job: Job,
     observations_path: str | Path = DEFAULT_PATH,
 ) -> tuple[Path, pd.DataFrame, dict]:
     """Run the scenario's ensemble, score it and write a validation folder atomically.
@@ -218,15 +217,15 @@ def validate_to_dir(
     from model.runner import AtomicDir, new_results_dir, run_ensemble
 
     observations = load_observations(observations_path)  # a bad file fails before running
-    final = new_results_dir(f"{sc.name}-validation", out)
-    ens = run_ensemble(sc, scenario_path, runs, master_seed, executor, progress)
+    final = new_results_dir(f"{sc.name}-validation", job.out)
+    ens = run_ensemble(sc, scenario_path, runs, job)
     table = score(observations, ens.tables.runs, ens.tables.events, sc.start_date)
     summary = summarize_scores(table)
     doc = {
-        **provenance(sc, scenario_path, argv),
+        **provenance(sc, scenario_path, job.argv),
         "observations_file": str(observations_path),
         "runs": runs,
-        "master_seed": int(master_seed),
+        "master_seed": int(job.master_seed),
         "start_date": sc.start_date.isoformat(),
         "hit_days": HIT_DAYS,
         "summary": summary,
