@@ -25,7 +25,6 @@ import yaml
 
 from model.compiled import compile_scenario
 from model.errors import ModelError
-from model.executors import make_executor
 from model.observations import DEFAULT_PATH, Observation, load_observations
 from model.scenario import Scenario, iter_params, load_scenario
 from model.sensitivity import problem, run_samples, sample_tasks
@@ -252,7 +251,7 @@ def calibrate_to_file(
     target = output_path(scenario_path, job.out)
     target.parent.mkdir(parents=True, exist_ok=True)
     seeds = run_seeds(job.master_seed, runs_per_trial)
-    with make_executor(job.executor.kind, job.executor.workers, job.executor.scheduler) as ex:
+    with job.executor.start(trials * runs_per_trial) as ex:
         ev = Evaluator(sc, observations, seeds, ex)
         before = ev.table(current_values(sc))
         best, value = fit(sc, trials, ev, job.master_seed, job.progress)

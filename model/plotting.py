@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from model.compare import wilson  # noqa: E402
 from model.observations import DEFAULT_PATH, load_observations  # noqa: E402
 
 BAND = (0.05, 0.95)
@@ -342,7 +343,7 @@ def plot_comparison(folder: Path) -> list[Path]:
     for k, (name, _, daily) in enumerate(dailies):
         g = (daily[col] == "regime").groupby(daily["date"])
         p, n = g.mean().sort_index(), g.size().sort_index()
-        lo, hi = zip(*(_wilson(pi * ni, ni) for pi, ni in zip(p, n, strict=True)), strict=True)
+        lo, hi = zip(*(wilson(pi * ni, int(ni)) for pi, ni in zip(p, n, strict=True)), strict=True)
         x = pd.to_datetime(p.index)
         colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
         ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
@@ -372,12 +373,6 @@ def plot_comparison(folder: Path) -> list[Path]:
     fig.suptitle(f"Patron support by scenario ({runs} runs each; {what})")
     written.append(_finish(fig, list(axes.flat), falls, folder / "patron_support.png"))
     return written
-
-
-def _wilson(successes: float, n: int) -> tuple[float, float]:
-    from model.compare import wilson
-
-    return wilson(successes, int(n))
 
 
 HOLDER_COLOURS = {

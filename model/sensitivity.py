@@ -23,7 +23,7 @@ import pandas as pd
 from model.compiled import Compiled, compile_scenario
 from model.core import METRICS, RunResult
 from model.errors import ModelError, ScenarioError
-from model.executors import Executor, make_executor, simulate_task
+from model.executors import Executor, simulate_task
 from model.scenario import Scenario, _deep_copy, _set_path, iter_params, scenario_digest
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ def sensitivity_to_dir(
     workers = job.executor.workers
     chunks = workers if len(x) < workers else 1
     tasks = sample_tasks(sc, x, prob["names"], seeds, chunks)
-    with make_executor(job.executor.kind, workers, job.executor.scheduler) as ex:
+    with job.executor.start(len(x) * runs_per_sample) as ex:
         rows = [
             reduce_runs(compiled, runs)
             for runs in run_samples(ex, tasks, runs_per_sample, job.progress, f"{sc.name} {method}")
