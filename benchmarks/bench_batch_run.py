@@ -22,11 +22,13 @@ import mesa
 import numpy as np
 from mesa.batchrunner import batch_run
 
-from model.compiled import Compiled, compile_scenario
-from model.core import METRICS, SyriaModel, _release
-from model.executors import ExecutorSpec
-from model.runner import build_tables, iter_runs, run_seeds
-from model.scenario import load_scenario
+from model.config.loader import load_scenario
+from model.ensemble.executors import ExecutorSpec
+from model.ensemble.runner import iter_runs, run_seeds
+from model.results.tables import build_tables
+from model.sim.compiled import Compiled, compile_scenario
+from model.sim.model import SyriaModel, release
+from model.sim.outputs import METRICS
 
 MASTER_SEED = 20241127  # the CLI's default master seed
 SCENARIO = "scenarios/baseline.yaml"
@@ -58,7 +60,7 @@ class BatchSyriaModel(SyriaModel):
         self.datacollector.collect(self)
         if self.day + 1 >= self.horizon:
             self.running = False
-            _release(self)  # as simulate() does: Mesa 3.3 would otherwise keep every model
+            release(self)  # as simulate() does: Mesa 3.3 would otherwise keep every model
 
 
 def time_ours(compiled: Compiled, seeds: list[int], workers: int, tables: bool) -> float:

@@ -17,10 +17,11 @@ import statistics
 import time
 from importlib import metadata
 
-from model.compiled import Compiled, compile_scenario
-from model.core import simulate
-from model.runner import iter_runs, run_seeds
-from model.scenario import Scenario, load_scenario
+from model.config.loader import load_scenario
+from model.config.schema import Scenario
+from model.ensemble.runner import iter_runs, run_seeds
+from model.sim.compiled import Compiled, compile_scenario
+from model.sim.model import simulate
 
 MASTER_SEED = 20241127  # the CLI's default master seed
 UNIT_COUNTS = (100, 1_000, 10_000)

@@ -15,9 +15,10 @@ matplotlib.use("Agg")  # never open a window, even if a test draws a plot
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-from model.cli import main  # noqa: E402
-from model.compiled import Compiled, compile_scenario  # noqa: E402
-from model.scenario import Scenario, load_scenario  # noqa: E402
+from model.cli.main import main  # noqa: E402
+from model.config.loader import load_scenario  # noqa: E402
+from model.config.schema import Scenario  # noqa: E402
+from model.sim.compiled import Compiled, compile_scenario  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS_DIR = REPO_ROOT / "scenarios"

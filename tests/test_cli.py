@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli import main
-from model.core import END_STATES
-from model.observations import load_observations
-from model.rules import RULES
-from model.scenario import HOLDERS, PATRONS, scenario_digest
-from model.summary import DOCUMENTED, documented_shares
+from model.analysis.summary import DOCUMENTED, documented_shares
+from model.cli.main import main
+from model.config.observations import load_observations
+from model.config.schema import HOLDERS, PATRONS, scenario_digest
+from model.sim.outputs import END_STATES
+from model.sim.rules import RULES
 
 RUNS = 20
 SEED = 777

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.compare import paired_mean
-from model.compiled import compile_scenario
-from model.core import simulate
+from model.analysis.compare import paired_mean
+from model.config.loader import load_scenario
+from model.ensemble.runner import run_seeds
 from model.errors import ScenarioError
-from model.runner import run_seeds
-from model.scenario import load_scenario
+from model.sim.compiled import compile_scenario
+from model.sim.model import simulate
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "scenarios" / "counterfactuals"
 RUNS = 120

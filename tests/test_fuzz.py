@@ -20,8 +20,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from model.cli import main
-from model.scenario import MAX_FILE_BYTES, iter_params, load_scenario
+from model.cli.main import main
+from model.config.loader import MAX_FILE_BYTES, load_scenario
+from model.config.schema import iter_params
 
 EXAMPLES_PER_KIND = 90  # x 7 kinds = 630 files
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"

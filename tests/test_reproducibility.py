@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas.testing as pdt
 
-from model.compiled import compile_scenario
-from model.core import simulate
-from model.runner import build_tables, iter_runs, run_seeds
-from model.scenario import load_scenario
+from model.config.loader import load_scenario
+from model.ensemble.runner import iter_runs, run_seeds
+from model.results.tables import build_tables
+from model.sim.compiled import compile_scenario
+from model.sim.model import simulate
 
 
 def _assert_same_run(a, b) -> None:

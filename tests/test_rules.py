@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import rules
-from model.agents import Unit
-from model.core import METRICS, SyriaModel, simulate
+from model.sim import rules
+from model.sim.agents import Unit
+from model.sim.model import SyriaModel, simulate
+from model.sim.outputs import METRICS
 
 SEEDS = range(100)
 

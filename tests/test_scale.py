@@ -13,8 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model import runner
-from model.runner import INCOMPLETE, PROGRESS, build_tables, iter_runs, run_seeds, write_tables
+from model.ensemble import runner
+from model.ensemble.runner import iter_runs, run_seeds
+from model.results import blocks, files
+from model.results.contract import INCOMPLETE, PROGRESS
+from model.results.tables import build_tables, write_tables
 
 FILES = ("daily.csv", "events.csv", "runs.csv", "summary.json")
 RUNS = 100
@@ -30,13 +33,13 @@ def small_blocks(monkeypatch):
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, compiled) -> Path:
     """The files as the in-memory path writes them: the whole ensemble in one table each."""
-    from model import summary as summ
+    from model.analysis import summary as summ
 
     folder = tmp_path_factory.mktemp("reference")
     tables = build_tables(compiled, list(iter_runs(compiled, run_seeds(SEED, RUNS))))
     write_tables(folder, tables)
     s = summ.summarize(tables.runs, tables.events, compiled.names)
-    runner._write_json(folder / "summary.json", s)
+    files.write_json(folder / "summary.json", s)
     return folder
 
 
@@ -132,7 +135,7 @@ def test_parquet_holds_the_same_daily_table(run_cli, tmp_path, baseline_path, re
 def _interrupt_after(monkeypatch, calls: int) -> None:
     """Raise KeyboardInterrupt on the ``calls``-th CSV append, after earlier files of its block
     were written: the worst moment, a block half on disk."""
-    real = runner._append_csv
+    real = blocks._append_csv
     seen = {"n": 0}
 
     def append(df, path, header, **kw):
@@ -141,7 +144,7 @@ def _interrupt_after(monkeypatch, calls: int) -> None:
             raise KeyboardInterrupt
         real(df, path, header, **kw)
 
-    monkeypatch.setattr(runner, "_append_csv", append)
+    monkeypatch.setattr(blocks, "_append_csv", append)
 
 
 def _hidden(out: Path) -> Path:

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.compiled import compile_scenario
-from model.core import END_STATES, METRICS, simulate
-from model.observations import load_observations
-from model.scenario import load_scenario
+from model.config.loader import load_scenario
+from model.config.observations import load_observations
+from model.sim.compiled import compile_scenario
+from model.sim.model import simulate
+from model.sim.outputs import END_STATES, METRICS
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 OBSERVATIONS_NAME = "observations.yaml"  # a different format, checked separately

@@ -11,12 +11,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from model.calibrate import objective
+from model.analysis.validate import score, summarize_scores
+from model.config.loader import load_scenario
+from model.config.observations import Observation, load_observations
+from model.config.schema import iter_params
 from model.errors import ScenarioError
-from model.observations import Observation, load_observations
-from model.scenario import iter_params, load_scenario
-from model.sensitivity import problem
-from model.validate import score, summarize_scores
+from model.studies.calibrate import objective
+from model.studies.sensitivity import problem
 
 START = dt.date(2024, 11, 27)
 EVENT_COLUMNS = ["run", "day", "date", "actor", "kind", "target", "channel", "outcome", "rule"]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from model.config.loader import load_scenario
+from model.config.schema import Param, iter_params
 from model.errors import ScenarioError
-from model.scenario import Param, iter_params, load_scenario
 
 
 def _assert_refused(run_cli, tmp_path: Path, scenario: Path, *fragments: str) -> str:

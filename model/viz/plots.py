@@ -1,4 +1,4 @@
-"""Plots drawn from saved results only (daily.csv, manifest.json); the model is never run here."""
+"""Plots drawn from saved results: curves, comparisons, the timeline and the map."""
 
 from __future__ import annotations
 
@@ -7,20 +7,29 @@ import json
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")  # files only, never a window
-
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.compare import wilson  # noqa: E402
-from model.observations import DEFAULT_PATH, load_observations  # noqa: E402
+from model.analysis.compare import wilson  # noqa: E402
+from model.config.observations import DEFAULT_PATH, load_observations  # noqa: E402
+from model.results.readers import check_run_folder, read_daily
+
+matplotlib.use("Agg")  # files only, never a window
+
+
 
 BAND = (0.05, 0.95)
+
+
+
 CITY_COLOURS = {"Aleppo": "#1b9e77", "Hama": "#d95f02", "Homs": "#7570b3", "Damascus": "#e7298a"}
+
+
+
 PATRON_COLOURS = {"russia": "#c0392b", "iran": "#27ae60", "hezbollah": "#f39c12", "iraq": "#2980b9"}
+
 
 
 def _quantiles(daily: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -30,10 +39,12 @@ def _quantiles(daily: pd.DataFrame, column: str) -> pd.DataFrame:
     ).sort_index()
 
 
+
 def _band(ax, q: pd.DataFrame, colour: str, label: str) -> None:
     x = pd.to_datetime(q.index)
     ax.fill_between(x, q["lo"], q["hi"], color=colour, alpha=0.2, linewidth=0)
     ax.plot(x, q["median"], color=colour, linewidth=2, label=label)
+
 
 
 def documented_city_falls(places: list[str]) -> dict[str, dt.date]:
@@ -45,9 +56,11 @@ def documented_city_falls(places: list[str]) -> dict[str, dt.date]:
     return out
 
 
+
 def _mark_documented(ax, falls: dict[str, dt.date]) -> None:
     for place, date in falls.items():
         ax.axvline(pd.Timestamp(date), color=CITY_COLOURS.get(place, "grey"), linestyle=":", lw=1.2)
+
 
 
 def _documented_legend(fig, falls: dict[str, dt.date]) -> None:
@@ -68,10 +81,12 @@ def _documented_legend(fig, falls: dict[str, dt.date]) -> None:
     )
 
 
+
 def _format_dates(ax, every: int = 4) -> None:
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=every))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.grid(alpha=0.3)
+
 
 
 def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
@@ -134,6 +149,7 @@ def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
     plt.close(fig)
 
 
+
 CURVE_COLUMNS = (
     "run",
     "date",
@@ -147,83 +163,13 @@ CURVE_COLUMNS = (
 )
 
 
-def daily_file(folder: Path) -> Path | None:
-    """The daily table of a results folder (``daily.parquet`` or ``daily.csv``), if any."""
-    for name in ("daily.parquet", "daily.csv"):
-        if (folder / name).exists():
-            return folder / name
-    return None
-
-
-def read_daily(folder: Path, columns: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Read a results folder's daily table, CSV or Parquet, optionally only some columns.
-
-    Columns not in the file are skipped, so a reduced read of a large ensemble can name
-    every column a plot might use. Text columns (dates, holders) are read as categories: a
-    large ensemble repeats a handful of values millions of times.
-
-    Raises:
-        ResultsError: The folder has no daily table.
-    """
-    from model.errors import ResultsError
-
-    path = daily_file(folder)
-    if path is None:
-        raise ResultsError(f"{folder}: no daily.csv or daily.parquet")
-    if path.suffix == ".parquet":
-        return _read_parquet(path, columns)
-    names = list(pd.read_csv(path, nrows=0).columns)
-    cols = names if columns is None else [c for c in columns if c in names]
-    text = {c: "category" for c in cols if _is_text(c)}
-    return pd.read_csv(path, usecols=cols, dtype=text)[cols]
-
-
-def _is_text(column: str) -> bool:
-    return column == "date" or column.startswith("holder_")
-
-
-def _read_parquet(path: Path, columns) -> pd.DataFrame:
-    """Read a daily.parquet row group by row group into arrays sized once.
-
-    Reading the whole table through Arrow and converting it would hold it about three times
-    over at its peak; one row group is one block of runs as written.
-    """
-    import pyarrow.parquet as pq
-    from pandas.api.types import union_categoricals
-
-    names = pq.ParquetFile(path).schema_arrow.names
-    cols = names if columns is None else [c for c in columns if c in names]
-    pf = pq.ParquetFile(path, read_dictionary=[c for c in cols if _is_text(c)])
-    n = pf.metadata.num_rows
-    numeric: dict[str, np.ndarray] = {}
-    text: dict[str, list] = {c: [] for c in cols if _is_text(c)}
-    at = 0
-    for i in range(pf.num_row_groups):
-        block = pf.read_row_group(i, columns=cols).to_pandas()
-        for c in cols:
-            if c in text:
-                text[c].append(block[c].astype("category"))
-                continue
-            values = block[c].to_numpy()
-            if c not in numeric:
-                numeric[c] = np.empty(n, dtype=values.dtype)
-            numeric[c][at : at + len(values)] = values
-        at += len(block)
-    out = {}
-    for c in cols:
-        if c in text:
-            pieces = text[c]
-            out[c] = union_categoricals(pieces, sort_categories=True) if pieces else []
-        else:
-            out[c] = numeric.get(c, np.empty(0))
-    return pd.DataFrame(out, columns=cols)
-
 
 def read_results(folder: Path) -> tuple[pd.DataFrame, dict]:
     """Load a results folder's daily table (the columns the curves use) and manifest."""
     daily = read_daily(folder, CURVE_COLUMNS)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return daily, manifest
+
 
 
 def plot_results(folder: Path) -> list[Path]:
@@ -234,8 +180,10 @@ def plot_results(folder: Path) -> list[Path]:
     return [out]
 
 
+
 # Paired-free palette with room for a full catalogue comparison (eleven scenarios and more).
 SCENARIO_COLOURS = plt.get_cmap("tab10").colors + plt.get_cmap("Dark2").colors
+
 
 
 def _scenario_dailies(folder: Path, comparison: dict) -> list[tuple[str, str, pd.DataFrame]]:
@@ -244,6 +192,7 @@ def _scenario_dailies(folder: Path, comparison: dict) -> list[tuple[str, str, pd
         daily = read_daily(folder / entry["folder"], CURVE_COLUMNS)
         out.append((entry["name"], entry["title"], daily))
     return out
+
 
 
 def _overlay(ax, dailies, column: str) -> None:
@@ -257,7 +206,9 @@ def _overlay(ax, dailies, column: str) -> None:
             _band(ax, q, colour, name)
 
 
+
 OVERLAY_MAX = 4  # beyond this many scenarios, overlaid bands hide each other
+
 
 
 def _scenario_figure(dailies, column: str, ylabel: str, title: str, falls, path: Path) -> Path:
@@ -302,6 +253,7 @@ def _scenario_figure(dailies, column: str, ylabel: str, title: str, falls, path:
     return _finish(fig, used, falls, path, legend=False, tick_days=8)
 
 
+
 def _finish(fig, ax_list, falls, path: Path, legend: bool = True, tick_days: int = 4) -> Path:
     for ax in ax_list:
         _mark_documented(ax, falls)
@@ -313,6 +265,7 @@ def _finish(fig, ax_list, falls, path: Path, legend: bool = True, tick_days: int
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
 
 
 def plot_comparison(folder: Path) -> list[Path]:
@@ -375,12 +328,16 @@ def plot_comparison(folder: Path) -> list[Path]:
     return written
 
 
+
 HOLDER_COLOURS = {
     "regime": "#c0392b",
     "northern_opposition": "#27ae60",
     "southern_command": "#2980b9",
     "sdf": "#f1c40f",
 }
+
+
+
 HOLDER_LABELS = {
     "regime": "regime",
     "northern_opposition": "northern opposition",
@@ -388,28 +345,6 @@ HOLDER_LABELS = {
     "sdf": "SDF",
 }
 
-
-def _check_run_folder(folder: Path) -> dict:
-    from model.errors import ResultsError
-    from model.runner import FORMAT_VERSION
-
-    if not folder.is_dir():
-        raise ResultsError(f"{folder}: not a results folder (no such folder)")
-    mpath = folder / "manifest.json"
-    if not mpath.exists() or daily_file(folder) is None:
-        raise ResultsError(
-            f"{folder}: not a results folder of this tool (manifest.json or daily table missing)"
-        )
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ResultsError(f"{mpath}: not valid JSON") from None
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-        raise ResultsError(
-            f"{mpath}: format_version {manifest.get('format_version') if isinstance(manifest, dict) else None!r}"
-            f" is not {FORMAT_VERSION}; results of another format"
-        )
-    return manifest
 
 
 def representative_run(runs: pd.DataFrame, majors: list[str]) -> int:
@@ -422,11 +357,12 @@ def representative_run(runs: pd.DataFrame, majors: list[str]) -> int:
     return int(runs["run"].iloc[int(np.argmin(np.abs(v - med).sum(axis=1)))])
 
 
+
 def plot_timeline(folder: Path, run: int | None = None) -> Path:
     """The event log of one run as a timeline, documented events beside the simulated ones."""
-    from model.observations import observed_days
+    from model.analysis.observed import observed_days
 
-    manifest = _check_run_folder(folder)
+    manifest = check_run_folder(folder)
     runs = pd.read_csv(folder / "runs.csv")
     events = pd.read_csv(folder / "events.csv", keep_default_na=False)
     majors = [n for n, p in manifest["resolved_scenario"]["places"].items() if p.get("major_city")]
@@ -529,6 +465,7 @@ def plot_timeline(folder: Path, run: int | None = None) -> Path:
     return path
 
 
+
 def _day_arg(day: str | None, start: dt.date, horizon: int) -> int:
     from model.errors import ResultsError
 
@@ -546,9 +483,10 @@ def _day_arg(day: str | None, start: dt.date, horizon: int) -> int:
     return d
 
 
+
 def plot_map(folder: Path, day: str | None) -> Path:
     """A schematic map of who holds each place on a day: most frequent holder over runs."""
-    manifest = _check_run_folder(folder)
+    manifest = check_run_folder(folder)
     sc = manifest["resolved_scenario"]
     start = dt.date.fromisoformat(sc["start_date"])
     horizon = sc["horizon_days"]["value"]
@@ -600,6 +538,7 @@ def plot_map(folder: Path, day: str | None) -> Path:
     return path
 
 
+
 def replot(
     results: str, timeline: bool, map_: bool, day: str | None, run: int | None
 ) -> list[Path]:
@@ -620,15 +559,16 @@ def replot(
             written += _replot_run(sub, timeline, map_, day, run)
         if not timeline and not map_:
             written += plot_comparison(folder)
-            from model.report import write_report
+            from model.viz.report import write_report
 
             written.append(write_report(folder))
         return written
     return _replot_run(folder, timeline, map_, day, run)
 
 
+
 def _replot_run(folder: Path, timeline: bool, map_: bool, day, run) -> list[Path]:
-    _check_run_folder(folder)
+    check_run_folder(folder)
     written = []
     if timeline:
         written.append(plot_timeline(folder, run))
@@ -637,3 +577,4 @@ def _replot_run(folder: Path, timeline: bool, map_: bool, day, run) -> list[Path
     if not timeline and not map_:
         written += plot_results(folder)
     return written
+

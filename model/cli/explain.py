@@ -5,8 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from model.rules import RULES
-from model.scenario import OPPOSITION, PATRONS, Param, _read_yaml, iter_params, load_scenario
+from model.config.loader import load_scenario, read_yaml
+from model.config.schema import OPPOSITION, PATRONS, Param, iter_params
+from model.sim.rules import RULES
 
 
 def _provenance(p: Param) -> str:
@@ -69,9 +70,9 @@ def explain(path: str) -> str:
     for iv in sc.interventions:
         sets = ", ".join(f"{k}={v!r}" for k, v in iv.set.items())
         out.append(f"Intervention from {iv.date.isoformat()}: {sets}  {iv.note}")
-    parent = _read_yaml(Path(path)).get("extends")
+    parent = read_yaml(Path(path)).get("extends")
     if isinstance(parent, str):
-        from model.compare import changes
+        from model.analysis.compare import changes
 
         ppath = Path(path).parent / parent
         base = load_scenario(ppath)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from model.scenario import HOLDERS, Param, Scenario
+from model.config.schema import HOLDERS, Param, Scenario
 
 
 def plain(node: Any) -> Any:

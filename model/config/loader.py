@@ -1,4 +1,4 @@
-"""Scenario files: defaults, overrides, validation and provenance.
+"""Reading scenario files: YAML with ``extends``, merged, validated, one error naming file and field.
 
 A scenario is a YAML file. The baseline holds every parameter, each as
 ``{value: ..., source: "..."}`` (a named outlet) or ``{value: ..., assumption: "..."}``.
@@ -10,41 +10,30 @@ file and the dotted field.
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
-import hashlib
-import json
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any
 
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
-    Field,
     ValidationError,
-    field_validator,
-    model_validator,
 )
 
+from model.config.schema import OPPOSITION, PATRONS, Scenario, iter_params
 from model.errors import ScenarioError
 
 MAX_FILE_BYTES = 256 * 1024  # a scenario is a few kB; refuse anything far larger early
+
+
+
 MAX_EXTENDS_DEPTH = 8
+
+
+
 MAX_NESTING = 32  # the schema nests 7 levels deep; far deeper input is junk or an attack
 
-HOLDERS = ("regime", "northern_opposition", "southern_command", "sdf")
-OPPOSITION = ("northern_opposition", "southern_command")
-PATRONS = ("russia", "iran", "hezbollah", "iraq", "turkey")
-DECISIONS = {
-    "turkey_halts_offensive": "Turkey's answer to the appeal relayed by Iraq (Pleas to Turkey)",
-    "turkey_deescalates_for_iran": "Turkey's answer to Iran's mediation in Ankara (Pleas to Turkey)",
-    "hezbollah_full_commitment": "Hezbollah commits beyond the border area (Appeals to Iraq)",
-    "iraq_sends_pmf": "Iraq sends the Popular Mobilization Forces (Appeals to Iraq)",
-    "turkey_reins_in_opposition": "Turkey agrees at Doha to rein in the opposition (Astana Process)",
-    "ceasefire_accepted": "The ceasefire Iran proposed at Doha is accepted (Astana Process)",
-    "leader_accepts_offer": "The leader accepts Russia's offer of safe passage (Russian Offers)",
-}
+
 
 # Parameters read once when a run starts (sizes, starting states, drawn thresholds): an
 # intervention on them would silently do nothing, so it is refused.
@@ -62,311 +51,6 @@ FIXED_AT_START = (
     "actors.doha_participants.members",
 )
 
-T = TypeVar("T")
-
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
-Weight = Annotated[float, Field(ge=0.0, le=10.0)]
-Positive = Annotated[float, Field(gt=0.0, le=1e6)]
-Force = Annotated[float, Field(ge=0.0, le=1e7)]
-Days = Annotated[int, Field(ge=0, le=365)]
-# A date may be written bare (YAML reads it as a date) or quoted as ISO text.
-Date = Annotated[dt.date, Field(strict=False)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
-
-
-class Param(_Strict, Generic[T]):
-    """One parameter value with its provenance.
-
-    Attributes:
-        value: The value the model uses.
-        source: The outlet(s) the value is taken from, when it is reported.
-        assumption: Why the value was chosen, when it is not reported.
-        set_in: The scenario file that overrode the baseline value, if any.
-    """
-
-    value: T
-    source: str | None = None
-    assumption: str | None = None
-    set_in: str | None = None
-
-    @model_validator(mode="after")
-    def _has_provenance(self) -> Param:
-        if not (self.source or self.assumption or self.set_in):
-            raise ValueError("a parameter needs a 'source' or an 'assumption'")
-        return self
-
-
-class Place(_Strict):
-    """A place on the schematic map; the row's ``source`` names where its figures come from."""
-
-    lat: Annotated[float, Field(ge=29.0, le=40.0)]
-    lon: Annotated[float, Field(ge=33.0, le=45.0)]
-    population: Annotated[int, Field(ge=0, le=20_000_000)]
-    holder: Literal["regime", "northern_opposition", "southern_command", "sdf"]
-    garrison_weight: Annotated[float, Field(ge=0.0, le=10_000.0)]
-    strategic_weight: Weight
-    major_city: bool = False
-    source: str
-
-
-class Route(_Strict):
-    """A road between two places; ``km`` is the distance an attacker must cover."""
-
-    a: str
-    b: str
-    km: Annotated[float, Field(gt=0.0, le=2000.0)]
-    road: str
-    source: str
-
-
-class ExitRoute(_Strict):
-    """A way out of the country, open while every place in ``requires`` is regime-held."""
-
-    requires: list[str] = Field(min_length=1, max_length=20)
-    destination: str
-    source: str
-
-
-class RegimeParams(_Strict):
-    """The leadership (rules R1 appeals, R4 belief lag, secret flight, offer decision)."""
-
-    initial_believed_viability: Param[Unit]
-    belief_update_rate: Param[Unit]
-    viability_weight_population: Param[Unit]
-    turkey_appeal_threshold: Param[Unit]
-    hezbollah_appeal_threshold: Param[Unit]
-    pmf_appeal_threshold: Param[Unit]
-    offer_accept_threshold: Param[Unit]
-    flight_threshold: Param[Unit]
-    capital_guard_threshold: Param[Unit]
-    secret_departure: Param[bool]
-    political_process_before_offensive: Param[bool]
-    capital: Param[str]
-    exit_routes: Param[list[str]]
-
-
-class Insider(_Strict):
-    """A regime insider who may leave while an exit route is open (rule R6)."""
-
-    name: str
-    role: str
-    belief_update_rate: Unit
-    exit_threshold: Unit
-    routes: list[str] = Field(max_length=10)
-    source: str
-
-
-class UnitParams(_Strict):
-    """Regime army units and the responsiveness cascade (rule R5)."""
-
-    count: Param[Annotated[int, Field(ge=1, le=100_000)]]
-    nominal_total: Param[Force]
-    readiness: Param[Unit]
-    threshold_mean: Param[Unit]
-    threshold_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
-    weight_nearby: Param[Weight]
-    weight_momentum: Param[Weight]
-    weight_patron: Param[Weight]
-    weight_command: Param[Weight]
-    weight_threat: Param[Weight]
-    noise_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
-    patron_signal_weights: Param[dict[str, Weight]]
-
-
-class OppositionParams(_Strict):
-    """An opposition force: its strength, momentum and choice of targets (rule R7)."""
-
-    strength: Param[Force]
-    activation_viability: Param[Unit]
-    initial_momentum: Param[Unit]
-    momentum_gain: Param[Unit]
-    momentum_decay: Param[Unit]
-    momentum_weight: Param[Weight]
-    focus: Param[Weight]
-    capture_gain: Param[Unit]
-    halt_compliance: Param[Unit]
-
-
-class CombatParams(_Strict):
-    """Battle at contested places (rule R7)."""
-
-    max_advance_km_per_day: Param[Positive]
-    ratio_exponent: Param[Weight]
-    noise_sd: Param[Annotated[float, Field(ge=0.0, le=2.0)]]
-    air_power_multiplier: Param[Weight]
-    collapse_share: Param[Unit]
-
-
-class PatronParams(_Strict):
-    """How a patron weighs an appeal and how its belief and support move (rules R1-R3)."""
-
-    alignment: Param[Signed]
-    domestic_cost: Param[Weight]
-    viability_weight: Param[Weight]
-    condition_penalty: Param[Weight]
-    initial_belief: Param[Unit]
-    belief_update_rate: Param[Unit]
-    support_max: Param[Unit]
-    support_threshold: Param[Unit]
-    support_width: Param[Annotated[float, Field(gt=0.0, le=1.0)]]
-    answer_lag_days: Param[Days]
-
-
-class IraqParams(PatronParams):
-    """Iraq as intermediary to Turkey and as potential sender of the PMF."""
-
-    relay_lag_days: Param[Days]
-    pmf_fighters: Param[Force]
-    pmf_arrival_days: Param[Days]
-    pmf_entry: Param[str]
-
-
-class IranParams(PatronParams):
-    """Iran's mediation, its ceasefire proposal and its change of words."""
-
-    mediation_threshold: Param[Unit]
-    ceasefire_threshold: Param[Unit]
-    rhetoric_threshold: Param[Unit]
-    transition_signal: Param[Unit]
-    astana_convening_lag_days: Param[Days]
-
-
-class HezbollahParams(PatronParams):
-    """Hezbollah's support and its geographic limit (rule R2)."""
-
-    limited_fighters: Param[Force]
-    full_fighters: Param[Force]
-    limited_reach: Param[list[str]]
-    deploy_lag_days: Param[Days]
-
-
-class RussiaParams(PatronParams):
-    """Russia's air support, conditional offer and partners after the fall (rule R3)."""
-
-    offer_threshold: Param[Unit]
-    shift_after_decline: Param[Unit]
-    partner_affinity: Param[dict[str, Unit]]
-
-
-class DohaParams(_Strict):
-    """Qatar, Saudi Arabia and Jordan at the last Astana-format round."""
-
-    members: Param[list[str]]
-    initial_belief: Param[Unit]
-    belief_update_rate: Param[Unit]
-    transition_threshold: Param[Unit]
-
-
-class Actors(_Strict):
-    """Every actor's parameters."""
-
-    regime: RegimeParams
-    insiders: list[Insider] = Field(max_length=50)
-    units: UnitParams
-    northern_opposition: OppositionParams
-    southern_command: OppositionParams
-    turkey: PatronParams
-    iraq: IraqParams
-    iran: IranParams
-    hezbollah: HezbollahParams
-    russia: RussiaParams
-    doha_participants: DohaParams
-
-
-class Outcomes(_Strict):
-    """How the end state of a run is classified."""
-
-    divided_below_population_share: Param[Unit]
-
-
-DecisionPin = Literal["auto", "accept", "refuse"]
-
-
-class Uncertain(_Strict):
-    """The range an uncertain parameter is explored over (sensitivity, calibration).
-
-    Written ``{low: 0.45, high: 0.75, note: "why"}`` or, briefly, ``[0.45, 0.75]``.
-
-    Attributes:
-        low: The smallest value explored.
-        high: The largest value explored.
-        note: Why this range, in a sentence.
-    """
-
-    low: float
-    high: float
-    note: str = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _pair(cls, v: Any) -> Any:
-        if isinstance(v, list | tuple):
-            if len(v) != 2:
-                raise ValueError("give [low, high] or {low: ..., high: ..., note: ...}")
-            return {"low": v[0], "high": v[1]}
-        return v
-
-    @field_validator("low", "high", mode="before")
-    @classmethod
-    def _number(cls, v: Any) -> Any:
-        # strict mode refuses an int for a float field; a range written [2, 4] is meant as numbers
-        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
-
-
-class Intervention(_Strict):
-    """Parameter changes that take effect on a date and hold from that day on.
-
-    Attributes:
-        date: The first day the new values apply.
-        set: Dotted parameter path (as in ``explain``) -> new value.
-        note: Why, in a sentence.
-    """
-
-    date: Date
-    set: dict[str, Any] = Field(min_length=1, max_length=50)
-    note: str = ""
-
-
-class Scenario(_Strict):
-    """A fully resolved scenario (after ``extends`` is applied)."""
-
-    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
-    title: str
-    description: str = ""
-    rationale: str = ""
-    flips: str = ""
-    start_date: Date
-    horizon_days: Param[Annotated[int, Field(ge=1, le=365)]]
-    decision_temperature: Param[Annotated[float, Field(gt=0.0, le=10.0)]]
-    places: dict[str, Place] = Field(min_length=2, max_length=500)
-    routes: list[Route] = Field(min_length=1, max_length=5000)
-    exit_routes: dict[str, ExitRoute] = Field(max_length=50)
-    actors: Actors
-    combat: CombatParams
-    outcomes: Outcomes
-    decisions: dict[str, DecisionPin] = Field(default_factory=dict)
-    interventions: list[Intervention] = Field(default_factory=list, max_length=50)
-    uncertain: dict[str, Uncertain] = Field(default_factory=dict, max_length=50)
-
-    @field_validator("name")
-    @classmethod
-    def _not_a_relative_path(cls, v: str) -> str:
-        # The name becomes a folder under results/; "." or ".." would point outside it.
-        if set(v) == {"."}:
-            raise ValueError("a name made only of dots would point outside results/")
-        return v
-
-    @field_validator("decisions")
-    @classmethod
-    def _known_decisions(cls, v: dict[str, str]) -> dict[str, str]:
-        for key in v:
-            if key not in DECISIONS:
-                raise ValueError(f"unknown decision {key!r}; valid: {', '.join(DECISIONS)}")
-        return v
 
 
 def _check_references(sc: Scenario) -> list[tuple[str, str]]:
@@ -431,8 +115,6 @@ def _check_references(sc: Scenario) -> list[tuple[str, str]]:
     return problems
 
 
-# --------------------------------------------------------------------------- loading
-
 
 class _NoAliasLoader(yaml.SafeLoader):
     """``yaml.safe_load`` semantics, but aliases are refused (they are the YAML bomb vector)."""
@@ -446,7 +128,13 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one YAML file as a mapping, refusing what is too large, too deep or aliased.
+
+    Raises:
+        ScenarioError: The file is missing, unreadable or not a mapping.
+    """
     if not path.exists():
         raise ScenarioError(str(path), None, "file not found")
     if not path.is_file():
@@ -479,6 +167,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+
 def _too_deep(data: Any) -> str | None:
     """The dotted field where ``data`` nests deeper than ``MAX_NESTING``, if anywhere.
 
@@ -502,8 +191,10 @@ def _too_deep(data: Any) -> str | None:
     return None
 
 
+
 def _is_param(node: Any) -> bool:
     return isinstance(node, dict) and "value" in node
+
 
 
 def _merge(base: Any, over: Any, fname: str, path: str, origins: dict[str, str]) -> Any:
@@ -532,11 +223,13 @@ def _merge(base: Any, over: Any, fname: str, path: str, origins: dict[str, str])
     return over
 
 
+
 def _mark(node: Any, fname: str, path: str, origins: dict[str, str]) -> None:
     origins[path] = fname
     if isinstance(node, dict):
         for k, v in node.items():
             _mark(v, fname, f"{path}.{k}" if path else str(k), origins)
+
 
 
 def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> dict[str, Any]:
@@ -549,7 +242,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
         raise ScenarioError(
             str(chain[-1]), "extends", f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'"
         )
-    data = _read_yaml(path)
+    data = read_yaml(path)
     parent = data.pop("extends", None)
     fname = str(path)
     if parent is None:
@@ -571,6 +264,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
     return _merge(base, data, fname, "", origins)
 
 
+
 def _field_of(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
@@ -579,6 +273,7 @@ def _field_of(loc: tuple[Any, ...]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
 
 
 def _owner_file(field: str, origins: dict[str, str], default: str) -> str:
@@ -591,6 +286,7 @@ def _owner_file(field: str, origins: dict[str, str], default: str) -> str:
         else:
             probe = probe.rsplit(".", 1)[0] if "." in probe else ""
     return default
+
 
 
 def _valid_keys(loc: tuple[Any, ...]) -> list[str]:
@@ -610,6 +306,7 @@ def _valid_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(model, "model_fields", {}))
 
 
+
 def _inner_model(ann: Any) -> Any:
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
@@ -618,6 +315,7 @@ def _inner_model(ann: Any) -> Any:
         if inner is not None:
             return inner
     return None
+
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -665,12 +363,15 @@ def load_scenario(path: str | Path) -> Scenario:
     return sc
 
 
-def _set_path(data: dict, dotted: str, value: Any) -> None:
+
+def set_path(data: dict, dotted: str, value: Any) -> None:
+    """Set the value of the parameter at a dotted path in raw scenario data."""
     node = data
     parts = dotted.split(".")
     for part in parts[:-1]:
         node = node[part]
     node[parts[-1]] = {**node[parts[-1]], "value": value}
+
 
 
 def _check_interventions(sc: Scenario, data: dict, owner) -> None:
@@ -699,10 +400,11 @@ def _check_interventions(sc: Scenario, data: dict, owner) -> None:
                 raise ScenarioError(owner(field), f, problem)
 
 
+
 def _invalid_value(data: dict, path: str, value: Any) -> str | None:
     """Why ``value`` is not allowed for parameter ``path`` (by re-validating), or None."""
     trial = _deep_copy(data)
-    _set_path(trial, path, value)
+    set_path(trial, path, value)
     try:
         Scenario.model_validate(trial)
     except ValidationError as exc:
@@ -710,8 +412,10 @@ def _invalid_value(data: dict, path: str, value: Any) -> str | None:
     return None
 
 
+
 # Parameters that shape the run itself rather than a behaviour; exploring them is not meaningful.
 FIXED_PARAMS = ("horizon_days", "actors.units.count")
+
 
 
 def _check_uncertain(sc: Scenario, data: dict, owner) -> None:
@@ -754,6 +458,7 @@ def _check_uncertain(sc: Scenario, data: dict, owner) -> None:
                 )
 
 
+
 def _deep_copy(node: Any) -> Any:
     if isinstance(node, dict):
         return {k: _deep_copy(v) for k, v in node.items()}
@@ -761,18 +466,3 @@ def _deep_copy(node: Any) -> Any:
         return [_deep_copy(v) for v in node]
     return node
 
-
-def scenario_digest(sc: Scenario) -> str:
-    """SHA-256 of the resolved scenario, stable across runs and machines."""
-    blob = json.dumps(sc.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def iter_params(node: Any, prefix: str = ""):
-    """Yield ``(dotted_name, Param)`` for every parameter in a scenario, depth first."""
-    if isinstance(node, Param):
-        yield prefix, node
-        return
-    if isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from iter_params(getattr(node, name), f"{prefix}.{name}" if prefix else name)

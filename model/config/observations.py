@@ -1,4 +1,4 @@
-"""The documented events a run is judged against, read from ``scenarios/observations.yaml``."""
+"""The documented observations the model is calibrated and validated against."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from model.config.loader import read_yaml
 from model.errors import ScenarioError
-from model.scenario import _read_yaml
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "scenarios" / "observations.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "scenarios" / "observations.yaml"
+
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
 
 
 class EventMatch(_Strict):
@@ -27,6 +27,7 @@ class EventMatch(_Strict):
     kind: str
     target: str | None = None
     outcome: str | None = None
+
 
 
 class Match(_Strict):
@@ -41,6 +42,7 @@ class Match(_Strict):
         if sum(x is not None for x in (self.place, self.leader_exit, self.event)) != 1:
             raise ValueError("give exactly one of place, leader_exit, event")
         return self
+
 
 
 class Observation(_Strict):
@@ -68,10 +70,12 @@ class Observation(_Strict):
         return best, lo, hi
 
 
+
 class Observations(_Strict):
     """The whole file."""
 
     observations: list[Observation] = Field(min_length=1)
+
 
 
 def load_observations(path: str | Path = DEFAULT_PATH) -> list[Observation]:
@@ -80,7 +84,7 @@ def load_observations(path: str | Path = DEFAULT_PATH) -> list[Observation]:
     Raises:
         ScenarioError: The file is missing or malformed, naming the field.
     """
-    data = _read_yaml(Path(path))
+    data = read_yaml(Path(path))
     try:
         return Observations.model_validate(data).observations
     except ValidationError as exc:
@@ -88,30 +92,3 @@ def load_observations(path: str | Path = DEFAULT_PATH) -> list[Observation]:
         field = ".".join(str(p) for p in err["loc"])
         raise ScenarioError(str(path), field, err["msg"]) from None
 
-
-def observed_days(obs: Observation, runs: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
-    """Per run, the day the model produced ``obs``, or NaN where it did not.
-
-    Args:
-        obs: The observation.
-        runs: One row per run (``runs.csv``): ``run``, ``leader_exit_day``, ``fall_day_<place>``.
-        events: The event log (``events.csv``).
-    """
-    m = obs.match
-    if m.place is not None:
-        col = f"fall_day_{m.place}"
-        if col not in runs:
-            return np.full(len(runs), np.nan)
-        v = runs[col].to_numpy(dtype=float)
-    elif m.leader_exit:
-        v = runs["leader_exit_day"].to_numpy(dtype=float)
-    else:
-        e = m.event
-        mask = (events["actor"] == e.actor) & (events["kind"] == e.kind)
-        if e.target is not None:
-            mask &= events["target"] == e.target
-        if e.outcome is not None:
-            mask &= events["outcome"].astype(str).str.startswith(e.outcome)
-        first = events[mask].groupby("run")["day"].min()
-        v = first.reindex(runs["run"]).to_numpy(dtype=float)
-    return np.where(v >= 0, v, np.nan)

@@ -23,15 +23,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from model.compiled import compile_scenario
+from model.analysis.validate import format_scores, score, summarize_scores
+from model.config.loader import load_scenario
+from model.config.observations import DEFAULT_PATH, Observation, load_observations
+from model.config.schema import Scenario, iter_params
 from model.errors import ModelError
-from model.observations import DEFAULT_PATH, Observation, load_observations
-from model.scenario import Scenario, iter_params, load_scenario
-from model.sensitivity import problem, run_samples, sample_tasks
-from model.validate import format_scores, score, summarize_scores
+from model.sim.compiled import compile_scenario
+from model.studies.sensitivity import problem, run_samples, sample_tasks
 
 if TYPE_CHECKING:
-    from model.runner import Job
+    from model.ensemble.runner import Job
 
 MISS_PENALTY = 10.0  # days: a run without the event weighs like ten days of error
 
@@ -72,7 +73,7 @@ class Evaluator:
 
     def table(self, values: dict[str, float]) -> pd.DataFrame:
         """The ``validate.score`` table of the scenario with ``values`` set."""
-        from model.runner import build_tables
+        from model.results.tables import build_tables
 
         row = np.array([[values[n] for n in self.names]], dtype=float)
         tasks = sample_tasks(self.sc, row, self.names, self.seeds, self.chunks)
@@ -244,7 +245,7 @@ def calibrate_to_file(
     Returns:
         The file written and the report text.
     """
-    from model.runner import run_seeds
+    from model.ensemble.runner import run_seeds
 
     problem(sc, scenario_path)  # no uncertain parameters: fail before anything runs
     observations = load_observations(observations_path)

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.compiled import Compiled, compile_scenario
-from model.core import METRICS, RunResult
+from model.config.loader import _deep_copy, set_path
+from model.config.schema import Scenario, iter_params, scenario_digest
+from model.ensemble.executors import Executor, simulate_task
 from model.errors import ModelError, ScenarioError
-from model.executors import Executor, simulate_task
-from model.scenario import Scenario, _deep_copy, _set_path, iter_params, scenario_digest
+from model.sim.compiled import Compiled, compile_scenario
+from model.sim.outputs import METRICS, RunResult
 
 if TYPE_CHECKING:
-    from model.runner import Job
+    from model.ensemble.runner import Job
 
 METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 20}
@@ -77,7 +78,7 @@ def with_values(sc: Scenario, data: dict, values: dict[str, float]) -> dict:
     out = _deep_copy(data)
     for path, x in values.items():
         v = params[path].value
-        _set_path(out, path, int(round(x)) if isinstance(v, int) else float(x))
+        set_path(out, path, int(round(x)) if isinstance(v, int) else float(x))
     return out
 
 
@@ -259,9 +260,10 @@ def sensitivity_to_dir(
         The folder, the indices table, the name of the main index and each output's
         ``varying_share``.
     """
-    from model import trust_plots
-    from model.runner import AtomicDir, new_results_dir, run_seeds
-    from model.validate import provenance
+    from model.ensemble.runner import run_seeds
+    from model.results.files import AtomicDir, new_results_dir
+    from model.results.provenance import provenance
+    from model.viz import trust_plots
 
     prob = problem(sc, scenario_path)
     samples = samples or DEFAULT_SAMPLES[method]

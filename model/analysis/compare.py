@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from model.core import END_STATES
-from model.scenario import Scenario, iter_params
+from model.config.schema import Scenario, iter_params
+from model.sim.outputs import END_STATES
 
 Z95 = 1.959963984540054
 

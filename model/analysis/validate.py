@@ -19,23 +19,26 @@ Definitions (also in the README):
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from model.observations import DEFAULT_PATH, Observation, load_observations, observed_days
-from model.scenario import Scenario, scenario_digest
+from model.analysis.observed import observed_days
+from model.config.observations import Observation
 
 if TYPE_CHECKING:
-    from model.runner import Job
+    pass
+
+
 
 ROLES = ("calibration", "held_out")
+
+
+
 HIT_DAYS = 1
+
 
 
 def observation_days(
@@ -47,8 +50,10 @@ def observation_days(
     return np.column_stack([observed_days(o, runs, events) for o in observations])
 
 
+
 def _distance(day: float, lo: int, hi: int) -> float:
     return float(max(lo - day, 0.0, day - hi))
+
 
 
 def score(
@@ -122,6 +127,7 @@ def score(
     return pd.DataFrame(rows)
 
 
+
 def summarize_scores(table: pd.DataFrame) -> dict:
     """Summary scores of a ``score`` table: all observations and each role separately.
 
@@ -147,6 +153,7 @@ def summarize_scores(table: pd.DataFrame) -> dict:
         }
 
     return {"all": part(table), **{r: part(table[table["role"] == r]) for r in ROLES}}
+
 
 
 def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
@@ -185,57 +192,3 @@ def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
         )
     return "\n".join(lines)
 
-
-def provenance(sc: Scenario, scenario_path: str | Path, argv: Sequence[str] | None) -> dict:
-    """What any trust result records about where it came from (scenario, command, packages)."""
-    from importlib import metadata
-
-    from model.runner import package_versions
-
-    return {
-        "scenario": {"name": sc.name, "title": sc.title, "path": str(scenario_path)},
-        "scenario_sha256": scenario_digest(sc),
-        "command_line": list(argv) if argv is not None else sys.argv,
-        "packages": {**package_versions(), "SALib": metadata.version("SALib")},
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
-def validate_to_dir(
-    sc: Scenario,
-    scenario_path: str,
-    runs: int,
-    job: Job,
-    observations_path: str | Path = DEFAULT_PATH,
-) -> tuple[Path, pd.DataFrame, dict]:
-    """Run the scenario's ensemble, score it and write a validation folder atomically.
-
-    Returns:
-        The folder, the per-observation table and the summary scores.
-    """
-    from model import trust_plots
-    from model.runner import AtomicDir, new_results_dir, run_ensemble
-
-    observations = load_observations(observations_path)  # a bad file fails before running
-    final = new_results_dir(f"{sc.name}-validation", job.out)
-    ens = run_ensemble(sc, scenario_path, runs, job)
-    table = score(observations, ens.tables.runs, ens.tables.events, sc.start_date)
-    summary = summarize_scores(table)
-    doc = {
-        **provenance(sc, scenario_path, job.argv),
-        "observations_file": str(observations_path),
-        "runs": runs,
-        "master_seed": int(job.master_seed),
-        "start_date": sc.start_date.isoformat(),
-        "hit_days": HIT_DAYS,
-        "summary": summary,
-        "observations": json.loads(table.to_json(orient="records")),
-    }
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with AtomicDir(final) as tmp:
-        table.to_csv(tmp / "validation.csv", index=False, float_format="%.6g")
-        (tmp / "validation.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        trust_plots.plot_validation(
-            table, sc.start_date, f"{sc.name}, {runs} runs", tmp / "validation.png"
-        )
-    return final, table, summary

@@ -15,10 +15,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from model.compiled import Compiled, compile_scenario
-from model.core import RunResult, simulate
+from model.config.schema import Scenario
 from model.errors import ModelError
-from model.scenario import Scenario
+from model.sim.compiled import Compiled, compile_scenario
+from model.sim.model import simulate
+from model.sim.outputs import RunResult
 
 EXECUTORS = ("serial", "process", "dask")
 CHUNK = 25  # runs per task: large enough to amortise pickling, small enough to balance

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.core import END_STATES
+from model.sim.outputs import END_STATES
 
 Matcher = Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
 

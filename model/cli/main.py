@@ -67,7 +67,7 @@ def _executor_from_args(args: argparse.Namespace):
     Raises:
         ModelError: An unknown executor, or ``--scheduler`` without ``--executor dask``.
     """
-    from model.executors import EXECUTORS, ExecutorSpec
+    from model.ensemble.executors import EXECUTORS, ExecutorSpec
 
     if args.executor not in EXECUTORS:
         raise ModelError(f"--executor {args.executor}: unknown; valid: {', '.join(EXECUTORS)}")
@@ -78,7 +78,7 @@ def _executor_from_args(args: argparse.Namespace):
 
 def _job(args: argparse.Namespace, argv: Sequence[str], progress: bool = True):
     """The ``Job`` a subcommand's options ask for: seed, executor, output, command line."""
-    from model.runner import Job
+    from model.ensemble.runner import Job
 
     return Job(
         args.seed,
@@ -205,7 +205,7 @@ def _date(start: dt.date, day: float | None) -> str:
 
 def format_summary(summary: dict, start: dt.date, capital: str, majors: list[str]) -> str:
     """A short readable summary of an ensemble for the terminal."""
-    from model.observations import DEFAULT_PATH, load_observations
+    from model.config.observations import DEFAULT_PATH, load_observations
 
     documented = {o.match.place: o for o in load_observations(DEFAULT_PATH) if o.match.place}
     exit_obs = [o for o in load_observations(DEFAULT_PATH) if o.match.leader_exit]
@@ -244,8 +244,8 @@ def format_summary(summary: dict, start: dt.date, capital: str, majors: list[str
 
 def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Run one scenario ensemble."""
-    from model.runner import Job, resume_to_dir, run_scenario_to_dir
-    from model.scenario import load_scenario
+    from model.config.loader import load_scenario
+    from model.ensemble.runner import Job, resume_to_dir, run_scenario_to_dir
 
     sc = load_scenario(args.scenario)
     spec = _executor_from_args(args)
@@ -276,9 +276,9 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Run scenarios with common seeds and write a comparison folder."""
-    from model.compare import format_table
-    from model.runner import compare_to_dir
-    from model.scenario import load_scenario
+    from model.analysis.compare import format_table
+    from model.config.loader import load_scenario
+    from model.ensemble.runner import compare_to_dir
 
     paths = [args.base, *args.others]
     scenarios = [(load_scenario(p), p) for p in paths]  # validate all before running any
@@ -297,7 +297,7 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Redraw plots of a saved results folder."""
-    from model import plotting
+    from model.viz import plots as plotting
 
     written = plotting.replot(args.results, args.timeline, args.map, args.day, args.run)
     for path in written:
@@ -307,7 +307,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Print the rules with their parameters, values and provenance."""
-    from model.explain import explain
+    from model.cli.explain import explain
 
     print(explain(args.scenario))
     return 0
@@ -315,25 +315,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_trust(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """validate, sensitivity or calibrate a scenario; exit 0 whatever the score."""
-    from model.scenario import load_scenario
+    from model.config.loader import load_scenario
 
     sc = load_scenario(args.scenario)
     job = _job(args, argv)
     if args.command == "validate":
-        from model.validate import format_scores, validate_to_dir
+        from model.analysis.validate import format_scores
+        from model.studies.validation import validate_to_dir
 
         where, table, summary = validate_to_dir(sc, args.scenario, args.runs, job)
         text = f"Scenario {sc.name}: {args.runs} runs, master seed {args.seed}\n\n"
         text += format_scores(table, summary, sc.start_date)
     elif args.command == "sensitivity":
-        from model.sensitivity import format_drivers, sensitivity_to_dir
+        from model.studies.sensitivity import format_drivers, sensitivity_to_dir
 
         where, indices, main, varying = sensitivity_to_dir(
             sc, args.scenario, args.method, args.samples, args.runs_per_sample, job
         )
         text = format_drivers(indices, main, varying)
     else:
-        from model.calibrate import calibrate_to_file
+        from model.studies.calibrate import calibrate_to_file
 
         where, text = calibrate_to_file(sc, args.scenario, args.trials, args.runs_per_trial, job)
     print(text)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model import rules
-from model.agents import (
+from model.config.schema import HOLDERS, OPPOSITION, PATRONS, Scenario
+from model.sim import rules
+from model.sim.agents import (
     DohaParticipants,
     Hezbollah,
     Insider,
@@ -28,10 +29,12 @@ from model.agents import (
     Turkey,
     Unit,
 )
-from model.compiled import Compiled, compile_scenario
-from model.scenario import HOLDERS, OPPOSITION, PATRONS, Scenario
+from model.sim.compiled import Compiled, compile_scenario
+from model.sim.outputs import METRICS, Event, RunResult
 
 FORCES = OPPOSITION
+
+
 
 # Streams are keyed by position, so adding a stream at the end never shifts the others.
 STREAMS = (
@@ -48,18 +51,6 @@ STREAMS = (
     "doha",
 )
 
-METRICS = (
-    "regime_population_share",
-    "units_responsive_share",
-    *(f"support_{p}" for p in PATRONS),
-    "regime_believed_viability",
-    "regime_actual_viability",
-    "opposition_strength",
-)
-
-END_STATES = ("regime_holds", "collapse_and_flight", "negotiated_transition", "divided")
-
-Event = tuple[int, str, str, str, str, str, str]  # day, actor, kind, target, channel, outcome, rule
 
 
 class Streams(dict):
@@ -80,28 +71,6 @@ class Streams(dict):
         rng = self[name] = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(k,)))
         return rng
 
-
-@dataclass
-class RunResult:
-    """What one run produces.
-
-    Attributes:
-        seed: The run's seed.
-        metrics: Days x len(METRICS) array.
-        holders: Days x places array of holder codes (index into ``HOLDERS``).
-        events: The event log.
-        end_state: One of ``END_STATES``.
-        fall_day: Per place, the first day it left regime hands, or -1.
-        leader_exit_day: The day the leader left, or -1.
-    """
-
-    seed: int
-    metrics: np.ndarray
-    holders: np.ndarray
-    events: list[Event]
-    end_state: str
-    fall_day: np.ndarray
-    leader_exit_day: int
 
 
 @dataclass
@@ -127,6 +96,7 @@ class FrontLines:
     threat: np.ndarray
     capital_contested: bool
     shares: dict[int, tuple[float, list[float]]]
+
 
 
 class SyriaModel(mesa.Model):
@@ -609,6 +579,7 @@ class SyriaModel(mesa.Model):
         return "divided" if pop < below else "regime_holds"
 
 
+
 def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
     """Run one scenario with one seed to its horizon.
 
@@ -632,11 +603,12 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
         fall_day=m.fall_day,
         leader_exit_day=-1 if exit_day is None else exit_day,
     )
-    _release(m)
+    release(m)
     return result
 
 
-def _release(model: mesa.Model) -> None:
+
+def release(model: mesa.Model) -> None:
     """Drop Mesa's own reference to a finished model, so that it can be freed.
 
     Mesa 3.3 numbers agents per model in the class attribute ``Agent._ids``, a dict keyed by
@@ -647,3 +619,4 @@ def _release(model: mesa.Model) -> None:
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):
         ids.pop(model, None)
+

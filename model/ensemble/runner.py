@@ -1,4 +1,4 @@
-"""Ensembles and results on disk.
+"""Ensembles: seeds spawned from one master seed, run by an executor, written into folders.
 
 A run is a pure function of (scenario, seed). An ensemble is a list of seeds spawned from one
 master seed; executors only decide where runs happen, never what they produce. Results are
@@ -12,44 +12,44 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import secrets
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from model import summary as summ
-from model.compiled import Compiled, compile_scenario
-from model.core import METRICS, RunResult, simulate
+from model.analysis import summary as summ
+from model.config.schema import Scenario, scenario_digest
+from model.ensemble.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
 from model.errors import Interrupted, ModelError
-from model.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
-from model.rules import RULES
-from model.scenario import HOLDERS, Scenario, scenario_digest
+from model.results.blocks import BlockWriter, new_progress
+from model.results.contract import FORMAT_VERSION, FORMATS, INCOMPLETE, PROGRESS
+from model.results.files import (
+    AtomicDir,
+    hidden_dir,
+    new_results_dir,
+    publish,
+    write_json,
+    write_json_atomic,
+)
+from model.results.provenance import manifest, package_versions
+from model.results.tables import Tables, build_tables
+from model.sim.compiled import Compiled, compile_scenario
+from model.sim.model import simulate
+from model.sim.outputs import RunResult
 
-RESULTS_ROOT = Path("results")
-# Rule id -> the "source" column of events.csv; "S" marks a scenario's own intervention.
-EVENT_SOURCES = {
-    **{r.id: f"article: {r.section}" for r in RULES.values()},
-    "S": "scenario file (scheduled intervention)",
-}
-FORMAT_VERSION = 1
 WRITE_CHUNK = 200  # runs per block written to disk: bounds memory, amortises pandas calls
-FORMATS = ("csv", "parquet")
-DAILY_FILE = {"csv": "daily.csv", "parquet": "daily.parquet"}
-PROGRESS = "progress.json"
-INCOMPLETE = "INCOMPLETE"
+
 
 
 def run_seeds(master_seed: int, runs: int) -> list[int]:
     """Per-run seeds spawned from one master seed (independent streams, reproducible)."""
     children = np.random.SeedSequence(int(master_seed)).spawn(int(runs))
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
 
 
 def iter_runs(
@@ -81,255 +81,6 @@ def iter_runs(
         yield from batch
 
 
-@dataclass
-class Tables:
-    """An ensemble's results as the tables written to disk."""
-
-    daily: pd.DataFrame
-    events: pd.DataFrame
-    runs: pd.DataFrame
-
-
-def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: int = 0) -> Tables:
-    """Turn run results into the daily, events and runs tables of the results contract.
-
-    Args:
-        compiled: The compiled scenario.
-        results: Consecutive runs of an ensemble.
-        first_run: The ensemble index of ``results[0]`` (when tables are built in blocks).
-    """
-    names = compiled.names
-    start = compiled.p.start_date
-    horizon = compiled.p.horizon_days
-    dates = [(start + dt.timedelta(days=d)).isoformat() for d in range(horizon)]
-    n = len(results)
-    metrics = np.concatenate([r.metrics for r in results]) if n else np.zeros((0, len(METRICS)))
-    holders = (
-        np.concatenate([r.holders for r in results]) if n else np.zeros((0, len(names)), np.int8)
-    )
-    holder_names = np.array(HOLDERS, dtype=object)
-    daily = pd.DataFrame(
-        {
-            "run": np.repeat(np.arange(first_run, first_run + n), horizon),
-            "seed": np.repeat([r.seed for r in results], horizon),
-            "day": np.tile(np.arange(horizon), n),
-            "date": np.tile(dates, n),
-            **{m: metrics[:, k] for k, m in enumerate(METRICS)},
-            **{f"holder_{p}": holder_names[holders[:, k]] for k, p in enumerate(names)},
-        }
-    )
-    rows = []
-    for i, r in enumerate(results):
-        for day, actor, kind, target, channel, outcome, rule in r.events:
-            rows.append((first_run + i, day, actor, kind, target, channel, outcome, rule))
-    events = pd.DataFrame(
-        rows, columns=["run", "day", "actor", "kind", "target", "channel", "outcome", "rule"]
-    )
-    events.insert(2, "date", [(start + dt.timedelta(days=int(d))).isoformat() for d in events.day])
-    events["source"] = events["rule"].map(EVENT_SOURCES)
-    runs = pd.DataFrame(
-        {
-            "run": np.arange(first_run, first_run + n),
-            "seed": [r.seed for r in results],
-            "end_state": [r.end_state for r in results],
-            "leader_exit_day": [r.leader_exit_day for r in results],
-            **{f"fall_day_{p}": [int(r.fall_day[k]) for r in results] for k, p in enumerate(names)},
-        }
-    )
-    runs.attrs["capital"] = names[compiled.capital]
-    return Tables(daily=daily, events=events, runs=runs)
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of the packages that shape results."""
-    out = {"python": sys.version.split()[0]}
-    for pkg in ("assad-fall-abm", "mesa", "numpy", "pandas", "pydantic", "matplotlib", "PyYAML"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def new_results_dir(scenario_name: str, out: str | None) -> Path:
-    """The final folder for a new result; never one that exists already.
-
-    Args:
-        scenario_name: Used under ``results/`` when ``out`` is not given.
-        out: An explicit folder, which must not exist or be empty.
-
-    Raises:
-        ModelError: ``out`` exists and is not empty.
-    """
-    if out is not None:
-        path = Path(out)
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise ModelError(f"--out {out}: exists and is not empty; results are never overwritten")
-        return path
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    root = RESULTS_ROOT / scenario_name
-    while True:
-        path = root / f"{stamp}-{secrets.token_hex(3)}"
-        if not path.exists():
-            return path
-
-
-class AtomicDir:
-    """A temporary folder beside ``final`` that is renamed to ``final`` only on success."""
-
-    def __init__(self, final: Path):
-        self.final = final
-        self.tmp = hidden_dir(final)
-
-    def __enter__(self) -> Path:
-        self.tmp.mkdir(parents=True)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        publish(self.tmp, self.final)
-
-
-def hidden_dir(final: Path) -> Path:
-    """A new hidden folder name beside ``final`` for results still being written."""
-    return final.parent / f".incomplete-{final.name}-{secrets.token_hex(3)}"
-
-
-def publish(tmp: Path, final: Path) -> None:
-    """Rename a finished folder into place; an existing non-empty ``final`` is never replaced.
-
-    Raises:
-        ModelError: ``final`` appeared and is not empty.
-    """
-    if final.exists():
-        try:
-            final.rmdir()  # only an empty folder may be replaced
-        except OSError:
-            raise ModelError(
-                f"{final}: exists and is not empty; results are never overwritten "
-                f"(the finished results are in {tmp})"
-            ) from None
-    os.replace(tmp, final)
-
-
-def write_tables(folder: Path, tables: Tables) -> None:
-    """Write daily.csv, events.csv and runs.csv."""
-    tables.daily.to_csv(folder / "daily.csv", index=False, float_format="%.6g")
-    tables.events.to_csv(folder / "events.csv", index=False)
-    tables.runs.to_csv(folder / "runs.csv", index=False)
-
-
-class BlockWriter:
-    """Appends blocks of consecutive runs to the results files of one folder.
-
-    After each block, ``progress.json`` records how many runs are written, each file's
-    size and the documented-decision counts so far, so an interrupted ensemble can be
-    resumed from the last complete block. Writing the files in blocks keeps memory flat
-    however many runs the ensemble has.
-
-    Args:
-        folder: The (temporary) results folder.
-        state: ``new_progress(...)`` for a new folder, or the ``progress.json`` of an
-            interrupted one.
-        resume: Continue from ``state``: cut every file back to the sizes it records.
-    """
-
-    def __init__(self, folder: Path, state: dict, resume: bool = False):
-        self.folder = folder
-        self.state = state
-        self.fmt = state["format"]
-        self._parquet = None
-        if resume:
-            self._restore()
-
-    @property
-    def runs_done(self) -> int:
-        """Runs completely written so far."""
-        return int(self.state["runs_done"])
-
-    def _restore(self) -> None:
-        # Whatever was written after the last recorded block is cut off and written again.
-        for name, size in self.state["sizes"].items():
-            path = self.folder / name
-            if not path.exists() or path.stat().st_size < size:
-                raise ModelError(f"{path}: shorter than {PROGRESS} records; cannot resume")
-            with open(path, "r+b") as f:
-                f.truncate(size)
-        if self.fmt == "parquet" and self.state["daily_row_groups"]:
-            self._restore_parquet(int(self.state["daily_row_groups"]))
-
-    def _restore_parquet(self, groups: int) -> None:
-        import pyarrow.parquet as pq
-
-        path = self.folder / DAILY_FILE["parquet"]
-        old = path.with_name(path.name + ".old")
-        if not old.exists():  # else an earlier resume was interrupted while copying
-            os.replace(path, old)
-        try:
-            src = pq.ParquetFile(old)
-            if src.num_row_groups < groups:
-                raise ModelError(f"{path}: fewer row groups than {PROGRESS} records")
-            for i in range(groups):
-                self._write_parquet(src.read_row_group(i))
-        except ModelError:
-            raise
-        except Exception as exc:  # pyarrow raises its own types for a file cut short
-            raise ModelError(f"{path}: unreadable ({exc}); cannot resume") from None
-        old.unlink()
-
-    def _write_parquet(self, table) -> None:
-        import pyarrow.parquet as pq
-
-        if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.folder / DAILY_FILE["parquet"], table.schema)
-        self._parquet.write_table(table.cast(self._parquet.schema))
-
-    def append(self, tables: Tables) -> None:
-        """Append one block of runs (its first run must be ``runs_done``)."""
-        first = self.runs_done == 0
-        if self.fmt == "parquet":
-            import pyarrow as pa
-
-            self._write_parquet(pa.Table.from_pandas(tables.daily, preserve_index=False))
-            self.state["daily_row_groups"] += 1
-        else:
-            _append_csv(tables.daily, self.folder / "daily.csv", first, float_format="%.6g")
-        _append_csv(tables.events, self.folder / "events.csv", first)
-        _append_csv(tables.runs, self.folder / "runs.csv", first)
-        counts = summ.documented_counts(tables.runs, tables.events)
-        for k, v in counts.items():
-            self.state["counts"][k] = self.state["counts"].get(k, 0) + v
-        self.state["runs_done"] += len(tables.runs)
-        names = ["events.csv", "runs.csv"] + (["daily.csv"] if self.fmt == "csv" else [])
-        self.state["sizes"] = {n: (self.folder / n).stat().st_size for n in names}
-        _write_json_atomic(self.folder / PROGRESS, self.state)
-
-    def close(self) -> None:
-        """Finish the parquet file, if one is open (its footer makes it readable)."""
-        if self._parquet is not None:
-            self._parquet.close()
-            self._parquet = None
-
-
-def new_progress(fmt: str, final_name: str | None = None) -> dict:
-    """The ``progress.json`` of a folder where nothing is written yet.
-
-    Args:
-        fmt: Format of the daily table.
-        final_name: Name the folder gets when finished (beside the hidden folder).
-    """
-    state: dict = {"runs_done": 0, "format": fmt, "sizes": {}, "daily_row_groups": 0, "counts": {}}
-    if final_name is not None:
-        state["final"] = final_name
-    return state
-
-
-def _append_csv(df: pd.DataFrame, path: Path, header: bool, **kw) -> None:
-    # Appending blocks gives the same bytes as writing the whole table at once.
-    df.to_csv(path, mode="w" if header else "a", header=header, index=False, **kw)
-
 
 def _blocks(it: Iterator[RunResult], size: int) -> Iterator[list[RunResult]]:
     block: list[RunResult] = []
@@ -340,6 +91,7 @@ def _blocks(it: Iterator[RunResult], size: int) -> Iterator[list[RunResult]]:
             block = []
     if block:
         yield block
+
 
 
 def stream_runs(
@@ -379,27 +131,9 @@ def stream_runs(
     runs = pd.read_csv(folder / "runs.csv")
     runs.attrs["capital"] = compiled.names[compiled.capital]
     summary = summ.summarize(runs, None, compiled.names, writer.state["counts"])
-    _write_json(folder / "summary.json", summary)
+    write_json(folder / "summary.json", summary)
     return summary
 
-
-def manifest(
-    sc: Scenario, path: str, master_seed: int, runs: int, argv: Sequence[str] | None
-) -> dict:
-    """The manifest.json contract."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "scenario": {"name": sc.name, "title": sc.title, "path": str(path)},
-        "scenario_sha256": scenario_digest(sc),
-        "resolved_scenario": sc.model_dump(mode="json"),
-        "master_seed": int(master_seed),
-        "runs": int(runs),
-        "places": list(sc.places),
-        "capital": sc.actors.regime.capital.value,
-        "packages": package_versions(),
-        "command_line": list(argv) if argv is not None else sys.argv,
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
 
 
 @dataclass(frozen=True)
@@ -422,6 +156,7 @@ class Job:
     progress: bool = True
 
 
+
 @dataclass
 class Ensemble:
     """One scenario's ensemble, in memory: the tables and their summary."""
@@ -433,6 +168,7 @@ class Ensemble:
     summary: dict
     master_seed: int
     runs: int
+
 
 
 def run_ensemble(sc: Scenario, scenario_path: str, runs: int, job: Job) -> Ensemble:
@@ -450,6 +186,7 @@ def run_ensemble(sc: Scenario, scenario_path: str, runs: int, job: Job) -> Ensem
     return Ensemble(sc, str(scenario_path), compiled, tables, summary, job.master_seed, runs)
 
 
+
 def _ensemble_into(
     folder: Path,
     sc: Scenario,
@@ -460,15 +197,16 @@ def _ensemble_into(
     state: dict,
 ) -> tuple[Compiled, dict]:
     """Write one scenario's full results contract into the existing ``folder``."""
-    from model import plotting  # matplotlib is imported only when files are written
+    from model.viz import plots as plotting  # matplotlib is imported only when files are written
 
     compiled = compile_scenario(sc)
     doc = manifest(sc, scenario_path, job.master_seed, runs, job.argv)
-    _write_json(folder / "manifest.json", doc)
+    write_json(folder / "manifest.json", doc)
     seeds = run_seeds(job.master_seed, runs)
     summary = stream_runs(folder, compiled, seeds, executor, state, False, sc.name, job.progress)
     plotting.plot_results(folder)
     return compiled, summary
+
 
 
 def _check_format(fmt: str) -> None:
@@ -482,6 +220,7 @@ def _check_format(fmt: str) -> None:
                 "--format parquet: pyarrow is not installed; "
                 "install it with: pip install -e '.[parquet]'"
             ) from None
+
 
 
 def run_scenario_to_dir(
@@ -515,7 +254,7 @@ def run_scenario_to_dir(
             encoding="utf-8",
         )
         state = new_progress(fmt, final.name)
-        _write_json_atomic(tmp / PROGRESS, state)
+        write_json_atomic(tmp / PROGRESS, state)
         try:
             _, summary = _ensemble_into(tmp, sc, scenario_path, runs, job, ex, state)
         except KeyboardInterrupt:
@@ -525,6 +264,7 @@ def run_scenario_to_dir(
             raise
     _finish_folder(tmp, final)
     return final, summary
+
 
 
 def _interrupted(tmp: Path, scenario_path: str, runs: int) -> Interrupted:
@@ -540,10 +280,12 @@ def _interrupted(tmp: Path, scenario_path: str, runs: int) -> Interrupted:
     )
 
 
+
 def _finish_folder(tmp: Path, final: Path) -> None:
     (tmp / PROGRESS).unlink(missing_ok=True)
     (tmp / INCOMPLETE).unlink(missing_ok=True)
     publish(tmp, final)
+
 
 
 def resume_to_dir(
@@ -570,7 +312,7 @@ def resume_to_dir(
         ModelError: The folder is not an unfinished ensemble, or does not match.
         Interrupted: Interrupted again; the folder is still resumable.
     """
-    from model import plotting
+    from model.viz import plots as plotting
 
     tmp = Path(folder)
     if not (tmp / INCOMPLETE).is_file() or not (tmp / PROGRESS).is_file():
@@ -612,16 +354,6 @@ def resume_to_dir(
     return final, summary
 
 
-def _write_json(path: Path, obj: dict) -> None:
-    path.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-
-
-def _write_json_atomic(path: Path, obj: dict) -> None:
-    # A progress record is either the old one or the new one, never half of each.
-    tmp = path.with_name(path.name + ".tmp")
-    _write_json(tmp, obj)
-    os.replace(tmp, path)
-
 
 def _progress(
     it: Iterator[RunResult], total: int, label: str, show: bool, initial: int = 0
@@ -634,6 +366,7 @@ def _progress(
     yield from tqdm(
         it, total=total, initial=initial, desc=label, unit="run", leave=False, file=sys.stderr
     )
+
 
 
 def compare_to_dir(
@@ -651,7 +384,9 @@ def compare_to_dir(
     Returns:
         The folder and the comparison table.
     """
-    from model import compare, plotting, report
+    from model.analysis import compare
+    from model.viz import plots as plotting
+    from model.viz import report
 
     _check_format(fmt)
     final = new_results_dir("compare", job.out)
@@ -696,10 +431,11 @@ def compare_to_dir(
             "packages": package_versions(),
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        _write_json(tmp / "comparison.json", doc)
+        write_json(tmp / "comparison.json", doc)
         plotting.plot_comparison(tmp)
         report.write_report(tmp)
     return final, table
+
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -709,3 +445,4 @@ def _unique(names: Sequence[str]) -> list[str]:
         seen[n] = seen.get(n, 0) + 1
         out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
     return out
+

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from model import rules
+from model.sim import rules
 
 if TYPE_CHECKING:
-    from model.core import SyriaModel
+    from model.sim.model import SyriaModel
 
 
 class Leadership(mesa.Agent):

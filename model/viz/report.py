@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.compare import format_table
+from model.analysis.compare import format_table
 
 PLOTS = (
     ("capital_survival.png", "Does the regime still hold the capital?"),

@@ -1,0 +1,25 @@
+"""Fixed-seed regression: the shipped scenarios give the same bytes as when last recorded.
+
+A change that alters results on purpose re-records them with ``python tests/regression.py``
+and says so in its commit; any other change must leave them identical.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from regression import RECORD, digests, scenario_paths
+
+RECORDED = json.loads(RECORD.read_text(encoding="utf-8"))
+
+
+def test_every_shipped_scenario_is_recorded():
+    assert sorted(RECORDED) == sorted(scenario_paths())
+
+
+@pytest.mark.parametrize("path", sorted(RECORDED))
+def test_results_are_byte_identical_to_the_record(path):
+    assert digests(path) == RECORDED[path], (
+        f"{path}: results changed; if on purpose, re-record with python tests/regression.py"
+    )
