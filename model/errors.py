@@ -28,7 +28,38 @@ class ResultsError(ModelError):
     """A results folder is missing or not in the format this version writes."""
 
 
+class OptionError(ModelError):
+    """A value given for one of a command's options cannot be used.
+
+    The library names the option as it knows it (``out``, ``resume``, ``seed``); only the
+    command line turns that into a flag.
+
+    Args:
+        option: The option's name.
+        value: The value given, or None when the option's absence is the problem.
+        message: What is wrong, in one sentence.
+    """
+
+    def __init__(self, option: str, value: object, message: str):
+        self.option = option
+        self.value = value
+        self.message = message
+        shown = "" if value is None else f" {value}"
+        super().__init__(f"{option}{shown}: {message}")
+
+
 class Interrupted(ModelError):
-    """An ensemble was interrupted; its unfinished folder is kept for ``--resume``."""
+    """An ensemble was interrupted; its unfinished folder is kept so that it can be resumed.
+
+    Args:
+        message: How far it got and where the unfinished results are.
+        folder: The unfinished folder, if one was kept.
+        scenario_path: The scenario the ensemble runs.
+    """
 
     exit_code = 130
+
+    def __init__(self, message: str, folder: object = None, scenario_path: object = None):
+        self.folder = folder
+        self.scenario_path = scenario_path
+        super().__init__(message)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from model.sim import rules
-from model.sim.agents import Unit
+from model.sim.garrison import Unit
 from model.sim.model import SyriaModel, simulate
 from model.sim.outputs import METRICS
 

@@ -13,36 +13,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from model.analysis.stats import paired_mean, wilson
 from model.config.schema import Scenario, iter_params
 from model.sim.outputs import END_STATES
 
-Z95 = 1.959963984540054
-
-
-def wilson(successes: float, n: int) -> tuple[float, float]:
-    """95 % Wilson score interval for a proportion."""
-    if n == 0:
-        return (math.nan, math.nan)
-    p = successes / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    # At 0 and n successes the bound is exact; rounding would put it a hair inside.
-    lo = 0.0 if successes <= 0 else max(0.0, centre - half)
-    hi = 1.0 if successes >= n else min(1.0, centre + half)
-    return (lo, hi)
-
-
-def paired_mean(diff: np.ndarray) -> tuple[float, float, float]:
-    """Mean of paired differences with a 95 % normal interval."""
-    n = len(diff)
-    if n == 0:
-        return (math.nan, math.nan, math.nan)
-    m = float(diff.mean())
-    if n < 2:
-        return (m, math.nan, math.nan)
-    half = Z95 * float(diff.std(ddof=1)) / math.sqrt(n)
-    return (m, m - half, m + half)
+__all__ = ["changes", "compare_runs", "format_table", "held_days", "paired_mean", "wilson"]
 
 
 def held_days(runs: pd.DataFrame, column: str, horizon: int) -> np.ndarray:

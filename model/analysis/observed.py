@@ -34,4 +34,3 @@ def observed_days(obs: Observation, runs: pd.DataFrame, events: pd.DataFrame) ->
         first = events[mask].groupby("run")["day"].min()
         v = first.reindex(runs["run"]).to_numpy(dtype=float)
     return np.where(v >= 0, v, np.nan)
-

@@ -32,13 +32,10 @@ if TYPE_CHECKING:
     pass
 
 
-
 ROLES = ("calibration", "held_out")
 
 
-
 HIT_DAYS = 1
-
 
 
 def observation_days(
@@ -50,10 +47,8 @@ def observation_days(
     return np.column_stack([observed_days(o, runs, events) for o in observations])
 
 
-
 def _distance(day: float, lo: int, hi: int) -> float:
     return float(max(lo - day, 0.0, day - hi))
-
 
 
 def score(
@@ -127,7 +122,6 @@ def score(
     return pd.DataFrame(rows)
 
 
-
 def summarize_scores(table: pd.DataFrame) -> dict:
     """Summary scores of a ``score`` table: all observations and each role separately.
 
@@ -153,7 +147,6 @@ def summarize_scores(table: pd.DataFrame) -> dict:
         }
 
     return {"all": part(table), **{r: part(table[table["role"] == r]) for r in ROLES}}
-
 
 
 def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
@@ -191,4 +184,3 @@ def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
             f"hit within one day {s['hit_share']:.0%}, not produced {s['not_produced']}"
         )
     return "\n".join(lines)
-

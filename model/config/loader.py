@@ -10,6 +10,7 @@ file and the dotted field.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 from pathlib import Path
 from typing import Any
@@ -20,19 +21,17 @@ from pydantic import (
     ValidationError,
 )
 
+from model.config.paths import set_in
 from model.config.schema import OPPOSITION, PATRONS, Scenario, iter_params
 from model.errors import ScenarioError
 
 MAX_FILE_BYTES = 256 * 1024  # a scenario is a few kB; refuse anything far larger early
 
 
-
 MAX_EXTENDS_DEPTH = 8
 
 
-
 MAX_NESTING = 32  # the schema nests 7 levels deep; far deeper input is junk or an attack
-
 
 
 # Parameters read once when a run starts (sizes, starting states, drawn thresholds): an
@@ -50,7 +49,6 @@ FIXED_AT_START = (
     "actors.*.strength",
     "actors.doha_participants.members",
 )
-
 
 
 def _check_references(sc: Scenario) -> list[tuple[str, str]]:
@@ -115,7 +113,6 @@ def _check_references(sc: Scenario) -> list[tuple[str, str]]:
     return problems
 
 
-
 class _NoAliasLoader(yaml.SafeLoader):
     """``yaml.safe_load`` semantics, but aliases are refused (they are the YAML bomb vector)."""
 
@@ -126,7 +123,6 @@ class _NoAliasLoader(yaml.SafeLoader):
                 None, None, "aliases (*name) are not allowed in scenario files", event.start_mark
             )
         return super().compose_node(parent, index)
-
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -167,7 +163,6 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-
 def _too_deep(data: Any) -> str | None:
     """The dotted field where ``data`` nests deeper than ``MAX_NESTING``, if anywhere.
 
@@ -191,10 +186,8 @@ def _too_deep(data: Any) -> str | None:
     return None
 
 
-
 def _is_param(node: Any) -> bool:
     return isinstance(node, dict) and "value" in node
-
 
 
 def _merge(base: Any, over: Any, fname: str, path: str, origins: dict[str, str]) -> Any:
@@ -223,13 +216,11 @@ def _merge(base: Any, over: Any, fname: str, path: str, origins: dict[str, str])
     return over
 
 
-
 def _mark(node: Any, fname: str, path: str, origins: dict[str, str]) -> None:
     origins[path] = fname
     if isinstance(node, dict):
         for k, v in node.items():
             _mark(v, fname, f"{path}.{k}" if path else str(k), origins)
-
 
 
 def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> dict[str, Any]:
@@ -264,7 +255,6 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
     return _merge(base, data, fname, "", origins)
 
 
-
 def _field_of(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
@@ -273,7 +263,6 @@ def _field_of(loc: tuple[Any, ...]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
-
 
 
 def _owner_file(field: str, origins: dict[str, str], default: str) -> str:
@@ -286,7 +275,6 @@ def _owner_file(field: str, origins: dict[str, str], default: str) -> str:
         else:
             probe = probe.rsplit(".", 1)[0] if "." in probe else ""
     return default
-
 
 
 def _valid_keys(loc: tuple[Any, ...]) -> list[str]:
@@ -306,7 +294,6 @@ def _valid_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(model, "model_fields", {}))
 
 
-
 def _inner_model(ann: Any) -> Any:
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
@@ -315,7 +302,6 @@ def _inner_model(ann: Any) -> Any:
         if inner is not None:
             return inner
     return None
-
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -363,17 +349,6 @@ def load_scenario(path: str | Path) -> Scenario:
     return sc
 
 
-
-def set_path(data: dict, dotted: str, value: Any) -> None:
-    """Set the value of the parameter at a dotted path in raw scenario data."""
-    node = data
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        node = node[part]
-    node[parts[-1]] = {**node[parts[-1]], "value": value}
-
-
-
 def _check_interventions(sc: Scenario, data: dict, owner) -> None:
     """Each intervention names an existing parameter, a valid value and a date in range."""
     if not sc.interventions:
@@ -400,11 +375,10 @@ def _check_interventions(sc: Scenario, data: dict, owner) -> None:
                 raise ScenarioError(owner(field), f, problem)
 
 
-
 def _invalid_value(data: dict, path: str, value: Any) -> str | None:
     """Why ``value`` is not allowed for parameter ``path`` (by re-validating), or None."""
-    trial = _deep_copy(data)
-    set_path(trial, path, value)
+    trial = copy.deepcopy(data)
+    set_in(trial, f"{path}.value", value)
     try:
         Scenario.model_validate(trial)
     except ValidationError as exc:
@@ -412,10 +386,8 @@ def _invalid_value(data: dict, path: str, value: Any) -> str | None:
     return None
 
 
-
 # Parameters that shape the run itself rather than a behaviour; exploring them is not meaningful.
 FIXED_PARAMS = ("horizon_days", "actors.units.count")
-
 
 
 def _check_uncertain(sc: Scenario, data: dict, owner) -> None:
@@ -456,13 +428,3 @@ def _check_uncertain(sc: Scenario, data: dict, owner) -> None:
                     field,
                     f"{bound} ({x}) is outside the parameter's allowed values: {problem}",
                 )
-
-
-
-def _deep_copy(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _deep_copy(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_deep_copy(v) for v in node]
-    return node
-

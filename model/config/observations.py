@@ -14,10 +14,8 @@ from model.errors import ScenarioError
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "scenarios" / "observations.yaml"
 
 
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
 
 
 class EventMatch(_Strict):
@@ -27,7 +25,6 @@ class EventMatch(_Strict):
     kind: str
     target: str | None = None
     outcome: str | None = None
-
 
 
 class Match(_Strict):
@@ -42,7 +39,6 @@ class Match(_Strict):
         if sum(x is not None for x in (self.place, self.leader_exit, self.event)) != 1:
             raise ValueError("give exactly one of place, leader_exit, event")
         return self
-
 
 
 class Observation(_Strict):
@@ -70,12 +66,10 @@ class Observation(_Strict):
         return best, lo, hi
 
 
-
 class Observations(_Strict):
     """The whole file."""
 
     observations: list[Observation] = Field(min_length=1)
-
 
 
 def load_observations(path: str | Path = DEFAULT_PATH) -> list[Observation]:
@@ -91,4 +85,3 @@ def load_observations(path: str | Path = DEFAULT_PATH) -> list[Observation]:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
         raise ScenarioError(str(path), field, err["msg"]) from None
-

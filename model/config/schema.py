@@ -22,13 +22,10 @@ from pydantic import (
 HOLDERS = ("regime", "northern_opposition", "southern_command", "sdf")
 
 
-
 OPPOSITION = ("northern_opposition", "southern_command")
 
 
-
 PATRONS = ("russia", "iran", "hezbollah", "iraq", "turkey")
-
 
 
 DECISIONS = {
@@ -42,43 +39,33 @@ DECISIONS = {
 }
 
 
-
 T = TypeVar("T")
-
 
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-
 Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
-
 
 
 Weight = Annotated[float, Field(ge=0.0, le=10.0)]
 
 
-
 Positive = Annotated[float, Field(gt=0.0, le=1e6)]
-
 
 
 Force = Annotated[float, Field(ge=0.0, le=1e7)]
 
 
-
 Days = Annotated[int, Field(ge=0, le=365)]
-
 
 
 # A date may be written bare (YAML reads it as a date) or quoted as ISO text.
 Date = Annotated[dt.date, Field(strict=False)]
 
 
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
-
 
 
 class Param(_Strict, Generic[T]):
@@ -103,7 +90,6 @@ class Param(_Strict, Generic[T]):
         return self
 
 
-
 class Place(_Strict):
     """A place on the schematic map; the row's ``source`` names where its figures come from."""
 
@@ -117,7 +103,6 @@ class Place(_Strict):
     source: str
 
 
-
 class Route(_Strict):
     """A road between two places; ``km`` is the distance an attacker must cover."""
 
@@ -128,14 +113,12 @@ class Route(_Strict):
     source: str
 
 
-
 class ExitRoute(_Strict):
     """A way out of the country, open while every place in ``requires`` is regime-held."""
 
     requires: list[str] = Field(min_length=1, max_length=20)
     destination: str
     source: str
-
 
 
 class RegimeParams(_Strict):
@@ -156,7 +139,6 @@ class RegimeParams(_Strict):
     exit_routes: Param[list[str]]
 
 
-
 class Insider(_Strict):
     """A regime insider who may leave while an exit route is open (rule R6)."""
 
@@ -166,7 +148,6 @@ class Insider(_Strict):
     exit_threshold: Unit
     routes: list[str] = Field(max_length=10)
     source: str
-
 
 
 class UnitParams(_Strict):
@@ -186,7 +167,6 @@ class UnitParams(_Strict):
     patron_signal_weights: Param[dict[str, Weight]]
 
 
-
 class OppositionParams(_Strict):
     """An opposition force: its strength, momentum and choice of targets (rule R7)."""
 
@@ -201,7 +181,6 @@ class OppositionParams(_Strict):
     halt_compliance: Param[Unit]
 
 
-
 class CombatParams(_Strict):
     """Battle at contested places (rule R7)."""
 
@@ -210,7 +189,6 @@ class CombatParams(_Strict):
     noise_sd: Param[Annotated[float, Field(ge=0.0, le=2.0)]]
     air_power_multiplier: Param[Weight]
     collapse_share: Param[Unit]
-
 
 
 class PatronParams(_Strict):
@@ -228,7 +206,6 @@ class PatronParams(_Strict):
     answer_lag_days: Param[Days]
 
 
-
 class IraqParams(PatronParams):
     """Iraq as intermediary to Turkey and as potential sender of the PMF."""
 
@@ -236,7 +213,6 @@ class IraqParams(PatronParams):
     pmf_fighters: Param[Force]
     pmf_arrival_days: Param[Days]
     pmf_entry: Param[str]
-
 
 
 class IranParams(PatronParams):
@@ -249,7 +225,6 @@ class IranParams(PatronParams):
     astana_convening_lag_days: Param[Days]
 
 
-
 class HezbollahParams(PatronParams):
     """Hezbollah's support and its geographic limit (rule R2)."""
 
@@ -257,7 +232,6 @@ class HezbollahParams(PatronParams):
     full_fighters: Param[Force]
     limited_reach: Param[list[str]]
     deploy_lag_days: Param[Days]
-
 
 
 class RussiaParams(PatronParams):
@@ -268,7 +242,6 @@ class RussiaParams(PatronParams):
     partner_affinity: Param[dict[str, Unit]]
 
 
-
 class DohaParams(_Strict):
     """Qatar, Saudi Arabia and Jordan at the last Astana-format round."""
 
@@ -276,7 +249,6 @@ class DohaParams(_Strict):
     initial_belief: Param[Unit]
     belief_update_rate: Param[Unit]
     transition_threshold: Param[Unit]
-
 
 
 class Actors(_Strict):
@@ -295,16 +267,13 @@ class Actors(_Strict):
     doha_participants: DohaParams
 
 
-
 class Outcomes(_Strict):
     """How the end state of a run is classified."""
 
     divided_below_population_share: Param[Unit]
 
 
-
 DecisionPin = Literal["auto", "accept", "refuse"]
-
 
 
 class Uncertain(_Strict):
@@ -338,7 +307,6 @@ class Uncertain(_Strict):
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
-
 class Intervention(_Strict):
     """Parameter changes that take effect on a date and hold from that day on.
 
@@ -351,7 +319,6 @@ class Intervention(_Strict):
     date: Date
     set: dict[str, Any] = Field(min_length=1, max_length=50)
     note: str = ""
-
 
 
 class Scenario(_Strict):
@@ -392,12 +359,10 @@ class Scenario(_Strict):
         return v
 
 
-
 def scenario_digest(sc: Scenario) -> str:
     """SHA-256 of the resolved scenario, stable across runs and machines."""
     blob = json.dumps(sc.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
-
 
 
 def iter_params(node: Any, prefix: str = ""):
@@ -408,4 +373,3 @@ def iter_params(node: Any, prefix: str = ""):
     if isinstance(node, BaseModel):
         for name in type(node).model_fields:
             yield from iter_params(getattr(node, name), f"{prefix}.{name}" if prefix else name)
-

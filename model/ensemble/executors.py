@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model.config.schema import Scenario
-from model.errors import ModelError
+from model.errors import OptionError
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.model import simulate
 from model.sim.outputs import RunResult
@@ -156,9 +156,10 @@ class DaskExecutor(Executor):
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
-            raise ModelError(
-                "--executor dask: dask.distributed is not installed; "
-                "install it with: pip install -e '.[dask]'"
+            raise OptionError(
+                "executor",
+                "dask",
+                "dask.distributed is not installed; install it with: pip install -e '.[dask]'",
             ) from None
         self._cluster = None
         try:
@@ -176,7 +177,7 @@ class DaskExecutor(Executor):
         except (OSError, TimeoutError) as exc:
             self.close()
             where = scheduler or "a local cluster"
-            raise ModelError(f"--scheduler {where}: cannot connect ({exc})") from None
+            raise OptionError("scheduler", where, f"cannot connect ({exc})") from None
         n = len(self._client.scheduler_info().get("workers", {}))
         self.workers = max(n, 1)
 
@@ -215,14 +216,14 @@ def make_executor(
         ModelError: An unknown kind, a scheduler without ``dask``, or dask not installed.
     """
     if scheduler and kind != "dask":
-        raise ModelError("--scheduler: only meaningful with --executor dask")
+        raise OptionError("scheduler", scheduler, "only meaningful with the dask executor")
     if kind == "serial" or (kind == "process" and workers <= 1):
         return Executor()
     if kind == "process":
         return ProcessExecutor(workers)
     if kind == "dask":
         return DaskExecutor(workers, scheduler)
-    raise ModelError(f"--executor {kind}: unknown; valid: {', '.join(EXECUTORS)}")
+    raise OptionError("executor", kind, f"unknown; valid: {', '.join(EXECUTORS)}")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,8 @@ import pandas as pd
 from model.analysis import summary as summ
 from model.config.schema import Scenario, scenario_digest
 from model.ensemble.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
-from model.errors import Interrupted, ModelError
+from model.ensemble.progress import track
+from model.errors import Interrupted, ModelError, OptionError
 from model.results.blocks import BlockWriter, new_progress
 from model.results.contract import FORMAT_VERSION, FORMATS, INCOMPLETE, PROGRESS
 from model.results.files import (
@@ -44,12 +45,10 @@ from model.sim.outputs import RunResult
 WRITE_CHUNK = 200  # runs per block written to disk: bounds memory, amortises pandas calls
 
 
-
 def run_seeds(master_seed: int, runs: int) -> list[int]:
     """Per-run seeds spawned from one master seed (independent streams, reproducible)."""
     children = np.random.SeedSequence(int(master_seed)).spawn(int(runs))
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
-
 
 
 def iter_runs(
@@ -81,7 +80,6 @@ def iter_runs(
         yield from batch
 
 
-
 def _blocks(it: Iterator[RunResult], size: int) -> Iterator[list[RunResult]]:
     block: list[RunResult] = []
     for r in it:
@@ -91,7 +89,6 @@ def _blocks(it: Iterator[RunResult], size: int) -> Iterator[list[RunResult]]:
             block = []
     if block:
         yield block
-
 
 
 def stream_runs(
@@ -123,9 +120,10 @@ def stream_runs(
     done = writer.runs_done
     try:
         results = iter_runs(compiled, seeds[done:], executor=executor)
-        shown = _progress(results, len(seeds), label, progress, initial=done)
+        shown = track(results, len(seeds), label, progress, initial=done)
         for block in _blocks(shown, WRITE_CHUNK):
-            writer.append(build_tables(compiled, block, writer.runs_done))
+            tables = build_tables(compiled, block, writer.runs_done)
+            writer.append(tables, summ.documented_counts(tables.runs, tables.events))
     finally:
         writer.close()
     runs = pd.read_csv(folder / "runs.csv")
@@ -133,7 +131,6 @@ def stream_runs(
     summary = summ.summarize(runs, None, compiled.names, writer.state["counts"])
     write_json(folder / "summary.json", summary)
     return summary
-
 
 
 @dataclass(frozen=True)
@@ -147,6 +144,9 @@ class Job:
             ``results/``.
         argv: The command line, recorded with the results.
         progress: Show a progress bar.
+        draw_run: Draws the plots of one scenario's folder, before the folder is published
+            (the ensemble layer draws nothing itself).
+        draw_comparison: Draws the plots and report of a comparison folder, likewise.
     """
 
     master_seed: int
@@ -154,7 +154,8 @@ class Job:
     out: str | None = None
     argv: Sequence[str] | None = None
     progress: bool = True
-
+    draw_run: Callable[[Path], object] | None = None
+    draw_comparison: Callable[[Path], object] | None = None
 
 
 @dataclass
@@ -170,7 +171,6 @@ class Ensemble:
     runs: int
 
 
-
 def run_ensemble(sc: Scenario, scenario_path: str, runs: int, job: Job) -> Ensemble:
     """Run one scenario's ensemble in memory (seeds spawned from ``job.master_seed``).
 
@@ -180,11 +180,10 @@ def run_ensemble(sc: Scenario, scenario_path: str, runs: int, job: Job) -> Ensem
     seeds = run_seeds(job.master_seed, runs)
     with job.executor.start(runs) as ex:
         results = iter_runs(compiled, seeds, executor=ex)
-        results = list(_progress(results, runs, sc.name, job.progress))
+        results = list(track(results, runs, sc.name, job.progress))
     tables = build_tables(compiled, results)
     summary = summ.summarize(tables.runs, tables.events, compiled.names)
     return Ensemble(sc, str(scenario_path), compiled, tables, summary, job.master_seed, runs)
-
 
 
 def _ensemble_into(
@@ -197,30 +196,28 @@ def _ensemble_into(
     state: dict,
 ) -> tuple[Compiled, dict]:
     """Write one scenario's full results contract into the existing ``folder``."""
-    from model.viz import plots as plotting  # matplotlib is imported only when files are written
-
     compiled = compile_scenario(sc)
     doc = manifest(sc, scenario_path, job.master_seed, runs, job.argv)
     write_json(folder / "manifest.json", doc)
     seeds = run_seeds(job.master_seed, runs)
     summary = stream_runs(folder, compiled, seeds, executor, state, False, sc.name, job.progress)
-    plotting.plot_results(folder)
+    if job.draw_run is not None:
+        job.draw_run(folder)
     return compiled, summary
-
 
 
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise ModelError(f"--format {fmt}: unknown; valid: {', '.join(FORMATS)}")
+        raise OptionError("format", fmt, f"unknown; valid: {', '.join(FORMATS)}")
     if fmt == "parquet":
         try:
             import pyarrow.parquet  # noqa: F401
         except ImportError:
-            raise ModelError(
-                "--format parquet: pyarrow is not installed; "
-                "install it with: pip install -e '.[parquet]'"
+            raise OptionError(
+                "format",
+                "parquet",
+                "pyarrow is not installed; install it with: pip install -e '.[parquet]'",
             ) from None
-
 
 
 def run_scenario_to_dir(
@@ -266,7 +263,6 @@ def run_scenario_to_dir(
     return final, summary
 
 
-
 def _interrupted(tmp: Path, scenario_path: str, runs: int) -> Interrupted:
     done = 0
     try:
@@ -275,17 +271,16 @@ def _interrupted(tmp: Path, scenario_path: str, runs: int) -> Interrupted:
         pass
     return Interrupted(
         f"interrupted after {done} of {runs} runs; the unfinished results are kept in {tmp} "
-        f"(marked {INCOMPLETE}); finish them with: "
-        f"python -m model run {scenario_path} --resume {tmp}"
+        f"(marked {INCOMPLETE})",
+        folder=tmp,
+        scenario_path=scenario_path,
     )
-
 
 
 def _finish_folder(tmp: Path, final: Path) -> None:
     (tmp / PROGRESS).unlink(missing_ok=True)
     (tmp / INCOMPLETE).unlink(missing_ok=True)
     publish(tmp, final)
-
 
 
 def resume_to_dir(
@@ -297,6 +292,7 @@ def resume_to_dir(
     progress: bool = True,
     executor: ExecutorSpec | None = None,
     fmt: str | None = None,
+    draw_run: Callable[[Path], object] | None = None,
 ) -> tuple[Path, dict]:
     """Finish an interrupted ensemble and rename its folder into place.
 
@@ -312,13 +308,12 @@ def resume_to_dir(
         ModelError: The folder is not an unfinished ensemble, or does not match.
         Interrupted: Interrupted again; the folder is still resumable.
     """
-    from model.viz import plots as plotting
-
     tmp = Path(folder)
     if not (tmp / INCOMPLETE).is_file() or not (tmp / PROGRESS).is_file():
-        raise ModelError(
-            f"--resume {folder}: not an unfinished results folder "
-            f"({INCOMPLETE} or {PROGRESS} missing)"
+        raise OptionError(
+            "resume",
+            folder,
+            f"not an unfinished results folder ({INCOMPLETE} or {PROGRESS} missing)",
         )
     try:
         man = json.loads((tmp / "manifest.json").read_text(encoding="utf-8"))
@@ -326,18 +321,21 @@ def resume_to_dir(
         want = (man["scenario_sha256"], int(man["master_seed"]), int(man["runs"]))
         fmt_was, final = state["format"], tmp.parent / state["final"]
     except (OSError, ValueError, KeyError, TypeError):
-        raise ModelError(f"--resume {folder}: manifest.json or {PROGRESS} unreadable") from None
+        raise OptionError("resume", folder, f"manifest.json or {PROGRESS} unreadable") from None
     digest, seed, total = want
     if scenario_digest(sc) != digest:
-        raise ModelError(
-            f"--resume {folder}: {scenario_path} is not the scenario this folder was started "
-            f"with (SHA-256 differs)"
+        raise OptionError(
+            "resume",
+            folder,
+            f"{scenario_path} is not the scenario this folder was started with (SHA-256 differs)",
         )
-    for flag, given, was in (("--seed", master_seed, seed), ("--runs", runs, total)):
+    for option, given, was in (
+        ("seed", master_seed, seed),
+        ("runs", runs, total),
+        ("format", fmt, fmt_was),
+    ):
         if given is not None and given != was:
-            raise ModelError(f"--resume {folder}: {flag} {given} differs from {was} in the folder")
-    if fmt is not None and fmt != fmt_was:
-        raise ModelError(f"--resume {folder}: --format {fmt} differs from {fmt_was} in the folder")
+            raise OptionError(option, given, f"differs from {was} in the resumed folder {folder}")
     _check_format(fmt_was)
     if final.exists() and (not final.is_dir() or any(final.iterdir())):
         raise ModelError(f"{final}: exists and is not empty; results are never overwritten")
@@ -349,24 +347,10 @@ def resume_to_dir(
             summary = stream_runs(tmp, compiled, seeds, ex, state, True, sc.name, progress)
         except KeyboardInterrupt:
             raise _interrupted(tmp, scenario_path, total) from None
-    plotting.plot_results(tmp)
+    if draw_run is not None:
+        draw_run(tmp)
     _finish_folder(tmp, final)
     return final, summary
-
-
-
-def _progress(
-    it: Iterator[RunResult], total: int, label: str, show: bool, initial: int = 0
-) -> Iterator[RunResult]:
-    if not show or total < 2:
-        yield from it
-        return
-    from tqdm import tqdm
-
-    yield from tqdm(
-        it, total=total, initial=initial, desc=label, unit="run", leave=False, file=sys.stderr
-    )
-
 
 
 def compare_to_dir(
@@ -385,8 +369,6 @@ def compare_to_dir(
         The folder and the comparison table.
     """
     from model.analysis import compare
-    from model.viz import plots as plotting
-    from model.viz import report
 
     _check_format(fmt)
     final = new_results_dir("compare", job.out)
@@ -432,10 +414,9 @@ def compare_to_dir(
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         write_json(tmp / "comparison.json", doc)
-        plotting.plot_comparison(tmp)
-        report.write_report(tmp)
+        if job.draw_comparison is not None:
+            job.draw_comparison(tmp)
     return final, table
-
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -445,4 +426,3 @@ def _unique(names: Sequence[str]) -> list[str]:
         seen[n] = seen.get(n, 0) + 1
         out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
     return out
-

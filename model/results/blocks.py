@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.analysis import summary as summ
 from model.errors import ModelError
 from model.results.contract import DAILY_FILE, PROGRESS
 from model.results.files import write_json_atomic
@@ -79,8 +78,13 @@ class BlockWriter:
             self._parquet = pq.ParquetWriter(self.folder / DAILY_FILE["parquet"], table.schema)
         self._parquet.write_table(table.cast(self._parquet.schema))
 
-    def append(self, tables: Tables) -> None:
-        """Append one block of runs (its first run must be ``runs_done``)."""
+    def append(self, tables: Tables, counts: dict[str, int]) -> None:
+        """Append one block of runs (its first run must be ``runs_done``).
+
+        Args:
+            tables: The block's tables.
+            counts: The block's documented-decision counts, added to those recorded.
+        """
         first = self.runs_done == 0
         if self.fmt == "parquet":
             import pyarrow as pa
@@ -91,7 +95,6 @@ class BlockWriter:
             _append_csv(tables.daily, self.folder / "daily.csv", first, float_format="%.6g")
         _append_csv(tables.events, self.folder / "events.csv", first)
         _append_csv(tables.runs, self.folder / "runs.csv", first)
-        counts = summ.documented_counts(tables.runs, tables.events)
         for k, v in counts.items():
             self.state["counts"][k] = self.state["counts"].get(k, 0) + v
         self.state["runs_done"] += len(tables.runs)
@@ -104,7 +107,6 @@ class BlockWriter:
         if self._parquet is not None:
             self._parquet.close()
             self._parquet = None
-
 
 
 def new_progress(fmt: str, final_name: str | None = None) -> dict:
@@ -120,8 +122,6 @@ def new_progress(fmt: str, final_name: str | None = None) -> dict:
     return state
 
 
-
 def _append_csv(df: pd.DataFrame, path: Path, header: bool, **kw) -> None:
     # Appending blocks gives the same bytes as writing the whole table at once.
     df.to_csv(path, mode="w" if header else "a", header=header, index=False, **kw)
-

@@ -9,7 +9,6 @@ from model.sim.rules import RULES
 RESULTS_ROOT = Path("results")
 
 
-
 # Rule id -> the "source" column of events.csv; "S" marks a scenario's own intervention.
 EVENT_SOURCES = {
     **{r.id: f"article: {r.section}" for r in RULES.values()},
@@ -17,22 +16,16 @@ EVENT_SOURCES = {
 }
 
 
-
 FORMAT_VERSION = 1
-
 
 
 FORMATS = ("csv", "parquet")
 
 
-
 DAILY_FILE = {"csv": "daily.csv", "parquet": "daily.parquet"}
-
 
 
 PROGRESS = "progress.json"
 
 
-
 INCOMPLETE = "INCOMPLETE"
-

@@ -7,9 +7,10 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
-from model.errors import ModelError
+from model.errors import ModelError, OptionError
 from model.results.contract import RESULTS_ROOT
 
 
@@ -26,7 +27,7 @@ def new_results_dir(scenario_name: str, out: str | None) -> Path:
     if out is not None:
         path = Path(out)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise ModelError(f"--out {out}: exists and is not empty; results are never overwritten")
+            raise OptionError("out", out, "exists and is not empty; results are never overwritten")
         return path
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     root = RESULTS_ROOT / scenario_name
@@ -34,7 +35,6 @@ def new_results_dir(scenario_name: str, out: str | None) -> Path:
         path = root / f"{stamp}-{secrets.token_hex(3)}"
         if not path.exists():
             return path
-
 
 
 class AtomicDir:
@@ -55,11 +55,9 @@ class AtomicDir:
         publish(self.tmp, self.final)
 
 
-
 def hidden_dir(final: Path) -> Path:
     """A new hidden folder name beside ``final`` for results still being written."""
     return final.parent / f".incomplete-{final.name}-{secrets.token_hex(3)}"
-
 
 
 def publish(tmp: Path, final: Path) -> None:
@@ -79,17 +77,41 @@ def publish(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
+def _json(obj: dict) -> str:
+    return json.dumps(obj, indent=2, sort_keys=False) + "\n"
+
 
 def write_json(path: Path, obj: dict) -> None:
-    """Write ``obj`` as indented JSON."""
-    path.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-
+    """Write ``obj`` as indented JSON (inside a folder that is published whole later)."""
+    path.write_text(_json(obj), encoding="utf-8")
 
 
 def write_json_atomic(path: Path, obj: dict) -> None:
-    """Write ``obj`` as JSON through a temporary file renamed into place."""
-    # A progress record is either the old one or the new one, never half of each.
+    """Replace ``path`` with ``obj`` as JSON: a reader sees the old file or the new, never half."""
     tmp = path.with_name(path.name + ".tmp")
-    write_json(tmp, obj)
+    tmp.write_text(_json(obj), encoding="utf-8")
     os.replace(tmp, path)
 
+
+def write_new_file(path: Path, text: str, check: Callable[[Path], object] | None = None) -> None:
+    """Write ``text`` to ``path`` only if ``path`` does not exist, never half-written.
+
+    Args:
+        path: The new file.
+        text: Its content.
+        check: Called on the finished temporary file before it takes its name (e.g. to
+            load it); whatever it raises leaves nothing behind.
+
+    Raises:
+        ModelError: ``path`` exists.
+    """
+    tmp = path.with_name(f".incomplete-{path.name}-{secrets.token_hex(3)}")
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        if check is not None:
+            check(tmp)
+        os.link(tmp, path)  # fails if the name was taken meanwhile; replace() would overwrite
+    except FileExistsError:
+        raise ModelError(f"{path}: exists; files are never overwritten") from None
+    finally:
+        tmp.unlink()

@@ -23,7 +23,6 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-
 def manifest(
     sc: Scenario, path: str, master_seed: int, runs: int, argv: Sequence[str] | None
 ) -> dict:
@@ -56,4 +55,3 @@ def provenance(sc: Scenario, scenario_path: str | Path, argv: Sequence[str] | No
         "packages": {**package_versions(), "SALib": metadata.version("SALib")},
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-

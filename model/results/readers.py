@@ -17,7 +17,6 @@ def daily_file(folder: Path) -> Path | None:
     return None
 
 
-
 def read_daily(folder: Path, columns: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
     """Read a results folder's daily table, CSV or Parquet, optionally only some columns.
 
@@ -41,10 +40,8 @@ def read_daily(folder: Path, columns: list[str] | tuple[str, ...] | None = None)
     return pd.read_csv(path, usecols=cols, dtype=text)[cols]
 
 
-
 def _is_text(column: str) -> bool:
     return column == "date" or column.startswith("holder_")
-
 
 
 def _read_parquet(path: Path, columns) -> pd.DataFrame:
@@ -84,7 +81,6 @@ def _read_parquet(path: Path, columns) -> pd.DataFrame:
     return pd.DataFrame(out, columns=cols)
 
 
-
 def check_run_folder(folder: Path) -> dict:
     """The manifest of a run's results folder, after checking it is one of this format.
 
@@ -111,4 +107,3 @@ def check_run_folder(folder: Path) -> dict:
             f" is not {FORMAT_VERSION}; results of another format"
         )
     return manifest
-

@@ -25,7 +25,6 @@ class Tables:
     runs: pd.DataFrame
 
 
-
 def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: int = 0) -> Tables:
     """Turn run results into the daily, events and runs tables of the results contract.
 
@@ -76,10 +75,8 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: in
     return Tables(daily=daily, events=events, runs=runs)
 
 
-
 def write_tables(folder: Path, tables: Tables) -> None:
     """Write daily.csv, events.csv and runs.csv."""
     tables.daily.to_csv(folder / "daily.csv", index=False, float_format="%.6g")
     tables.events.to_csv(folder / "events.csv", index=False)
     tables.runs.to_csv(folder / "runs.csv", index=False)
-

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
+from scipy.sparse import csgraph
 
 from model.config.schema import HOLDERS, Param, Scenario
 
@@ -94,17 +94,13 @@ def compile_scenario(sc: Scenario) -> Compiled:
         adj[a, b] = adj[b, a] = 1.0
 
     capital = index[sc.actors.regime.capital.value]
-    dist = np.full(n_places, np.inf)
-    dist[capital] = 0.0
-    heap = [(0.0, capital)]
-    while heap:
-        d, i = heapq.heappop(heap)
-        if d > dist[i]:
-            continue
-        for j, km in neighbours[i]:
-            if d + km < dist[j]:
-                dist[j] = d + km
-                heapq.heappush(heap, (d + km, j))
+    # Road graph as a dense matrix (inf: no road); duplicate roads keep the shortest.
+    km = np.full((n_places, n_places), np.inf)
+    for r in sc.routes:
+        a, b = index[r.a], index[r.b]
+        km[a, b] = km[b, a] = min(km[a, b], r.km)
+    graph = csgraph.csgraph_from_dense(km, null_value=np.inf)
+    dist = csgraph.dijkstra(graph, directed=False, indices=capital)
 
     weights = np.array(
         [sc.places[n].garrison_weight if sc.places[n].holder == "regime" else 0.0 for n in names]

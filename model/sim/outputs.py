@@ -18,13 +18,10 @@ METRICS = (
 )
 
 
-
 END_STATES = ("regime_holds", "collapse_and_flight", "negotiated_transition", "divided")
 
 
-
 Event = tuple[int, str, str, str, str, str, str]  # day, actor, kind, target, channel, outcome, rule
-
 
 
 @dataclass
@@ -48,4 +45,3 @@ class RunResult:
     end_state: str
     fall_day: np.ndarray
     leader_exit_day: int
-

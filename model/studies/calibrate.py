@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +24,11 @@ import yaml
 from model.analysis.validate import format_scores, score, summarize_scores
 from model.config.loader import load_scenario
 from model.config.observations import DEFAULT_PATH, Observation, load_observations
+from model.config.paths import nest
 from model.config.schema import Scenario, iter_params
-from model.errors import ModelError
+from model.ensemble.progress import bar
+from model.errors import ModelError, OptionError
+from model.results.files import write_new_file
 from model.sim.compiled import compile_scenario
 from model.studies.sensitivity import problem, run_samples, sample_tasks
 
@@ -123,17 +124,11 @@ def fit(
     }
     if len(start) == len(sc.uncertain):
         study.enqueue_trial(start)
-    callbacks = []
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(
-            total=trials, desc=f"{sc.name} calibrate", unit="trial", leave=False, file=sys.stderr
-        )
-        callbacks.append(lambda study, trial: bar.update(1))
+    shown = bar(trials, f"{sc.name} calibrate", "trial", progress)
+    callbacks = [] if shown is None else [lambda study, trial: shown.update(1)]
     study.optimize(trial_fn, n_trials=trials, callbacks=callbacks)
-    if progress:
-        bar.close()
+    if shown is not None:
+        shown.close()
     best = {n: float(study.best_params[n]) for n in sc.uncertain}
     return best, float(study.best_value)
 
@@ -147,9 +142,9 @@ def output_path(scenario_path: str | Path, out: str | None) -> Path:
     if out is not None:
         path = Path(out)
         if path.exists():
-            raise ModelError(f"--out {out}: exists; files are never overwritten")
+            raise OptionError("out", out, "exists; files are never overwritten")
         if path.suffix not in (".yaml", ".yml"):
-            raise ModelError(f"--out {out}: a scenario file must end in .yaml")
+            raise OptionError("out", out, "a scenario file must end in .yaml")
         return path
     src = Path(scenario_path)
     path = src.with_name(f"{src.stem}_calibrated.yaml")
@@ -158,17 +153,6 @@ def output_path(scenario_path: str | Path, out: str | None) -> Path:
         path = src.with_name(f"{src.stem}_calibrated-{k}.yaml")
         k += 1
     return path
-
-
-def _nest(values: dict[str, dict]) -> dict:
-    out: dict = {}
-    for dotted, entry in values.items():
-        node = out
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = entry
-    return out
 
 
 def calibrated_text(
@@ -201,7 +185,7 @@ def calibrated_text(
             f"{sc.name} with its uncertain parameters fitted to the calibration observations "
             f"({trials} trials x {runs_per_trial} runs, seed {seed}); objective {score_value:.3f}"
         ),
-        **_nest(entries),
+        **nest(entries),
     }
     header = (
         f"# Written by `python -m model calibrate` on {today}. Objective: mean absolute day error\n"
@@ -217,19 +201,6 @@ def _fit(part: dict) -> str:
         return "no observations"
     mae = "-" if part["mae_days"] is None else f"{part['mae_days']:.2f}"
     return f"MAE {mae}, hit {part['hit_share']:.0%}"
-
-
-def _write_new(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` only if ``path`` does not exist, never half-written."""
-    tmp = path.with_name(f".incomplete-{path.name}-{secrets.token_hex(3)}")
-    tmp.write_text(text, encoding="utf-8")
-    try:
-        load_scenario(tmp)  # the file must load before it takes its name
-        os.link(tmp, path)  # fails if the name was taken meanwhile; replace() would overwrite
-    except FileExistsError:
-        raise ModelError(f"{path}: exists; files are never overwritten") from None
-    finally:
-        tmp.unlink()
 
 
 def calibrate_to_file(
@@ -257,11 +228,12 @@ def calibrate_to_file(
         before = ev.table(current_values(sc))
         best, value = fit(sc, trials, ev, job.master_seed, job.progress)
         after = ev.table(best)
-    _write_new(
+    write_new_file(
         target,
         calibrated_text(
             sc, scenario_path, target, best, value, trials, runs_per_trial, job.master_seed
         ),
+        check=load_scenario,  # the file must load before it takes its name
     )
     horizon = sc.horizon_days.value
     lines = [

@@ -9,10 +9,10 @@ the parameters, not from the draw.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.config.loader import _deep_copy, set_path
+from model.config.paths import set_in
 from model.config.schema import Scenario, iter_params, scenario_digest
 from model.ensemble.executors import Executor, simulate_task
-from model.errors import ModelError, ScenarioError
+from model.ensemble.progress import track
+from model.errors import OptionError, ScenarioError
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.outputs import METRICS, RunResult
 
@@ -75,10 +76,10 @@ def with_values(sc: Scenario, data: dict, values: dict[str, float]) -> dict:
     Whole-number parameters are rounded: samplers draw real numbers.
     """
     params = dict(iter_params(sc))
-    out = _deep_copy(data)
+    out = copy.deepcopy(data)
     for path, x in values.items():
         v = params[path].value
-        set_path(out, path, int(round(x)) if isinstance(v, int) else float(x))
+        set_in(out, f"{path}.value", int(round(x)) if isinstance(v, int) else float(x))
     return out
 
 
@@ -112,12 +113,7 @@ def run_samples(
 ) -> Iterator[list[RunResult]]:
     """Map ``simulate_task`` over the tasks; yield each sample's runs, in sample order."""
     answers = executor.map(simulate_task, tasks)
-    if progress:
-        from tqdm import tqdm
-
-        answers = tqdm(
-            answers, total=len(tasks), desc=label, unit="task", leave=False, file=sys.stderr
-        )
+    answers = track(answers, len(tasks), label, progress, unit="task")
     batch: list[RunResult] = []
     for runs in answers:
         batch += runs
@@ -150,20 +146,19 @@ def draw(method: str, prob: dict, samples: int, seed: int) -> np.ndarray:
         from SALib.sample import sobol
 
         if samples & (samples - 1):
-            raise ModelError(
-                f"--samples {samples}: Sobol sampling needs a power of 2 (e.g. 32, 64)"
-            )
+            raise OptionError("samples", samples, "Sobol sampling needs a power of 2 (e.g. 32, 64)")
         return sobol.sample(prob, samples, calc_second_order=False, seed=seed)
     if method == "morris":
         from SALib.sample import morris
 
         if samples < 2:
-            raise ModelError(
-                f"--samples {samples}: Morris needs at least 2 trajectories for sigma and "
-                "confidence intervals"
+            raise OptionError(
+                "samples",
+                samples,
+                "Morris needs at least 2 trajectories for sigma and confidence intervals",
             )
         return morris.sample(prob, samples, num_levels=MORRIS_LEVELS, seed=seed)
-    raise ModelError(f"--method {method}: unknown; valid: {', '.join(METHODS)}")
+    raise OptionError("method", method, f"unknown; valid: {', '.join(METHODS)}")
 
 
 def analyze(method: str, prob: dict, x: np.ndarray, y: pd.DataFrame, seed: int) -> pd.DataFrame:

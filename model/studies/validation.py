@@ -53,4 +53,3 @@ def validate_to_dir(
             table, sc.start_date, f"{sc.name}, {runs} runs", tmp / "validation.png"
         )
     return final, table, summary
-

@@ -1,0 +1,220 @@
+"""The subcommands: each reads its parsed options, calls the library and prints the result.
+
+Commands import what they use when they run, so that ``python -m model --help`` and an
+error in a scenario file answer without loading the simulation or matplotlib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from model.errors import OptionError
+
+DEFAULT_SEED = 20241127
+
+
+def _executor(args: argparse.Namespace):
+    """The ``ExecutorSpec`` the executor options ask for."""
+    from model.ensemble.executors import ExecutorSpec
+
+    if args.scheduler and args.executor != "dask":
+        raise OptionError("scheduler", None, "only meaningful with --executor dask")
+    return ExecutorSpec(args.executor, args.workers or os.cpu_count() or 1, args.scheduler)
+
+
+def _draw_comparison(folder: Path) -> None:
+    from model.viz.plots import plot_comparison
+    from model.viz.report import write_report
+
+    plot_comparison(folder)
+    write_report(folder)
+
+
+def _draw_run(folder: Path) -> None:
+    from model.viz.plots import plot_results
+
+    plot_results(folder)
+
+
+def _job(args: argparse.Namespace, argv: Sequence[str], seed: int, progress: bool = True):
+    """The ``Job`` a subcommand's options ask for: seed, executor, output, drawing."""
+    from model.ensemble.runner import Job
+
+    return Job(
+        seed,
+        _executor(args),
+        args.out,
+        ["python", "-m", "model", *argv],
+        progress and sys.stderr.isatty(),
+        draw_run=_draw_run,
+        draw_comparison=_draw_comparison,
+    )
+
+
+def _date(start: dt.date, day: float | None) -> str:
+    if day is None:
+        return "-"
+    return (start + dt.timedelta(days=round(day))).isoformat()
+
+
+def _spread(start: dt.date, d: dict, key: str) -> str:
+    return (
+        f"{_date(start, d['median'])} [{_date(start, d['p05'])[5:]} .. "
+        f"{_date(start, d['p95'])[5:]}] {key}"
+    )
+
+
+def format_summary(summary: dict, start: dt.date, majors: list[str]) -> str:
+    """A short readable summary of an ensemble for the terminal."""
+    from model.config.observations import DEFAULT_PATH, load_observations
+
+    observations = load_observations(DEFAULT_PATH)
+    documented = {o.match.place: o for o in observations if o.match.place}
+    exit_obs = [o for o in observations if o.match.leader_exit]
+    lines = ["End states (share of runs):"]
+    lines += [f"  {k:<24s}{v:6.0%}" for k, v in summary["end_states"].items()]
+    lines += ["", "Fall of the major cities: simulated median [5-95 %] | documented"]
+    for city in majors:
+        f = summary["fall_day"][city]
+        sim = (
+            _spread(start, f, f"fell in {f['share_fallen']:.0%} of runs")
+            if f["median"] is not None
+            else "never fell"
+        )
+        doc = documented.get(city)
+        lines.append(f"  {city:<10s}{sim:<52s}| {doc.date.isoformat() if doc else '-'}")
+    le = summary["leader_exit_day"]
+    sim = (
+        _spread(start, le, f"in {le['share']:.0%} of runs")
+        if le["median"] is not None
+        else "never left"
+    )
+    doc = exit_obs[0].date.isoformat() if exit_obs else "-"
+    lines += ["", f"Leader leaves: {sim} | documented {doc}", ""]
+    lines.append("Documented decisions and behaviours (share of runs reproducing each):")
+    lines += [f"  {k:<50s}{v:6.0%}" for k, v in summary["documented_decisions"].items()]
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Run one scenario ensemble, or finish an interrupted one."""
+    from model.config.loader import load_scenario
+    from model.ensemble.runner import resume_to_dir, run_scenario_to_dir
+
+    sc = load_scenario(args.scenario)
+    progress = not args.quiet
+    if args.resume is not None:
+        if args.out is not None:
+            raise OptionError("out", args.out, "cannot be given with --resume: the resumed "
+                              "folder keeps the name it was given")  # fmt: skip
+        spec = _executor(args)
+        folder, summary = resume_to_dir(
+            sc, args.scenario, args.resume, args.runs, args.seed,
+            progress and sys.stderr.isatty(), spec, args.format, draw_run=_draw_run,
+        )  # fmt: skip
+        runs, seed = summary["runs"], "as in the resumed folder"
+    else:
+        runs, seed = args.runs or 100, DEFAULT_SEED if args.seed is None else args.seed
+        job = _job(args, argv, seed, progress)
+        spec = job.executor
+        folder, summary = run_scenario_to_dir(
+            sc, args.scenario, runs, job, fmt=args.format or "csv"
+        )
+    if not args.quiet:
+        majors = [n for n, p in sc.places.items() if p.major_city]
+        print(f"Scenario {sc.name}: {sc.title}")
+        print(f"{runs} runs, master seed {seed}, executor {spec.kind}, {spec.workers} worker(s)")
+        print()
+        print(format_summary(summary, sc.start_date, majors))
+        print()
+    print(f"Results written to {folder}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Run scenarios with common seeds and write a comparison folder."""
+    from model.analysis.compare import format_table
+    from model.config.loader import load_scenario
+    from model.ensemble.runner import compare_to_dir
+
+    paths = [args.base, *args.others]
+    scenarios = [(load_scenario(p), p) for p in paths]  # validate all before running any
+    job = _job(args, argv, args.seed, progress=not args.quiet)
+    folder, table = compare_to_dir(scenarios, args.runs, job, fmt=args.format or "csv")
+    if not args.quiet:
+        print(f"{len(paths)} scenarios, {args.runs} runs each, master seed {args.seed}")
+        print("value [95 % interval]   difference from the base, paired by seed [95 % interval]")
+        print()
+        print(format_table(table))
+        print()
+    print(f"Results written to {folder}")
+    print(f"Report: {folder / 'report.html'}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Redraw plots of a saved results folder."""
+    from model.viz import runviews
+
+    if args.map and args.day is None:
+        raise OptionError("map", None, "needs --day D (a day number or a date YYYY-MM-DD)")
+    written = runviews.replot(args.results, args.timeline, args.map, args.day, args.run)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Print the rules with their parameters, values and provenance."""
+    from model.cli.explain import explain
+
+    print(explain(args.scenario))
+    return 0
+
+
+def _trust_job(args: argparse.Namespace, argv: Sequence[str]):
+    from model.config.loader import load_scenario
+
+    return load_scenario(args.scenario), _job(args, argv, args.seed)
+
+
+def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Score a scenario's ensemble against the documented dates; exit 0 whatever the score."""
+    from model.analysis.validate import format_scores
+    from model.studies.validation import validate_to_dir
+
+    sc, job = _trust_job(args, argv)
+    where, table, summary = validate_to_dir(sc, args.scenario, args.runs, job)
+    print(f"Scenario {sc.name}: {args.runs} runs, master seed {args.seed}\n")
+    print(format_scores(table, summary, sc.start_date))
+    print(f"\nResults written to {where}")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Sensitivity of the outcomes to the scenario's uncertain parameters."""
+    from model.studies.sensitivity import format_drivers, sensitivity_to_dir
+
+    sc, job = _trust_job(args, argv)
+    where, indices, main, varying = sensitivity_to_dir(
+        sc, args.scenario, args.method, args.samples, args.runs_per_sample, job
+    )
+    print(format_drivers(indices, main, varying))
+    print(f"\nResults written to {where}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Fit the uncertain parameters to the calibration observations; write a new scenario."""
+    from model.studies.calibrate import calibrate_to_file
+
+    sc, job = _trust_job(args, argv)
+    where, text = calibrate_to_file(sc, args.scenario, args.trials, args.runs_per_trial, job)
+    print(text)
+    print(f"\nCalibrated scenario written to {where}")
+    return 0

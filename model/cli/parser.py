@@ -1,0 +1,191 @@
+"""The argument parser: every subcommand, its options, and the function that carries it out."""
+
+from __future__ import annotations
+
+import argparse
+
+from model.cli import commands
+from model.errors import ModelError
+
+DEFAULT_SEED = commands.DEFAULT_SEED
+EXECUTORS = ("serial", "process", "dask")  # the kinds model.ensemble.executors knows
+FORMATS = ("csv", "parquet")
+
+
+class UsageError(ModelError):
+    """The command line itself is wrong (an unknown option, a missing argument...)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes become one ``ERROR`` line, like every other error."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's own hook
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {v}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError("the seed must be between 0 and 2**63 - 1")
+    return v
+
+
+def _add_executor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes of the local pool or local Dask cluster "
+        "(default: the number of cores)",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="process",
+        help="where runs happen: serial (this process), process (a local pool; default) or dask",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (with --executor dask; default: start a "
+        "local cluster of --workers processes)",
+    )
+
+
+def _add_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="format of the daily table: daily.csv (default) or daily.parquet",
+    )
+
+
+def _add_run(sub) -> None:
+    run = sub.add_parser("run", help="run a scenario ensemble and write a results folder")
+    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    # --runs and --seed default to None so that --resume can tell whether they were given.
+    run.add_argument("--runs", type=_positive_int, default=None, help="runs (default 100)")
+    run.add_argument(
+        "--seed", type=_seed, default=None, help=f"master seed (default {DEFAULT_SEED})"
+    )
+    _add_executor_options(run)
+    _add_format_option(run)
+    run.add_argument(
+        "--out", default=None, help="results folder (default results/<scenario>/<time>-<id>/)"
+    )
+    run.add_argument(
+        "--resume",
+        default=None,
+        metavar="DIR",
+        help="finish an interrupted run: the hidden .incomplete-... folder it left",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    run.set_defaults(func=commands.cmd_run)
+
+
+def _add_compare(sub) -> None:
+    cmp = sub.add_parser(
+        "compare", help="run a base and other scenarios with the same seeds and compare them"
+    )
+    cmp.add_argument("base", help="the base scenario, e.g. scenarios/baseline.yaml")
+    cmp.add_argument("others", nargs="+", help="scenarios to compare with the base")
+    cmp.add_argument("--runs", type=_positive_int, default=100, help="runs per scenario")
+    cmp.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    _add_executor_options(cmp)
+    _add_format_option(cmp)
+    cmp.add_argument("--out", default=None, help="results folder (default results/compare/...)")
+    cmp.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    cmp.set_defaults(func=commands.cmd_compare)
+
+
+def _add_plot_and_explain(sub) -> None:
+    plot = sub.add_parser("plot", help="redraw plots from a saved results folder")
+    plot.add_argument("results", help="a results folder written by run or compare")
+    plot.add_argument(
+        "--timeline",
+        action="store_true",
+        help="the event log as a timeline (run nearest the median)",
+    )
+    plot.add_argument("--map", action="store_true", help="a schematic map of holders on --day")
+    plot.add_argument("--day", default=None, help="day number (0 = 27 Nov) or date YYYY-MM-DD")
+    plot.add_argument(
+        "--run", type=int, default=None, help="which run (default: nearest the median)"
+    )
+    plot.set_defaults(func=commands.cmd_plot)
+    exp = sub.add_parser("explain", help="every rule with its parameters, values and sources")
+    exp.add_argument("scenario", help="scenario YAML file")
+    exp.set_defaults(func=commands.cmd_explain)
+
+
+# name, help, option for the runs, its default, its help, --out help, command
+_RESULTS = "results folder (default results/<scenario>-{}/<time>-<id>/)"
+_TRUST = (
+    ("validate", "score a scenario against the documented dates",
+     "--runs", 100, "runs", _RESULTS.format("validation"), commands.cmd_validate),
+    ("sensitivity", "sensitivity of the outcomes to the uncertain parameters",
+     "--runs-per-sample", 20, "runs per sample, the same seeds for every sample",
+     _RESULTS.format("sensitivity"), commands.cmd_sensitivity),
+    ("calibrate", "fit the uncertain parameters to the calibration observations",
+     "--runs-per-trial", 20, "runs per trial, the same seeds for every trial",
+     "scenario file to write (default <scenario>_calibrated.yaml beside it)",
+     commands.cmd_calibrate),
+)  # fmt: skip
+
+
+def _add_trust(sub) -> None:
+    parsers = {}
+    for name, help_, runs_flag, runs_default, runs_help, out_help, func in _TRUST:
+        p = parsers[name] = sub.add_parser(name, help=help_)
+        p.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+        p.add_argument(
+            runs_flag,
+            type=_positive_int,
+            default=runs_default,
+            help=f"{runs_help} (default {runs_default})",
+        )
+        p.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+        _add_executor_options(p)
+        p.add_argument("--out", default=None, help=out_help)
+        p.set_defaults(func=func)
+    parsers["sensitivity"].add_argument(
+        "--method", choices=("sobol", "morris"), default="morris", help="default morris"
+    )
+    parsers["sensitivity"].add_argument(
+        "--samples",
+        type=_positive_int,
+        default=None,
+        help="Sobol base samples (a power of 2; default 64) or Morris trajectories (default 20)",
+    )
+    parsers["calibrate"].add_argument(
+        "--trials", type=_positive_int, default=40, help="optimiser trials (default 40)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand; each sets ``func``, the command to call."""
+    parser = _Parser(
+        prog="python -m model",
+        description="Agent-based scenario simulator of the Assad regime's last days "
+        "(27 Nov - 8 Dec 2024).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_run(sub)
+    _add_compare(sub)
+    _add_plot_and_explain(sub)
+    _add_trust(sub)
+    return parser

@@ -1,0 +1,169 @@
+"""The regime's army: one row per unit in a few arrays, and the daily cascade (rule R5).
+
+Units are Mesa agents (``Unit``), but their state lives here, one array per attribute, so
+that the daily decision of every unit is a handful of array operations rather than a
+Python call per unit.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.sim import rules
+
+
+class Garrison:
+    """Every unit's place, threshold, strength and state, and what follows from them.
+
+    Args:
+        model: The model the units belong to.
+        unit_place: The place each unit garrisons at day 0.
+        adjacency: (I + adjacency) matrix of the places: what each place's units see.
+        params: The units' parameters (``p.actors.units``).
+        thresholds: The stream the units' thresholds are drawn from.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        unit_place: np.ndarray,
+        adjacency: np.ndarray,
+        params,
+        thresholds: np.random.Generator,
+    ):
+        n, n_places = len(unit_place), len(adjacency)
+        self.n_places = n_places
+        self.adjacency = adjacency
+        self.place = unit_place.copy()
+        theta = thresholds.normal(params.threshold_mean, params.threshold_sd, n)
+        self.theta = np.clip(theta, 0.0, None)
+        self.strength = np.full(n, params.nominal_total / max(n, 1))
+        self.responsive = np.ones(n, dtype=bool)
+        self.alive = np.ones(n, dtype=bool)
+        self.garrison0 = np.bincount(self.place, self.strength, n_places)
+        self.answering = self.garrison0.copy()
+        self.quiet_logged = np.zeros(n_places, dtype=bool)
+        self.total_strength0 = float(self.strength.sum())
+        self.garrison0_list = self.garrison0.tolist()
+        seen = adjacency @ self.garrison0  # the day-0 strength each place can see
+        self._seen_or_one = np.where(seen > 0, seen, 1.0)
+        # Views kept until ``answering`` changes (``refresh``).
+        self._answering_total: float | None = None
+        self._nearby: np.ndarray | None = None
+        for i in range(n):
+            Unit(model, i)
+
+    def refresh(self) -> None:
+        """Recount, per place, the strength of units alive and answering commands."""
+        alive_answering = self.responsive & self.alive
+        self.answering = np.bincount(self.place, self.strength * alive_answering, self.n_places)
+        self._answering_total = None
+        self._nearby = None
+
+    def share(self, place: int) -> float:
+        """Share of a place's day-0 garrison strength that is there and still answering."""
+        g0 = self.garrison0[place]
+        return float(self.answering[place] / g0) if g0 > 0 else 0.0
+
+    def collapsed(self, place: int, collapse_share: float) -> bool:
+        """Whether a place had a garrison and less than ``collapse_share`` of it answers."""
+        g0 = self.garrison0_list[place]
+        return g0 > 0 and self.answering[place] / g0 < collapse_share
+
+    def responsive_strength(self) -> float:
+        """Nominal strength of units that are alive and answering."""
+        if self._answering_total is None:
+            self._answering_total = float(self.answering.sum())
+        return self._answering_total
+
+    def nearby_quiet(self) -> np.ndarray:
+        """Per place, the share of the day-0 strength nearby that no longer answers.
+
+        Nearby is the place and its neighbours; units see the units around them, not empty
+        places, so the share is weighted by strength.
+        """
+        if self._nearby is None:
+            quiet = np.maximum(self.garrison0 - self.answering, 0.0)
+            # Where nothing is seen, nothing is quiet either: 0 / 1 gives the share 0.
+            self._nearby = (self.adjacency @ quiet) / self._seen_or_one
+        return self._nearby
+
+    def cascade(
+        self,
+        params,
+        threat: np.ndarray,
+        momentum: float,
+        patron_drop: float,
+        command_broken: bool,
+        noise: np.random.Generator,
+    ) -> None:
+        """R5: each responsive unit compares today's pressure with its own threshold.
+
+        Args:
+            params: The units' parameters (``p.actors.units``).
+            threat: Per place, 1 where an active opposition force is adjacent.
+            momentum: The opposition's greatest momentum, 0..1.
+            patron_drop: How far the patron support units see has fallen, 0..1.
+            command_broken: Whether the leader has left in secret.
+            noise: The stream of the units' daily variation.
+        """
+        pressure = rules.unit_pressure(
+            self.nearby_quiet(),
+            threat,
+            momentum,
+            patron_drop,
+            command_broken,
+            params.weight_nearby,
+            params.weight_momentum,
+            params.weight_patron,
+            params.weight_command,
+            params.weight_threat,
+        )
+        eps = noise.normal(0.0, params.noise_sd, len(self.place))
+        flips = self.responsive & self.alive
+        flips &= pressure[self.place] + eps > self.theta
+        if flips.any():  # otherwise ``answering`` is already up to date
+            self.responsive &= ~flips
+            self.refresh()
+
+    def newly_quiet(self, collapse_share: float) -> list[int]:
+        """Places whose answering garrison is below ``collapse_share`` for the first time."""
+        out = []
+        for i, (a, g0) in enumerate(zip(self.answering.tolist(), self.garrison0_list, strict=True)):
+            if a < collapse_share * g0 and g0 > 0 and not self.quiet_logged[i]:
+                self.quiet_logged[i] = True
+                out.append(i)
+        return out
+
+
+class Unit(mesa.Agent):
+    """A regime army formation garrisoning a place. Rule R5.
+
+    The unit's state is its row in the model's ``Garrison`` arrays, so that the daily
+    cascade is computed for all units at once; these properties are views on that row.
+    """
+
+    def __init__(self, model: mesa.Model, idx: int):
+        super().__init__(model)
+        self.idx = idx
+
+    @property
+    def place(self) -> str:
+        """The place the unit garrisons now."""
+        return self.model.c.names[self.model.garrison.place[self.idx]]
+
+    @property
+    def threshold(self) -> float:
+        """The unit's own threshold for staying responsive."""
+        return float(self.model.garrison.theta[self.idx])
+
+    @property
+    def responsive(self) -> bool:
+        """Whether the unit still answers commands."""
+        return bool(self.model.garrison.responsive[self.idx])
+
+    @property
+    def dissolved(self) -> bool:
+        """Whether the unit has dissolved (its place fell while it was not answering)."""
+        return not bool(self.model.garrison.alive[self.idx])

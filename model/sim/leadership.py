@@ -1,0 +1,146 @@
+"""The regime's leadership and its insiders (rules R1, R4, R6)."""
+
+from __future__ import annotations
+
+import mesa
+
+from model.sim import rules
+
+
+def first_open_route(model: mesa.Model, names: list[str]) -> str | None:
+    """R6: the first exit route whose every required place is regime-held."""
+    holder, index = model.battlefield.holder, model.c.index
+    for name in names:
+        req = model.p.exit_routes[name].requires
+        if all(holder[index[r]] == 0 for r in req):
+            return name
+    return None
+
+
+class Leadership(mesa.Agent):
+    """The regime's leadership (Bashar al-Assad). Rules R1 (appeals) and R4 (belief, flight)."""
+
+    def __init__(self, model: mesa.Model):
+        super().__init__(model)
+        rp = model.p.actors.regime
+        self.believed = rp.initial_believed_viability
+        self.left_day: int | None = None
+        self.stranded = False
+        self.appealed: set[str] = set()
+        self.transition_agreed = False
+
+    @property
+    def present(self) -> bool:
+        """Whether the leader is still in the country."""
+        return self.left_day is None
+
+    def observe(self) -> None:
+        """R4: belief moves toward the actual viability at the leader's (slow) rate."""
+        rate = self.model.p.actors.regime.belief_update_rate
+        self.believed = rules.update_belief(self.believed, self.model.actual_viability, rate)
+
+    def appeal(self) -> None:
+        """R1: appeal to Turkey through Iraq, to Hezbollah, then to Iraq for the PMF."""
+        if not self.present or self.transition_agreed:
+            return
+        m, rp = self.model, self.model.p.actors.regime
+        if "turkey" not in self.appealed and self.believed < rp.turkey_appeal_threshold:
+            self.appealed.add("turkey")
+            m.log("regime", "appeal", "turkey", "iraq", "asked to halt the offensive", "R1")
+            m.schedule(m.p.actors.iraq.relay_lag_days, m.iraq.relay_to_turkey)
+        if "hezbollah" not in self.appealed and self.believed < rp.hezbollah_appeal_threshold:
+            self.appealed.add("hezbollah")
+            m.log("regime", "appeal", "hezbollah", "direct", "asked for fighters", "R1")
+            m.schedule(m.p.actors.hezbollah.answer_lag_days, m.hezbollah.answer)
+        if (
+            "iraq" not in self.appealed
+            and m.hezbollah.answered == "limited"
+            and self.believed < rp.pmf_appeal_threshold
+        ):
+            self.appealed.add("iraq")
+            m.log("regime", "appeal", "iraq", "foreign minister", "asked for the PMF", "R1")
+            m.schedule(m.p.actors.iraq.answer_lag_days, m.iraq.answer_pmf)
+
+    def answer_offer(self) -> None:
+        """R4: accept Russia's offer only once the leader believes he cannot fight on."""
+        m, rp = self.model, self.model.p.actors.regime
+        p = rules.offer_acceptance_probability(
+            self.believed, rp.offer_accept_threshold, m.p.decision_temperature
+        )
+        if m.decisions.decide("leader_accepts_offer", p, "regime"):
+            self.transition_agreed = True
+            m.log("regime", "decision", "russia", "direct", "accepted offer", "R4")
+            self.leave("negotiated", secret=False)
+            self._agree_transition()
+        else:
+            m.log(
+                "regime", "decision", "russia", "direct", "declined offer: able to fight on", "R4"
+            )
+            m.russia.after_decline()
+
+    def _agree_transition(self) -> None:
+        """R1: a transition meets Turkey's condition; the forces' aim is met, so they halt."""
+        for f in self.model.forces:
+            f.halt("transition agreed")
+        self.model.turkey.press_halt()
+
+    def consider_flight(self) -> None:
+        """R4: leave when belief collapses or the capital's guard stops answering."""
+        if not self.present:
+            return
+        m, rp = self.model, self.model.p.actors.regime
+        guard = m.garrison.share(m.c.capital)
+        if self.believed < rp.flight_threshold or (
+            m.battlefield.lines().capital_contested and guard < rp.capital_guard_threshold
+        ):
+            self.leave("flight", secret=rp.secret_departure)
+
+    def leave(self, how: str, secret: bool) -> None:
+        """R4/R6: leave by the first open exit route, if any."""
+        m = self.model
+        route = first_open_route(m, m.p.actors.regime.exit_routes)
+        if route is None:
+            if not self.stranded:
+                self.stranded = True
+                m.log("regime", "departure", "", "", "no exit route open", "R6")
+            return
+        self.left_day = m.day
+        outcome = f"left ({how}, {'secret' if secret else 'announced'})"
+        m.log("regime", "departure", m.p.exit_routes[route].destination, route, outcome, "R4")
+        if secret:
+            m.command_broken = True
+            for ins in m.insiders:
+                if ins.left_day is None:
+                    m.log("regime", "not_informed", ins.name, "", "departure kept secret", "R4")
+
+
+class Insider(mesa.Agent):
+    """A regime insider (e.g. Maher al-Assad, the head of national security). Rule R6."""
+
+    def __init__(self, model: mesa.Model, spec):
+        super().__init__(model)
+        self.name = spec.name
+        self.role = spec.role
+        self.rate = spec.belief_update_rate
+        self.threshold = spec.exit_threshold
+        self.routes = spec.routes
+        self.belief = model.p.actors.regime.initial_believed_viability
+        self.left_day: int | None = None
+        self.stranded = False
+
+    def consider_exit(self) -> None:
+        """R6: leave by the first open route once belief falls below the insider's threshold."""
+        if self.left_day is not None:
+            return
+        m = self.model
+        self.belief = rules.update_belief(self.belief, m.actual_viability, self.rate)
+        if self.belief >= self.threshold or not self.routes:
+            return
+        route = first_open_route(m, self.routes)
+        if route is None:
+            if not self.stranded:
+                self.stranded = True
+                m.log(self.name, "departure", "", "", "no exit route open", "R6")
+            return
+        self.left_day = m.day
+        m.log(self.name, "departure", m.p.exit_routes[route].destination, route, "left", "R6")

@@ -1,0 +1,239 @@
+"""One run seen closely: the event log as a timeline, the map on a day; redrawing saved folders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from model.config.observations import DEFAULT_PATH, load_observations  # noqa: E402
+from model.errors import OptionError, ResultsError  # noqa: E402
+from model.results.readers import check_run_folder, read_daily
+from model.viz.plots import plot_comparison, plot_results
+from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS, format_dates
+
+
+def representative_run(runs: pd.DataFrame, majors: list[str]) -> int:
+    """The run whose major-city fall days are nearest the ensemble medians."""
+    cols = [f"fall_day_{m}" for m in majors if f"fall_day_{m}" in runs]
+    horizon = 1000
+    v = runs[cols].to_numpy(dtype=float)
+    v = np.where(v >= 0, v, horizon)
+    med = np.median(v, axis=0)
+    return int(runs["run"].iloc[int(np.argmin(np.abs(v - med).sum(axis=1)))])
+
+
+def plot_timeline(folder: Path, run: int | None = None) -> Path:
+    """The event log of one run as a timeline, documented events beside the simulated ones."""
+    from model.analysis.observed import observed_days
+
+    manifest = check_run_folder(folder)
+    runs = pd.read_csv(folder / "runs.csv")
+    events = pd.read_csv(folder / "events.csv", keep_default_na=False)
+    majors = [n for n, p in manifest["resolved_scenario"]["places"].items() if p.get("major_city")]
+    start = dt.date.fromisoformat(manifest["resolved_scenario"]["start_date"])
+    if run is None:
+        run = representative_run(runs, majors)
+    elif run not in set(runs["run"]):
+        raise OptionError("run", run, f"no such run in {folder} (0..{len(runs) - 1})")
+    obs = load_observations(DEFAULT_PATH)
+    ev = events[events["run"] == run]
+
+    def date_of(day: float) -> pd.Timestamp:
+        return pd.Timestamp(start + dt.timedelta(days=float(day)))
+
+    fig, (ax1, ax2) = plt.subplots(
+        2,
+        1,
+        figsize=(13, 11),
+        constrained_layout=True,
+        sharex=True,
+        gridspec_kw={"height_ratios": [len(obs) + 1, 12]},
+    )
+    for y, o in enumerate(obs):
+        best, lo, hi = o.day_range(start)
+        ax1.plot(
+            [date_of(lo - 0.3), date_of(hi + 0.3)],
+            [y, y],
+            color="black",
+            linewidth=5,
+            alpha=0.25,
+            solid_capstyle="butt",
+        )
+        ax1.plot(date_of(best), y, marker="D", color="black", markersize=7)
+        days = observed_days(o, runs, events)
+        ok = days[~np.isnan(days)]
+        if len(ok):
+            ax1.plot(
+                [date_of(np.percentile(ok, 5)), date_of(np.percentile(ok, 95))],
+                [y, y],
+                color="#2980b9",
+                linewidth=1.5,
+            )
+        this = days[runs.index[runs["run"] == run][0]]
+        if not np.isnan(this):
+            ax1.plot(date_of(this), y, marker="o", color="#e67e22", markersize=8)
+    ax1.set_yticks(range(len(obs)), [o.what[:60] for o in obs], fontsize=8)
+    ax1.invert_yaxis()
+    ax1.set_title(
+        f"{manifest['scenario']['title']}\ndocumented (black diamond, grey range) and simulated "
+        f"(orange: run {run}; blue line: 5-95 % of runs)"
+    )
+    actors = list(dict.fromkeys(ev["actor"]))
+    kinds = sorted(set(ev["kind"]))
+    markers = dict(zip(kinds, "osD^v<>phX*P8H+x|_d1234", strict=False))
+    cmap = plt.get_cmap("tab20").colors
+    for k, kind in enumerate(kinds):
+        sub = ev[ev["kind"] == kind]
+        ax2.scatter(
+            [date_of(d) for d in sub["day"]],
+            [actors.index(a) for a in sub["actor"]],
+            marker=markers[kind],
+            color=cmap[k % 20],
+            s=60,
+            label=kind,
+            zorder=3,
+        )
+    # One label per actor, day and kind: a day on which six garrisons stop answering gets
+    # one line naming them, not six lines on top of each other.
+    labels: dict[tuple[str, int], list[str]] = {}
+    for (actor, day, kind), grp in ev.groupby(["actor", "day", "kind"], sort=False):
+        if kind in ("holder_change", "unresponsive", "not_informed"):
+            text = f"{kind}: " * (kind != "holder_change") + ", ".join(grp["target"])
+        else:
+            text = "; ".join(f"{kind}: {o}" for o in grp["outcome"])
+        labels.setdefault((actor, int(day)), []).append(text[:44])
+    for (actor, day), texts in labels.items():
+        for n, text in enumerate(texts):
+            ax2.annotate(
+                text,
+                (date_of(day), actors.index(actor)),
+                xytext=(5, -9 * n + 3),
+                textcoords="offset points",
+                fontsize=6.5,
+            )
+    ax2.set_yticks(range(len(actors)), actors, fontsize=8)
+    ax2.invert_yaxis()
+    ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="event kind")
+    ax2.set_title(f"Event log of run {run} (the run nearest the median fall dates)")
+    for ax in (ax1, ax2):
+        format_dates(ax)
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
+    ax2.set_xlabel("date (2024)")
+    last = max([*ev["day"].tolist(), 14])
+    ax2.set_xlim(date_of(-0.5), date_of(min(last + 3.5, 33)))
+    path = folder / "timeline.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _day_arg(day: str | None, start: dt.date, horizon: int) -> int:
+    if day is None:
+        raise OptionError("map", None, "needs --day D (a day number or a date YYYY-MM-DD)")
+    try:
+        d = int(day)
+    except ValueError:
+        try:
+            d = (dt.date.fromisoformat(day) - start).days
+        except ValueError:
+            raise OptionError("day", day, "not a day number or a date YYYY-MM-DD") from None
+    if not 0 <= d < horizon:
+        raise OptionError("day", day, f"outside the run's {horizon} days (0..{horizon - 1})")
+    return d
+
+
+def plot_map(folder: Path, day: str | None) -> Path:
+    """A schematic map of who holds each place on a day: most frequent holder over runs."""
+    manifest = check_run_folder(folder)
+    sc = manifest["resolved_scenario"]
+    start = dt.date.fromisoformat(sc["start_date"])
+    horizon = sc["horizon_days"]["value"]
+    d = _day_arg(day, start, horizon)
+    daily = read_daily(folder, ["run", "day", *(f"holder_{p}" for p in sc["places"])])
+    today = daily[daily["day"] == d]
+    places = sc["places"]
+    fig, ax = plt.subplots(figsize=(9, 9.5), constrained_layout=True)
+    for r in sc["routes"]:
+        a, b = places[r["a"]], places[r["b"]]
+        ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], color="#bbb", linewidth=1, zorder=1)
+    for name, p in places.items():
+        shares = today[f"holder_{name}"].value_counts(normalize=True)
+        holder = shares.index[0]
+        size = 60 + 500 * (p["population"] / 3_000_000) ** 0.7
+        ax.scatter(
+            p["lon"],
+            p["lat"],
+            s=size,
+            color=HOLDER_COLOURS.get(holder, "grey"),
+            edgecolor="black",
+            linewidth=0.6,
+            zorder=3,
+        )
+        regime = float(shares.get("regime", 0.0))
+        ax.annotate(
+            f"{name}\nregime holds in {regime:.0%}",
+            (p["lon"], p["lat"]),
+            xytext=(7, 4),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    for holder, colour in HOLDER_COLOURS.items():
+        ax.scatter([], [], color=colour, edgecolor="black", s=80, label=HOLDER_LABELS[holder])
+    ax.legend(loc="lower right", fontsize=8, title="most frequent holder")
+    date = start + dt.timedelta(days=d)
+    runs = today["run"].nunique()
+    ax.set_title(
+        f"{manifest['scenario']['title']}\nWho holds each place on {date.isoformat()} (day {d}), "
+        f"over {runs} runs (schematic; marker size ~ population)"
+    )
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_aspect("equal")
+    ax.grid(alpha=0.2)
+    path = folder / f"map-{date.isoformat()}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def replot(
+    results: str, timeline: bool, map_: bool, day: str | None, run: int | None
+) -> list[Path]:
+    """Redraw plots of a saved run or comparison folder; never runs the model."""
+    folder = Path(results)
+    if not folder.is_dir():
+        raise ResultsError(f"{folder}: no such results folder")
+    if (folder / "comparison.json").exists():
+        try:
+            comparison = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+            subs = [folder / s["folder"] for s in comparison["scenarios"]]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise ResultsError(f"{folder}/comparison.json: not a comparison of this tool") from None
+        written: list[Path] = []
+        for sub in subs:
+            written += _replot_run(sub, timeline, map_, day, run)
+        if not timeline and not map_:
+            written += plot_comparison(folder)
+            from model.viz.report import write_report
+
+            written.append(write_report(folder))
+        return written
+    return _replot_run(folder, timeline, map_, day, run)
+
+
+def _replot_run(folder: Path, timeline: bool, map_: bool, day, run) -> list[Path]:
+    check_run_folder(folder)
+    written = []
+    if timeline:
+        written.append(plot_timeline(folder, run))
+    if map_:
+        written.append(plot_map(folder, day))
+    if not timeline and not map_:
+        written += plot_results(folder)
+    return written
