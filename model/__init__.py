@@ -1,8 +1,8 @@
 """Agent-based scenario simulator of the fall of the Assad regime, 27 Nov - 8 Dec 2024.
 
-The package is split as the style guide suggests: ``scenario`` (defaults, overrides,
-validation, provenance), ``agents``/``rules``/``core`` (the simulation, no I/O), ``runner``
-(ensembles and files), ``summary`` and ``plotting`` (read saved results), ``cli``.
+Layers, each importing only from those below it (checked by ``lint-imports``):
+``cli`` -> ``studies`` -> ``ensemble`` | ``viz`` -> ``analysis`` | ``results`` -> ``sim``
+-> ``config`` -> ``errors``. The README's "Architecture" section says what each owns.
 """
 
 __version__ = "0.1.0"

@@ -1,1 +1,1 @@
-"""analysis."""
+"""Statistics of saved results: summaries, comparisons with paired intervals, validation scores."""

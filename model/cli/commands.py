@@ -140,7 +140,7 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Run scenarios with common seeds and write a comparison folder."""
     from model.analysis.compare import format_table
     from model.config.loader import load_scenario
-    from model.ensemble.runner import compare_to_dir
+    from model.ensemble.comparison import compare_to_dir
 
     paths = [args.base, *args.others]
     scenarios = [(load_scenario(p), p) for p in paths]  # validate all before running any

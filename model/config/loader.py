@@ -10,8 +10,6 @@ file and the dotted field.
 
 from __future__ import annotations
 
-import copy
-import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +19,8 @@ from pydantic import (
     ValidationError,
 )
 
-from model.config.paths import set_in
-from model.config.schema import OPPOSITION, PATRONS, Scenario, iter_params
+from model.config.checks import check_interventions, check_references, check_uncertain
+from model.config.schema import Scenario
 from model.errors import ScenarioError
 
 MAX_FILE_BYTES = 256 * 1024  # a scenario is a few kB; refuse anything far larger early
@@ -32,85 +30,6 @@ MAX_EXTENDS_DEPTH = 8
 
 
 MAX_NESTING = 32  # the schema nests 7 levels deep; far deeper input is junk or an attack
-
-
-# Parameters read once when a run starts (sizes, starting states, drawn thresholds): an
-# intervention on them would silently do nothing, so it is refused.
-FIXED_AT_START = (
-    "horizon_days",
-    "actors.units.count",
-    "actors.units.nominal_total",
-    "actors.units.threshold_mean",
-    "actors.units.threshold_sd",
-    "actors.regime.capital",
-    "actors.regime.initial_believed_viability",
-    "actors.*.initial_belief",
-    "actors.*.initial_momentum",
-    "actors.*.strength",
-    "actors.doha_participants.members",
-)
-
-
-def _check_references(sc: Scenario) -> list[tuple[str, str]]:
-    """Cross-field checks pydantic cannot express per field: every name must exist."""
-    problems: list[tuple[str, str]] = []
-    places = sc.places
-
-    def need_place(name: str, field: str) -> None:
-        if name not in places:
-            problems.append((field, f"unknown place {name!r}; valid: {', '.join(places)}"))
-
-    for i, r in enumerate(sc.routes):
-        need_place(r.a, f"routes[{i}].a")
-        need_place(r.b, f"routes[{i}].b")
-        if r.a == r.b:
-            problems.append((f"routes[{i}]", "a route must join two different places"))
-    for name, er in sc.exit_routes.items():
-        for j, p in enumerate(er.requires):
-            need_place(p, f"exit_routes.{name}.requires[{j}]")
-    a = sc.actors
-    need_place(a.regime.capital.value, "actors.regime.capital")
-    if a.regime.capital.value in places and places[a.regime.capital.value].holder != "regime":
-        problems.append(("actors.regime.capital", "the capital must be regime-held at the start"))
-    for j, rname in enumerate(a.regime.exit_routes.value):
-        if rname not in sc.exit_routes:
-            problems.append(
-                (
-                    f"actors.regime.exit_routes[{j}]",
-                    f"unknown exit route {rname!r}; valid: {', '.join(sc.exit_routes)}",
-                )
-            )
-    for i, ins in enumerate(a.insiders):
-        for j, rname in enumerate(ins.routes):
-            if rname not in sc.exit_routes:
-                problems.append(
-                    (
-                        f"actors.insiders[{i}].routes[{j}]",
-                        f"unknown exit route {rname!r}; valid: {', '.join(sc.exit_routes)}",
-                    )
-                )
-    for j, p in enumerate(a.hezbollah.limited_reach.value):
-        need_place(p, f"actors.hezbollah.limited_reach[{j}]")
-    need_place(a.iraq.pmf_entry.value, "actors.iraq.pmf_entry")
-    for k in a.units.patron_signal_weights.value:
-        if k not in PATRONS:
-            problems.append(
-                (
-                    "actors.units.patron_signal_weights",
-                    f"unknown actor {k!r}; valid: {', '.join(PATRONS)}",
-                )
-            )
-    for k in a.russia.partner_affinity.value:
-        if k not in OPPOSITION:
-            problems.append(
-                (
-                    "actors.russia.partner_affinity",
-                    f"unknown actor {k!r}; valid: {', '.join(OPPOSITION)}",
-                )
-            )
-    if not any(p.holder == "regime" for p in places.values()):
-        problems.append(("places", "the regime must hold at least one place"))
-    return problems
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -340,91 +259,10 @@ def load_scenario(path: str | Path) -> Scenario:
                 shown = shown[:57] + "..."
             msg = f"{err['msg']} (got {shown})"
         raise ScenarioError(_owner_file(field, origins, top), field, msg) from None
-    problems = _check_references(sc)
+    problems = check_references(sc)
     if problems:
         field, msg = problems[0]
         raise ScenarioError(_owner_file(field, origins, top), field, msg)
-    _check_interventions(sc, data, lambda f: _owner_file(f, origins, top))
-    _check_uncertain(sc, data, lambda f: _owner_file(f, origins, top))
+    check_interventions(sc, data, lambda f: _owner_file(f, origins, top))
+    check_uncertain(sc, data, lambda f: _owner_file(f, origins, top))
     return sc
-
-
-def _check_interventions(sc: Scenario, data: dict, owner) -> None:
-    """Each intervention names an existing parameter, a valid value and a date in range."""
-    if not sc.interventions:
-        return
-    params = dict(iter_params(sc))
-    horizon = sc.horizon_days.value
-    for i, iv in enumerate(sc.interventions):
-        field = f"interventions[{i}]"
-        day = (iv.date - sc.start_date).days
-        if not 0 <= day < horizon:
-            raise ScenarioError(
-                owner(field), f"{field}.date", f"must fall within the {horizon}-day horizon"
-            )
-        for path, value in iv.set.items():
-            f = f"{field}.set.{path}"
-            if path not in params:
-                raise ScenarioError(owner(field), f, "unknown parameter (see `explain`)")
-            if any(fnmatch.fnmatchcase(path, pat) for pat in FIXED_AT_START):
-                raise ScenarioError(
-                    owner(field), f, "is read only when a run starts; it cannot change during one"
-                )
-            problem = _invalid_value(data, path, value)
-            if problem:
-                raise ScenarioError(owner(field), f, problem)
-
-
-def _invalid_value(data: dict, path: str, value: Any) -> str | None:
-    """Why ``value`` is not allowed for parameter ``path`` (by re-validating), or None."""
-    trial = copy.deepcopy(data)
-    set_in(trial, f"{path}.value", value)
-    try:
-        Scenario.model_validate(trial)
-    except ValidationError as exc:
-        return exc.errors()[0]["msg"]
-    return None
-
-
-# Parameters that shape the run itself rather than a behaviour; exploring them is not meaningful.
-FIXED_PARAMS = ("horizon_days", "actors.units.count")
-
-
-def _check_uncertain(sc: Scenario, data: dict, owner) -> None:
-    """Each uncertain range names a numeric parameter and lies within its allowed values."""
-    params = dict(iter_params(sc))
-    for path, rng in sc.uncertain.items():
-        field = f"uncertain.{path}"
-        where = owner(field)
-        param = params.get(path)
-        if param is None:
-            raise ScenarioError(
-                where,
-                field,
-                "unknown parameter; valid names are the dotted names `python -m model explain "
-                "SCENARIO` prints (e.g. actors.units.threshold_mean)",
-            )
-        if path in FIXED_PARAMS:
-            raise ScenarioError(where, field, "shapes the run itself and cannot be explored")
-        value = param.value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(where, field, f"not a numeric parameter (its value is {value!r})")
-        if not rng.low < rng.high:
-            raise ScenarioError(
-                where,
-                field,
-                f"empty or reversed range: low ({rng.low}) must be below high ({rng.high})",
-            )
-        for bound in ("low", "high"):
-            x = getattr(rng, bound)
-            if isinstance(value, int):
-                if x != int(x):
-                    raise ScenarioError(where, field, f"{bound} must be a whole number (got {x})")
-                x = int(x)
-            problem = _invalid_value(data, path, x)
-            if problem:
-                raise ScenarioError(
-                    where,
-                    field,
-                    f"{bound} ({x}) is outside the parameter's allowed values: {problem}",
-                )

@@ -1,1 +1,1 @@
-"""ensemble."""
+"""Where and how ensembles run: executors (serial, process pool, Dask) and the runner."""

@@ -10,10 +10,8 @@ under ``results/`` is always complete. An interrupted run leaves its hidden fold
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,16 +25,15 @@ from model.ensemble.executors import CHUNK, Executor, ExecutorSpec, make_executo
 from model.ensemble.progress import track
 from model.errors import Interrupted, ModelError, OptionError
 from model.results.blocks import BlockWriter, new_progress
-from model.results.contract import FORMAT_VERSION, FORMATS, INCOMPLETE, PROGRESS
+from model.results.contract import FORMATS, INCOMPLETE, PROGRESS
 from model.results.files import (
-    AtomicDir,
     hidden_dir,
     new_results_dir,
     publish,
     write_json,
     write_json_atomic,
 )
-from model.results.provenance import manifest, package_versions
+from model.results.provenance import manifest
 from model.results.tables import Tables, build_tables
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.model import simulate
@@ -186,7 +183,7 @@ def run_ensemble(sc: Scenario, scenario_path: str, runs: int, job: Job) -> Ensem
     return Ensemble(sc, str(scenario_path), compiled, tables, summary, job.master_seed, runs)
 
 
-def _ensemble_into(
+def ensemble_into(
     folder: Path,
     sc: Scenario,
     scenario_path: str,
@@ -206,7 +203,12 @@ def _ensemble_into(
     return compiled, summary
 
 
-def _check_format(fmt: str) -> None:
+def check_format(fmt: str) -> None:
+    """Refuse an unknown daily-table format, or Parquet without pyarrow.
+
+    Raises:
+        OptionError: The format cannot be written.
+    """
     if fmt not in FORMATS:
         raise OptionError("format", fmt, f"unknown; valid: {', '.join(FORMATS)}")
     if fmt == "parquet":
@@ -239,7 +241,7 @@ def run_scenario_to_dir(
     Raises:
         Interrupted: The ensemble was interrupted; the message says how to resume it.
     """
-    _check_format(fmt)
+    check_format(fmt)
     final = new_results_dir(sc.name, job.out)
     with job.executor.start(runs) as ex:  # a scheduler that cannot be reached fails before any file
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +255,7 @@ def run_scenario_to_dir(
         state = new_progress(fmt, final.name)
         write_json_atomic(tmp / PROGRESS, state)
         try:
-            _, summary = _ensemble_into(tmp, sc, scenario_path, runs, job, ex, state)
+            _, summary = ensemble_into(tmp, sc, scenario_path, runs, job, ex, state)
         except KeyboardInterrupt:
             raise _interrupted(tmp, scenario_path, runs) from None
         except BaseException:
@@ -336,7 +338,7 @@ def resume_to_dir(
     ):
         if given is not None and given != was:
             raise OptionError(option, given, f"differs from {was} in the resumed folder {folder}")
-    _check_format(fmt_was)
+    check_format(fmt_was)
     if final.exists() and (not final.is_dir() or any(final.iterdir())):
         raise ModelError(f"{final}: exists and is not empty; results are never overwritten")
     spec = executor or ExecutorSpec("process", 1)
@@ -351,78 +353,3 @@ def resume_to_dir(
         draw_run(tmp)
     _finish_folder(tmp, final)
     return final, summary
-
-
-def compare_to_dir(
-    scenarios: Sequence[tuple[Scenario, str]],
-    runs: int,
-    job: Job,
-    fmt: str = "csv",
-) -> tuple[Path, pd.DataFrame]:
-    """Run every scenario with the same seeds and write one comparison folder atomically.
-
-    The first scenario is the base. Each scenario's results (same contract as ``run``) go
-    into a subfolder, written block by block; ``comparison.csv``/``.json``, the overlaid
-    plots and ``report.html`` sit at the top. An interrupted comparison is removed.
-
-    Returns:
-        The folder and the comparison table.
-    """
-    from model.analysis import compare
-
-    _check_format(fmt)
-    final = new_results_dir("compare", job.out)
-    base_sc = scenarios[0][0]
-    names = _unique([sc.name for sc, _ in scenarios])
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with job.executor.start(runs) as ex, AtomicDir(final) as tmp:
-        runs_tables, compiled = [], []
-        for name, (sc, path) in zip(names, scenarios, strict=True):
-            (tmp / name).mkdir()
-            c, _ = _ensemble_into(tmp / name, sc, path, runs, job, ex, new_progress(fmt))
-            (tmp / name / PROGRESS).unlink()
-            runs_tables.append(pd.read_csv(tmp / name / "runs.csv"))
-            compiled.append(c)
-        capital = compiled[0].names[compiled[0].capital]
-        horizon = compiled[0].p.horizon_days
-        table = compare.compare_runs(names, runs_tables, capital, horizon)
-        entries = [
-            {
-                "name": name,
-                "title": sc.title,
-                "rationale": sc.rationale,
-                "flips": sc.flips,
-                "path": str(path),
-                "folder": name,
-                "scenario_sha256": scenario_digest(sc),
-                "changes": compare.changes(base_sc, sc) if k else [],
-            }
-            for k, (name, (sc, path)) in enumerate(zip(names, scenarios, strict=True))
-        ]
-        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
-        doc = {
-            "format_version": FORMAT_VERSION,
-            "base": names[0],
-            "capital": capital,
-            "horizon_days": horizon,
-            "runs": runs,
-            "master_seed": int(job.master_seed),
-            "scenarios": entries,
-            "table": json.loads(table.to_json(orient="records")),
-            "command_line": list(job.argv) if job.argv is not None else sys.argv,
-            "packages": package_versions(),
-            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
-        write_json(tmp / "comparison.json", doc)
-        if job.draw_comparison is not None:
-            job.draw_comparison(tmp)
-    return final, table
-
-
-def _unique(names: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
-    return out

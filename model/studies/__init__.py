@@ -1,1 +1,1 @@
-"""studies."""
+"""Studies built on ensembles: validation, sensitivity analysis, calibration."""
