@@ -61,7 +61,6 @@ def test_catalogue_is_complete():
         "iraq_sends_pmf",
         "hezbollah_full",
         "russia_stays",
-        "assad_accepts_offer",
         "early_political_process",
         "doha_ceasefire",
     }
@@ -84,7 +83,6 @@ def test_every_file_names_what_it_flips(path):
         "hezbollah_full",
         "iraq_sends_pmf",
         "russia_stays",
-        "assad_accepts_offer",
         "early_political_process",
         "diplomacy_succeeds",
         "axis_holds",
@@ -107,8 +105,36 @@ def test_doha_ceasefire_never_shortens_the_regime(base):
 
 def test_turkey_restrains_halts_the_north(base):
     _, results = _runs(CATALOGUE / "turkey_restrains.yaml")
-    assert _share(results, lambda r: _has(r, "northern_opposition", "halt")) > 0.95
+
+    def asked(r):
+        return _has(r, "northern_opposition", "halt") or _has(
+            r, "northern_opposition", "halt_refused"
+        )
+
+    assert _share(results, asked) > 0.95
+    # R9: it complies to the degree of its halt_compliance (0.9 in the baseline).
+    assert 0.75 < _share(results, lambda r: _has(r, "northern_opposition", "halt")) < 0.99
     assert _share(base[1], lambda r: _has(r, "northern_opposition", "halt")) < 0.1
+
+
+def test_assad_accepting_hands_the_capital_over(base):
+    c, results = _runs(CATALOGUE / "assad_accepts_offer.yaml")
+    capital = c.names[c.capital]
+
+    def handed(r):
+        return _has(r, "transitional_authority", "holder_change") and r.end_state == (
+            "negotiated_transition"
+        )
+
+    def stormed(r):
+        return any(
+            e[2] == "holder_change" and e[3] == capital and e[1] != "transitional_authority"
+            for e in r.events
+        )
+
+    assert _share(results, handed) > 0.9
+    assert _share(results, stormed) < 0.1
+    assert _share(base[1], stormed) > 0.9
 
 
 def test_political_process_makes_turkey_agree_more_often(base):

@@ -322,8 +322,11 @@ def test_pinned_turkey_halt_is_always_agreed_and_halts_the_north(load_override):
             continue
         answered += 1
         assert all(e[5].startswith("agreed") for e in answers), (s, answers)
-        halts = _events(r, "northern_opposition", "halt")
-        assert halts and halts[0][0] <= answers[0][0], (s, halts)
+        # R9: asked to halt, the north complies or refuses, on the day of the answer.
+        asked = _events(r, "northern_opposition", "halt") + _events(
+            r, "northern_opposition", "halt_refused"
+        )
+        assert asked and asked[0][0] <= answers[0][0], (s, asked)
     assert answered >= len(seeds) * 0.9
 
 
@@ -348,3 +351,152 @@ def test_pin_does_not_shift_other_random_draws(compiled, load_override):
         np.testing.assert_array_equal(a.metrics, b.metrics)
         same += 1
     assert same >= 20
+
+
+# --------------------------------------------------------------------------- R9 halts bind
+
+
+def _halted_days(result, force: str) -> set[int]:
+    """Days on which ``force`` was halted for the whole day (from its halt to its end)."""
+    days: set[int] = set()
+    start = None
+    for e in result.events:
+        if e[1] != force:
+            continue
+        if e[2] == "halt":
+            start = e[0]
+        elif e[2] == "halt_ended" and start is not None:
+            days.update(range(start, e[0]))  # a lapse happens before that day's battle
+            start = None
+    if start is not None:
+        days.update(range(start, result.holders.shape[0]))
+    return days
+
+
+def test_a_halted_force_takes_no_place(load_override):
+    c = load_override({"decisions": {"ceasefire_accepted": "accept"}})
+    halted_runs = 0
+    for s in SEEDS:
+        r = simulate(c, s)
+        for force in ("northern_opposition", "southern_command"):
+            days = _halted_days(r, force)
+            halted_runs += bool(days)
+            taken = [e for e in r.events if e[1] == force and e[2] == "holder_change"]
+            assert not [e for e in taken if e[0] in days], (s, force, sorted(days), taken)
+    assert halted_runs > len(SEEDS)  # most runs halt both forces for some days
+
+
+def test_halts_lapse_with_the_complement_of_compliance(load_override):
+    strict = load_override(
+        {
+            "decisions": {"ceasefire_accepted": "accept"},
+            "actors": {
+                "northern_opposition": {"halt_compliance": 1.0},
+                "southern_command": {"halt_compliance": 1.0},
+            },
+        },
+        name="strict",
+    )
+    loose = load_override(
+        {
+            "decisions": {"ceasefire_accepted": "accept"},
+            "actors": {
+                "northern_opposition": {"halt_compliance": 0.5},
+                "southern_command": {"halt_compliance": 0.5},
+            },
+        },
+        name="loose",
+    )
+    strict_runs = [simulate(strict, s) for s in range(40)]
+    loose_runs = [simulate(loose, s) for s in range(40)]
+    assert not any(_events(r, "northern_opposition", "halt_ended") for r in strict_runs)
+    assert not any(_events(r, "northern_opposition", "halt_refused") for r in strict_runs)
+    ended = sum(bool(_events(r, "northern_opposition", "halt_ended")) for r in loose_runs)
+    refused = sum(bool(_events(r, "northern_opposition", "halt_refused")) for r in loose_runs)
+    assert ended > 5 and refused > 5
+
+
+# --------------------------------------------------------------------------- R10 movement
+
+
+def _all_quiet_from_the_start(load_override, speed: float):
+    """Every unit stops answering on day 0, so every place is reached unopposed (R10).
+
+    Raqqa is given to the northern force, so that no garrison passes to the SDF and every
+    change of hands is a force's arrival.
+    """
+    return load_override(
+        {
+            "places": {"Raqqa": {"holder": "northern_opposition"}},
+            "actors": {"units": {"threshold_mean": 0.0, "threshold_sd": 0.0}},
+            "combat": {"unopposed_km_per_day": speed},
+        },
+        name=f"quiet-{speed:g}",
+    )
+
+
+def test_no_place_is_taken_faster_than_an_unopposed_column_moves(load_override):
+    # Aleppo is 60 km from Idlib and the northern force's main target: at 20 km a day the
+    # column needs three days (days 0, 1, 2); at 80 km a day it arrives on day 0.
+    slow = _all_quiet_from_the_start(load_override, 20.0)
+    fast = _all_quiet_from_the_start(load_override, 80.0)
+    aleppo = slow.index["Aleppo"]
+    slow_runs = [simulate(slow, s) for s in range(30)]
+    assert {int(r.fall_day[aleppo]) for r in slow_runs} == {2}
+    assert {int(simulate(fast, s).fall_day[aleppo]) for s in range(30)} == {0}
+    # Anywhere: no force covers more than its pace a day, so a place km away from where a
+    # force began falls on day km / pace - 1 at the earliest.
+    start = {slow.index["Idlib"], slow.index["Raqqa"], slow.index["Busra al-Sham"]}
+    nearest = {
+        j: min(km for i in start for k, km in slow.neighbours[i] if k == j)
+        for i in start
+        for j, _ in slow.neighbours[i]
+        if j not in start
+    }
+    for r in slow_runs:
+        for j, km in nearest.items():
+            if r.fall_day[j] >= 0:
+                assert (r.fall_day[j] + 1) * 20.0 >= km, (slow.names[j], r.fall_day[j], km)
+
+
+# --------------------------------------------------------------------------- R4 flight apart from capture
+
+
+def test_the_leader_can_leave_while_the_capital_holds(compiled):
+    m = SyriaModel(compiled, seed=1)
+    m.step()
+    m.leadership.believed = 0.0  # his own belief collapses; no force is near the capital
+    m.leadership.consider_flight()
+    assert m.leadership.left_day == 0
+    assert m.battlefield.holder[compiled.capital] == 0
+    assert m.battlefield.capital_threat() == 0.0
+
+
+def test_the_capital_can_fall_while_the_leader_stays(compiled):
+    m = SyriaModel(compiled, seed=1)
+    m.step()
+    cap, homs = compiled.capital, compiled.index["Homs"]
+    m.battlefield.holder[homs] = m.north.code  # the north next to the capital ...
+    m.battlefield.lines_moved()
+    km = dict(compiled.neighbours[homs])[cap]
+    m.north.progress[cap] = km * 0.95  # ... its column nearly in, the guard still answering
+    m.north.strength = 1e7
+    m.p = __import__("copy").deepcopy(m.p)
+    m.p.actors.regime.capital_threat_threshold = 1.0  # he does not read it as the end
+    m.leadership.consider_flight()
+    assert m.leadership.present
+    m.battlefield.battle()
+    assert m.battlefield.holder[cap] == m.north.code
+    assert m.leadership.present  # taken with the leader still in the country
+
+
+def test_an_accepted_offer_hands_the_capital_over_instead_of_a_capture(load_override):
+    c = load_override({"decisions": {"leader_accepts_offer": "accept"}})
+    cap = c.capital
+    runs = [simulate(c, s) for s in range(40)]
+    handed = [r for r in runs if r.end_state == "negotiated_transition"]
+    assert len(handed) >= 36
+    for r in handed:
+        changes = [e for e in r.events if e[2] == "holder_change" and e[3] == c.names[cap]]
+        assert changes and changes[0][1] == "transitional_authority", changes
+        assert not any(e[1] in ("northern_opposition", "southern_command") for e in changes)

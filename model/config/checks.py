@@ -51,6 +51,13 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
     for name, er in sc.exit_routes.items():
         for j, p in enumerate(er.requires):
             need_place(p, f"exit_routes.{name}.requires[{j}]")
+        if er.guarantor is not None and er.guarantor not in PATRONS:
+            problems.append(
+                (
+                    f"exit_routes.{name}.guarantor",
+                    f"unknown actor {er.guarantor!r}; valid: {', '.join(PATRONS)}",
+                )
+            )
     a = sc.actors
     need_place(a.regime.capital.value, "actors.regime.capital")
     if a.regime.capital.value in places and places[a.regime.capital.value].holder != "regime":

@@ -19,7 +19,10 @@ from pydantic import (
     model_validator,
 )
 
-HOLDERS = ("regime", "northern_opposition", "southern_command", "sdf")
+# The transitional authority holds no place at the start: it receives the capital when a
+# transition is agreed (rule R4), so it is last and never a starting holder.
+HOLDERS = ("regime", "northern_opposition", "southern_command", "sdf", "transitional_authority")
+TRANSITIONAL = "transitional_authority"
 
 
 OPPOSITION = ("northern_opposition", "southern_command")
@@ -118,6 +121,7 @@ class ExitRoute(_Strict):
 
     requires: list[str] = Field(min_length=1, max_length=20)
     destination: str
+    guarantor: str | None = None
     source: str
 
 
@@ -132,7 +136,8 @@ class RegimeParams(_Strict):
     pmf_appeal_threshold: Param[Unit]
     offer_accept_threshold: Param[Unit]
     flight_threshold: Param[Unit]
-    capital_guard_threshold: Param[Unit]
+    offer_flight_weight: Param[Unit]
+    capital_threat_threshold: Param[Unit]
     secret_departure: Param[bool]
     political_process_before_offensive: Param[bool]
     capital: Param[str]
@@ -185,6 +190,7 @@ class CombatParams(_Strict):
     """Battle at contested places (rule R7)."""
 
     max_advance_km_per_day: Param[Positive]
+    unopposed_km_per_day: Param[Positive]
     ratio_exponent: Param[Weight]
     noise_sd: Param[Annotated[float, Field(ge=0.0, le=2.0)]]
     air_power_multiplier: Param[Weight]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model.config.schema import HOLDERS, OPPOSITION
+from model.config.schema import HOLDERS, OPPOSITION, TRANSITIONAL
 from model.sim import rules
 
 
@@ -144,11 +144,13 @@ class Battlefield:
         air = 1.0 + cp.air_power_multiplier * m.russia.support
         captures: dict[int, tuple[float, object]] = {}
         for k, (f, front) in enumerate(zip(forces, lines.fronts, strict=True)):
-            if not front:
+            if not front or f.halted:  # R9: a halted force takes no place, unopposed or not
                 continue
             strength = f.effective_strength
             eps = noise[k].tolist()
-            for (j, km), share in zip(front, self.target_shares(k, f.params.focus), strict=True):
+            shares = self.target_shares(k, f.params.focus)
+            lead = max(shares)
+            for (j, km), share in zip(front, shares, strict=True):
                 g0 = garrison0[j]
                 # A garrison that has stopped answering lets the attacker in unopposed, unless
                 # allied fighters hold the place (the article's "little resistance" is the
@@ -157,16 +159,21 @@ class Battlefield:
                 unopposed = (
                     strength > 0 and g0 > 0 and not allied and answering[j] / g0 < cp.collapse_share
                 )
-                # R7 defence: responsive strength, allied fighters and Russian air power.
-                defense = (answering[j] * up.readiness + allied) * air
-                f.progress[j] += rules.advance_km(
-                    strength * share,
-                    defense,
-                    cp.max_advance_km_per_day,
-                    cp.ratio_exponent,
-                    eps[j],
-                )
-                ratio = 1.0 if unopposed else f.progress[j] / km
+                if unopposed:
+                    # R10: nobody fights, but a column still has the road to cover; the force
+                    # sends its columns first where it aims most (its largest share).
+                    f.progress[j] += cp.unopposed_km_per_day * (share / lead)
+                else:
+                    # R7 defence: responsive strength, allied fighters and Russian air power.
+                    defense = (answering[j] * up.readiness + allied) * air
+                    f.progress[j] += rules.advance_km(
+                        strength * share,
+                        defense,
+                        cp.max_advance_km_per_day,
+                        cp.ratio_exponent,
+                        eps[j],
+                    )
+                ratio = f.progress[j] / km
                 if ratio >= 1.0 and ratio > captures.get(j, (0.0, None))[0]:
                     captures[j] = (ratio, f)
         for j, (_, f) in sorted(captures.items()):
@@ -174,16 +181,24 @@ class Battlefield:
         self.abandon()
 
     def abandon(self) -> None:
-        """R7: a collapsed garrison next to a non-agent holder (the SDF) passes to it."""
+        """R7: a collapsed garrison next to a non-agent holder's own area passes to it.
+
+        Only places next to what that holder (the SDF) held at the start: it takes over what
+        the army leaves at its edge, and does not spread from one abandoned place to the next.
+        """
         cs = self.model.p.combat.collapse_share
         garrison = self.model.garrison
+        start = self.c.start_holder.tolist()
         holder, answering = self.holder.tolist(), garrison.answering.tolist()
         for i, nb in enumerate(self.c.neighbours):
             g0 = garrison.garrison0_list[i]
             if holder[i] != 0 or g0 <= 0 or answering[i] / g0 >= cs:
                 continue
-            static = [holder[j] for j, _ in nb if HOLDERS[holder[j]] not in OPPOSITION]
-            static = [h for h in static if h != 0]
+            static = [
+                holder[j]
+                for j, _ in nb
+                if holder[j] == start[j] != 0 and HOLDERS[holder[j]] not in OPPOSITION
+            ]
             if static:
                 code = min(static)
                 self.capture(i, code, HOLDERS[code], "garrison withdrew", None)
@@ -215,6 +230,42 @@ class Battlefield:
         m.log(actor, "holder_change", name, "", outcome, "R7")
         if place == self.c.capital:
             m.russia.coordinate_after_fall()
+
+    def capital_threat(self) -> float:
+        """R4: the threat to the capital as its leader sees it, 0..1.
+
+        Zero unless an advancing (not halted) force is next to the capital; then the larger
+        of how far its column has come along the road and the share of the capital's own
+        garrison that has stopped answering.
+        """
+        cap = self.c.capital
+        threat = 0.0
+        for f, front in zip(self.model.forces, self.lines().fronts, strict=True):
+            if f.halted:
+                continue
+            for j, km in front:
+                if j == cap:
+                    quiet = 1.0 - self.model.garrison.share(cap)
+                    threat = max(threat, min(1.0, float(f.progress[j]) / km), quiet)
+        return threat
+
+    def hand_over(self, place: int) -> None:
+        """R4: an agreed transition hands a place to the transitional authority, unfought.
+
+        The units there pass to it with the place: they leave the regime's army.
+        """
+        m, g = self.model, self.model.garrison
+        self.holder[place] = HOLDERS.index(TRANSITIONAL)
+        self.lines_moved()
+        if self.fall_day[place] < 0:
+            self.fall_day[place] = m.day
+        for f in m.forces:
+            f.progress[place] = 0.0
+        g.alive[g.alive & (g.place == place)] = False
+        g.refresh()
+        m.log(
+            TRANSITIONAL, "holder_change", self.c.names[place], "", "handed over by agreement", "R4"
+        )
 
     def retreat_target(self, place: int) -> int | None:
         """The regime-held neighbour closest to the capital, if any."""

@@ -20,29 +20,48 @@ class OppositionForce(mesa.Agent):
         self.momentum = self.params.initial_momentum
         self.active = False
         self.halted = False
+        self.halt_reason = ""
         self.progress = np.zeros(len(model.c.names))
 
     def update(self) -> None:
-        """R7: momentum decays; a force joins once the regime looks weak enough."""
+        """R7: momentum decays; a force joins once the regime looks weak enough.
+
+        R9: a halt holds from day to day with probability ``halt_compliance``; when it
+        lapses the force advances again. A halt because the force's aim was met (an agreed
+        transition) does not lapse.
+        """
         self.momentum *= self.params.momentum_decay
         if not self.active and self.model.actual_viability <= self.params.activation_viability:
             self.active = True
             self.model.battlefield.lines_moved()
             self.model.log(self.key, "offensive", "regime", "", "advance begins", "R7")
+        if self.halted and self.halt_reason != "transition agreed":
+            if self.model.streams["forces"].random() >= self.params.halt_compliance:
+                self.halted = False
+                self.model.log(
+                    self.key, "halt_ended", "", "", f"{self.halt_reason}: compliance lapsed", "R9"
+                )
 
     @property
     def effective_strength(self) -> float:
-        """Strength times momentum, less what a halt takes away."""
-        if not self.active:
+        """Strength times momentum; nothing while the force is halted or not yet fighting."""
+        if not self.active or self.halted:
             return 0.0
-        s = self.strength * (1.0 + self.params.momentum_weight * self.momentum)
-        return s * (1.0 - self.params.halt_compliance) if self.halted else s
+        return self.strength * (1.0 + self.params.momentum_weight * self.momentum)
 
     def halt(self, why: str) -> None:
-        """Stop advancing, to the extent of ``halt_compliance``."""
-        if not self.halted:
+        """R9: asked to halt, the force complies with probability ``halt_compliance``.
+
+        A force that complies takes no place, unopposed or not, until the halt ends.
+        """
+        if self.halted:
+            return
+        if self.model.streams["forces"].random() < self.params.halt_compliance:
             self.halted = True
-            self.model.log(self.key, "halt", "", "", why, "R7")
+            self.halt_reason = why
+            self.model.log(self.key, "halt", "", "", why, "R9")
+        else:
+            self.model.log(self.key, "halt_refused", "", "", f"{why}: kept advancing", "R9")
 
     def captured(self, place_strength: float) -> None:
         """R7: a capture adds momentum and captured equipment."""

@@ -7,14 +7,30 @@ import mesa
 from model.sim import rules
 
 
-def first_open_route(model: mesa.Model, names: list[str]) -> str | None:
-    """R6: the first exit route whose every required place is regime-held."""
+def _guarantee(model: mesa.Model, guarantor: str | None) -> float:
+    """How far a route's guarantor stands behind it: an offer of safe passage most."""
+    if guarantor is None:
+        return 0.0
+    actor = getattr(model, guarantor)
+    return (1.0 if getattr(actor, "offered", False) else 0.0) + actor.support
+
+
+def best_open_route(model: mesa.Model, names: list[str]) -> str | None:
+    """R6: of the routes whose every required place is regime-held, the best guaranteed.
+
+    Russia's offer of protection and safe passage runs through its own base, so once made
+    it guarantees that route above all others; otherwise a route is as good as its
+    guarantor's support, and the order of ``names`` breaks ties.
+    """
     holder, index = model.battlefield.holder, model.c.index
+    best, best_g = None, -1.0
     for name in names:
-        req = model.p.exit_routes[name].requires
-        if all(holder[index[r]] == 0 for r in req):
-            return name
-    return None
+        route = model.p.exit_routes[name]
+        if all(holder[index[r]] == 0 for r in route.requires):
+            g = _guarantee(model, route.guarantor)
+            if g > best_g:
+                best, best_g = name, g
+    return best
 
 
 class Leadership(mesa.Agent):
@@ -71,6 +87,7 @@ class Leadership(mesa.Agent):
             self.transition_agreed = True
             m.log("regime", "decision", "russia", "direct", "accepted offer", "R4")
             self.leave("negotiated", secret=False)
+            m.battlefield.hand_over(m.c.capital)
             self._agree_transition()
         else:
             m.log(
@@ -85,20 +102,23 @@ class Leadership(mesa.Agent):
         self.model.turkey.press_halt()
 
     def consider_flight(self) -> None:
-        """R4: leave when belief collapses or the capital's guard stops answering."""
-        if not self.present:
+        """R4: leave once belief collapses or a column is close to entering the capital.
+
+        An offer of safe passage held makes leaving easier (the threshold of belief rises
+        by ``offer_flight_weight``). Whether the capital is taken is the forces' doing, not
+        this decision's: the leader may leave before it falls, or be still there.
+        """
+        if not self.present or self.transition_agreed:
             return
         m, rp = self.model, self.model.p.actors.regime
-        guard = m.garrison.share(m.c.capital)
-        if self.believed < rp.flight_threshold or (
-            m.battlefield.lines().capital_contested and guard < rp.capital_guard_threshold
-        ):
+        limit = rp.flight_threshold + (rp.offer_flight_weight if m.russia.offered else 0.0)
+        if self.believed < limit or m.battlefield.capital_threat() >= rp.capital_threat_threshold:
             self.leave("flight", secret=rp.secret_departure)
 
     def leave(self, how: str, secret: bool) -> None:
         """R4/R6: leave by the first open exit route, if any."""
         m = self.model
-        route = first_open_route(m, m.p.actors.regime.exit_routes)
+        route = best_open_route(m, m.p.actors.regime.exit_routes)
         if route is None:
             if not self.stranded:
                 self.stranded = True
@@ -136,7 +156,7 @@ class Insider(mesa.Agent):
         self.belief = rules.update_belief(self.belief, m.actual_viability, self.rate)
         if self.belief >= self.threshold or not self.routes:
             return
-        route = first_open_route(m, self.routes)
+        route = best_open_route(m, self.routes)
         if route is None:
             if not self.stranded:
                 self.stranded = True

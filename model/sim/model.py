@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from model.config.paths import set_in
-from model.config.schema import PATRONS, Scenario
+from model.config.schema import HOLDERS, PATRONS, TRANSITIONAL, Scenario
 from model.sim.combat import Battlefield
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.forces import OppositionForce
@@ -136,8 +136,9 @@ class SyriaModel(mesa.Model):
         self.russia.consider_offer()
         self.agenda.run_due(self.day)  # same-day consequences
         self.patrons.do("update_support")
-        self.cascade()
+        # The leader decides on what he knew in the morning; units react during the day.
         self.leadership.consider_flight()
+        self.cascade()
         self.insiders.do("consider_exit")
         self.battlefield.battle()
         self.record()
@@ -177,9 +178,10 @@ class SyriaModel(mesa.Model):
 
     def end_state(self) -> str:
         """Classify the run at the horizon."""
-        if self.leadership.transition_agreed:
+        capital_holder = self.battlefield.holder[self.c.capital]
+        if capital_holder == HOLDERS.index(TRANSITIONAL):
             return "negotiated_transition"
-        if self.battlefield.holder[self.c.capital] != 0:
+        if capital_holder != 0:
             return "collapse_and_flight"
         pop = self.battlefield.lines().regime_population / self.population_total
         below = self.p.outcomes.divided_below_population_share

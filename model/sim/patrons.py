@@ -243,7 +243,7 @@ class Russia(Patron):
 
 
 class DohaParticipants(mesa.Agent):
-    """Qatar, Saudi Arabia and Jordan at the last Astana-format round. Rule R3."""
+    """Qatar, Saudi Arabia, Jordan and Iraq at the last Astana-format round. Rule R3."""
 
     def __init__(self, model: mesa.Model):
         super().__init__(model)
@@ -267,7 +267,15 @@ class DohaParticipants(mesa.Agent):
             return
         self.convened = True
         m = self.model
-        m.log("doha_participants", "meeting", "", "doha", "Astana-format round held", "R3")
+        with_ = ", ".join(self.params.members)
+        m.log(
+            "doha_participants",
+            "meeting",
+            "",
+            "doha",
+            f"Astana-format round held with {with_}",
+            "R3",
+        )
         iran, turkey, ip = m.iran, m.turkey, m.p.actors.iran
         if iran.belief < ip.ceasefire_threshold:
             m.log("iran", "proposal", "turkey", "doha", "ceasefire and dialogue", "R3")

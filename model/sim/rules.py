@@ -37,148 +37,173 @@ class Rule:
 
 RULES: dict[str, Rule] = {
     r.id: r
-    for r in (
-        Rule(
-            "R1",
-            "Appeals travel through channels; a patron answers by weighing alignment, cost, "
-            "its conditions and the regime's viability",
-            "Pleas to Turkey; Appeals to Iraq",
-            "He reached out to Iraqi Prime Minister Mohammed Shia' al-Sudani, who has strong ties "
-            "with Turkish President Recep Tayyip Erdogan ... Turkey held the Assad regime "
-            "responsible ... due to its refusal to engage in political processes ... Iraq, which "
-            "preferred to distance itself from external conflicts to avoid political repercussions.",
-            (
-                "decision_temperature",
-                "actors.regime.turkey_appeal_threshold",
-                "actors.regime.hezbollah_appeal_threshold",
-                "actors.regime.pmf_appeal_threshold",
-                "actors.regime.political_process_before_offensive",
-                "actors.<patron>.alignment",
-                "actors.<patron>.domestic_cost",
-                "actors.<patron>.viability_weight",
-                "actors.<patron>.condition_penalty",
-                "actors.<patron>.answer_lag_days",
-                "actors.iraq.relay_lag_days",
-                "actors.iraq.pmf_fighters",
-                "actors.iraq.pmf_arrival_days",
-                "actors.iraq.pmf_entry",
+    for r in sorted(  # by number, whatever the order they are written in
+        (
+            Rule(
+                "R1",
+                "Appeals travel through channels; a patron answers by weighing alignment, cost, "
+                "its conditions and the regime's viability",
+                "Pleas to Turkey; Appeals to Iraq",
+                "He reached out to Iraqi Prime Minister Mohammed Shia' al-Sudani, who has strong ties "
+                "with Turkish President Recep Tayyip Erdogan ... Turkey held the Assad regime "
+                "responsible ... due to its refusal to engage in political processes ... Iraq, which "
+                "preferred to distance itself from external conflicts to avoid political repercussions.",
+                (
+                    "decision_temperature",
+                    "actors.regime.turkey_appeal_threshold",
+                    "actors.regime.hezbollah_appeal_threshold",
+                    "actors.regime.pmf_appeal_threshold",
+                    "actors.regime.political_process_before_offensive",
+                    "actors.<patron>.alignment",
+                    "actors.<patron>.domestic_cost",
+                    "actors.<patron>.viability_weight",
+                    "actors.<patron>.condition_penalty",
+                    "actors.<patron>.answer_lag_days",
+                    "actors.iraq.relay_lag_days",
+                    "actors.iraq.pmf_fighters",
+                    "actors.iraq.pmf_arrival_days",
+                    "actors.iraq.pmf_entry",
+                ),
+            ),
+            Rule(
+                "R2",
+                "A patron's support is limited to the places it is reported to reach",
+                "Appeals to Iraq",
+                "Hezbollah would only provide limited support near the Lebanese border.",
+                (
+                    "actors.hezbollah.limited_fighters",
+                    "actors.hezbollah.full_fighters",
+                    "actors.hezbollah.limited_reach",
+                    "actors.hezbollah.deploy_lag_days",
+                ),
+            ),
+            Rule(
+                "R3",
+                "A patron whose belief in the regime's survival falls below a threshold changes "
+                "its words and its offers",
+                "Astana Process; Russian Offers",
+                "Discussions in Doha included plans for a transitional governing body, reinforcing "
+                "Iran's belief that Assad's regime was nearing collapse. This prompted a shift in "
+                "Iranian rhetoric ... Russia reportedly offered Assad protection and safe passage ... "
+                "if he agreed to a transitional government.",
+                (
+                    "actors.<patron>.initial_belief",
+                    "actors.<patron>.belief_update_rate",
+                    "actors.<patron>.support_max",
+                    "actors.<patron>.support_threshold",
+                    "actors.<patron>.support_width",
+                    "actors.iran.mediation_threshold",
+                    "actors.iran.ceasefire_threshold",
+                    "actors.iran.rhetoric_threshold",
+                    "actors.iran.transition_signal",
+                    "actors.iran.astana_convening_lag_days",
+                    "actors.russia.offer_threshold",
+                    "actors.russia.shift_after_decline",
+                    "actors.doha_participants.transition_threshold",
+                ),
+            ),
+            Rule(
+                "R4",
+                "The leader's belief lags the facts; he declines an offer while he believes he can "
+                "fight on; he leaves when his belief collapses or a column nears the capital, by the "
+                "route best guaranteed, in secret, which breaks the chain of command; an accepted "
+                "offer hands the capital to a transitional authority",
+                "Russian Offers",
+                "Assad declined, asserting his ability to continue fighting ... Assad's departure was "
+                "sudden and kept secret, even from the head of the regime's national security.",
+                (
+                    "actors.regime.initial_believed_viability",
+                    "actors.regime.belief_update_rate",
+                    "actors.regime.viability_weight_population",
+                    "actors.regime.offer_accept_threshold",
+                    "actors.regime.flight_threshold",
+                    "actors.regime.offer_flight_weight",
+                    "actors.regime.capital_threat_threshold",
+                    "actors.regime.secret_departure",
+                ),
+            ),
+            Rule(
+                "R5",
+                "Each unit decides each day whether to keep answering commands, from nearby units, "
+                "the opposition's momentum, the signals of patron support and the state of command",
+                "opening; Russian Offers",
+                "military units around Damascus became unresponsive to commands, sensing a shift in "
+                "Russian support towards removing Assad ... with little resistance from the Syrian Army.",
+                (
+                    "actors.units.threshold_mean",
+                    "actors.units.threshold_sd",
+                    "actors.units.weight_nearby",
+                    "actors.units.weight_momentum",
+                    "actors.units.weight_patron",
+                    "actors.units.weight_command",
+                    "actors.units.weight_threat",
+                    "actors.units.noise_sd",
+                    "actors.units.patron_signal_weights",
+                ),
+            ),
+            Rule(
+                "R6",
+                "Exit routes close as places fall; an insider leaves while a route is open",
+                "Russian Offers",
+                "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher al-Assad "
+                "... before opposition forces took control of the al-Bukamal border crossing.",
+                ("actors.insiders", "exit_routes"),
+            ),
+            Rule(
+                "R7",
+                "Battle at a contested place is decided by the responsive defenders, patron support "
+                "present there and the attacker's strength and momentum; a place whose garrison has "
+                "stopped answering is not fought for unless allied fighters hold it",
+                "opening",
+                "opposition forces enter Damascus following their swift capture of Homs, with little "
+                "resistance from the Syrian Army ... Hama, a critical gateway to Damascus.",
+                (
+                    "combat.max_advance_km_per_day",
+                    "combat.ratio_exponent",
+                    "combat.noise_sd",
+                    "combat.air_power_multiplier",
+                    "combat.collapse_share",
+                    "actors.<opposition>.strength",
+                    "actors.<opposition>.activation_viability",
+                    "actors.<opposition>.momentum_gain",
+                    "actors.<opposition>.momentum_decay",
+                    "actors.<opposition>.momentum_weight",
+                    "actors.<opposition>.focus",
+                    "actors.<opposition>.capture_gain",
+                    "actors.units.readiness",
+                ),
+            ),
+            Rule(
+                "R9",
+                "A force asked to halt (Turkish pressure, a ceasefire, an agreed transition) complies "
+                "to the degree of its compliance and then takes no place, unopposed or not, until "
+                "its halt lapses; a halt because its aim was met does not lapse",
+                "Pleas to Turkey; Astana Process",
+                "Assad attempted ... to persuade Turkey to intervene and halt the assault ... Iranian "
+                "officials proposed a ceasefire and a dialogue between Assad and the opposition. "
+                "However, Turkey rejected the idea of controlling the advancing opposition.",
+                ("actors.<opposition>.halt_compliance",),
+            ),
+            Rule(
+                "R10",
+                "Advances take time: a force reaches a place whose garrison has stopped answering "
+                "along the road, at the pace of an unopposed column",
+                "opening",
+                "opposition forces enter Damascus following their swift capture of Homs, with little "
+                "resistance from the Syrian Army",
+                ("combat.unopposed_km_per_day",),
+            ),
+            Rule(
+                "R8",
+                "After the capital falls, Russia works with the opposition force it has the closest "
+                "ties to among those holding or next to the capital",
+                "Russian Offers",
+                "Russia is currently coordinating with southern operational command to stabilize "
+                "Damascus ... led by Ahmad al-Auda, commander of the Eighth Brigade.",
+                ("actors.russia.partner_affinity",),
             ),
         ),
-        Rule(
-            "R2",
-            "A patron's support is limited to the places it is reported to reach",
-            "Appeals to Iraq",
-            "Hezbollah would only provide limited support near the Lebanese border.",
-            (
-                "actors.hezbollah.limited_fighters",
-                "actors.hezbollah.full_fighters",
-                "actors.hezbollah.limited_reach",
-                "actors.hezbollah.deploy_lag_days",
-            ),
-        ),
-        Rule(
-            "R3",
-            "A patron whose belief in the regime's survival falls below a threshold changes "
-            "its words and its offers",
-            "Astana Process; Russian Offers",
-            "Discussions in Doha included plans for a transitional governing body, reinforcing "
-            "Iran's belief that Assad's regime was nearing collapse. This prompted a shift in "
-            "Iranian rhetoric ... Russia reportedly offered Assad protection and safe passage ... "
-            "if he agreed to a transitional government.",
-            (
-                "actors.<patron>.initial_belief",
-                "actors.<patron>.belief_update_rate",
-                "actors.<patron>.support_max",
-                "actors.<patron>.support_threshold",
-                "actors.<patron>.support_width",
-                "actors.iran.mediation_threshold",
-                "actors.iran.ceasefire_threshold",
-                "actors.iran.rhetoric_threshold",
-                "actors.iran.transition_signal",
-                "actors.iran.astana_convening_lag_days",
-                "actors.russia.offer_threshold",
-                "actors.russia.shift_after_decline",
-                "actors.doha_participants.transition_threshold",
-            ),
-        ),
-        Rule(
-            "R4",
-            "The leader's belief lags the facts; he declines an offer while he believes he can "
-            "fight on, and his flight is secret, which breaks the chain of command",
-            "Russian Offers",
-            "Assad declined, asserting his ability to continue fighting ... Assad's departure was "
-            "sudden and kept secret, even from the head of the regime's national security.",
-            (
-                "actors.regime.initial_believed_viability",
-                "actors.regime.belief_update_rate",
-                "actors.regime.viability_weight_population",
-                "actors.regime.offer_accept_threshold",
-                "actors.regime.flight_threshold",
-                "actors.regime.capital_guard_threshold",
-                "actors.regime.secret_departure",
-            ),
-        ),
-        Rule(
-            "R5",
-            "Each unit decides each day whether to keep answering commands, from nearby units, "
-            "the opposition's momentum, the signals of patron support and the state of command",
-            "opening; Russian Offers",
-            "military units around Damascus became unresponsive to commands, sensing a shift in "
-            "Russian support towards removing Assad ... with little resistance from the Syrian Army.",
-            (
-                "actors.units.threshold_mean",
-                "actors.units.threshold_sd",
-                "actors.units.weight_nearby",
-                "actors.units.weight_momentum",
-                "actors.units.weight_patron",
-                "actors.units.weight_command",
-                "actors.units.weight_threat",
-                "actors.units.noise_sd",
-                "actors.units.patron_signal_weights",
-            ),
-        ),
-        Rule(
-            "R6",
-            "Exit routes close as places fall; an insider leaves while a route is open",
-            "Russian Offers",
-            "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher al-Assad "
-            "... before opposition forces took control of the al-Bukamal border crossing.",
-            ("actors.insiders", "exit_routes"),
-        ),
-        Rule(
-            "R7",
-            "Battle at a contested place is decided by the responsive defenders, patron support "
-            "present there and the attacker's strength and momentum; a place whose garrison has "
-            "stopped answering is entered unopposed unless allied fighters hold it",
-            "opening",
-            "opposition forces enter Damascus following their swift capture of Homs, with little "
-            "resistance from the Syrian Army ... Hama, a critical gateway to Damascus.",
-            (
-                "combat.max_advance_km_per_day",
-                "combat.ratio_exponent",
-                "combat.noise_sd",
-                "combat.air_power_multiplier",
-                "combat.collapse_share",
-                "actors.<opposition>.strength",
-                "actors.<opposition>.activation_viability",
-                "actors.<opposition>.momentum_gain",
-                "actors.<opposition>.momentum_decay",
-                "actors.<opposition>.momentum_weight",
-                "actors.<opposition>.focus",
-                "actors.<opposition>.capture_gain",
-                "actors.<opposition>.halt_compliance",
-                "actors.units.readiness",
-            ),
-        ),
-        Rule(
-            "R8",
-            "After the capital falls, Russia works with the opposition force it has the closest "
-            "ties to among those holding or next to the capital",
-            "Russian Offers",
-            "Russia is currently coordinating with southern operational command to stabilize "
-            "Damascus ... led by Ahmad al-Auda, commander of the Eighth Brigade.",
-            ("actors.russia.partner_affinity",),
-        ),
+        key=lambda r: int(r.id[1:]),
     )
 }
 

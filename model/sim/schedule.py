@@ -25,6 +25,7 @@ STREAMS = (
     "hezbollah",
     "russia",
     "doha",
+    "forces",
 )
 
 

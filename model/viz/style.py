@@ -88,6 +88,7 @@ HOLDER_COLOURS = {
     "northern_opposition": "#27ae60",
     "southern_command": "#2980b9",
     "sdf": "#f1c40f",
+    "transitional_authority": "#8e44ad",
 }
 
 
@@ -96,4 +97,5 @@ HOLDER_LABELS = {
     "northern_opposition": "northern opposition",
     "southern_command": "southern operational command",
     "sdf": "SDF",
+    "transitional_authority": "transitional authority",
 }
