@@ -386,27 +386,23 @@ def test_a_halted_force_takes_no_place(load_override):
     assert halted_runs > len(SEEDS)  # most runs halt both forces for some days
 
 
+def _ceasefire_with_compliance(load_override, compliance: float):
+    """The Doha ceasefire pinned, both forces with the given halt compliance."""
+    return load_override(
+        {
+            "decisions": {"ceasefire_accepted": "accept"},
+            "actors": {
+                force: {"halt_compliance": compliance}  # one mapping each: YAML aliases are refused
+                for force in ("northern_opposition", "southern_command")
+            },
+        },
+        name=f"ceasefire-{compliance:g}",
+    )
+
+
 def test_halts_lapse_with_the_complement_of_compliance(load_override):
-    strict = load_override(
-        {
-            "decisions": {"ceasefire_accepted": "accept"},
-            "actors": {
-                "northern_opposition": {"halt_compliance": 1.0},
-                "southern_command": {"halt_compliance": 1.0},
-            },
-        },
-        name="strict",
-    )
-    loose = load_override(
-        {
-            "decisions": {"ceasefire_accepted": "accept"},
-            "actors": {
-                "northern_opposition": {"halt_compliance": 0.5},
-                "southern_command": {"halt_compliance": 0.5},
-            },
-        },
-        name="loose",
-    )
+    strict = _ceasefire_with_compliance(load_override, 1.0)
+    loose = _ceasefire_with_compliance(load_override, 0.5)
     strict_runs = [simulate(strict, s) for s in range(40)]
     loose_runs = [simulate(loose, s) for s in range(40)]
     assert not any(_events(r, "northern_opposition", "halt_ended") for r in strict_runs)
