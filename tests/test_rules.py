@@ -496,3 +496,24 @@ def test_an_accepted_offer_hands_the_capital_over_instead_of_a_capture(load_over
         changes = [e for e in r.events if e[2] == "holder_change" and e[3] == c.names[cap]]
         assert changes and changes[0][1] == "transitional_authority", changes
         assert not any(e[1] in ("northern_opposition", "southern_command") for e in changes)
+
+
+# --------------------------------------------------------------------------- explain's decision curves
+
+
+def test_explain_curves_are_the_rules_at_the_state_the_runs_reach(baseline):
+    from model.cli.explain import DECIDERS, decision_lines, decision_states, probability_at
+
+    states = decision_states(baseline, runs=10)
+    checked = 0
+    for decision, who in DECIDERS.items():
+        if who is None or decision == "turkey_reins_in_opposition":
+            continue  # at Doha Turkey's condition may already be met by an agreed transition
+        for prob, belief in states[decision]:
+            assert probability_at(baseline, decision, belief) == pytest.approx(prob)
+            checked += 1
+    assert checked > 30
+    text = "\n".join(decision_lines(baseline, runs=5))
+    assert "leader_accepts_offer (regime; pin: auto): drawn in 5 runs" in text
+    leader = [probability_at(baseline, "leader_accepts_offer", b) for b in _grid(0.0, 1.0)]
+    assert _strictly_increasing(leader[::-1])

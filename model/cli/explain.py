@@ -83,4 +83,103 @@ def explain(path: str) -> str:
             out.append(f"    {c['what']}: {c['base']!r} -> {c['new']!r}")
         if not diff:
             out.append("    none")
+    out.append("")
+    out += decision_lines(sc)
     return "\n".join(out)
+
+
+# decision -> the actor whose rule draws it (None: it follows another decision)
+DECIDERS = {
+    "turkey_halts_offensive": "turkey",
+    "turkey_deescalates_for_iran": "turkey",
+    "turkey_reins_in_opposition": "turkey",
+    "hezbollah_full_commitment": "hezbollah",
+    "iraq_sends_pmf": "iraq",
+    "ceasefire_accepted": None,
+    "leader_accepts_offer": "regime",
+}
+BELIEFS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def probability_at(sc, decision: str, belief: float) -> float:
+    """The probability the decider's rule gives ``decision`` at a given belief in the regime.
+
+    Patrons' answers follow R1 with the scenario's parameters (Turkey's condition as the
+    scenario sets it before any transition); the leader's acceptance follows R4.
+    """
+    from model.sim import rules
+
+    who = DECIDERS[decision]
+    temperature = sc.decision_temperature.value
+    if who == "regime":
+        threshold = sc.actors.regime.offer_accept_threshold.value
+        return rules.offer_acceptance_probability(belief, threshold, temperature)
+    pp = getattr(sc.actors, who)
+    condition = who != "turkey" or sc.actors.regime.political_process_before_offensive.value
+    return rules.answer_probability(
+        pp.alignment.value,
+        pp.viability_weight.value,
+        belief,
+        pp.domestic_cost.value,
+        pp.condition_penalty.value,
+        condition,
+        temperature,
+    )
+
+
+def decision_states(sc, runs: int = 50) -> dict[str, list[tuple[float, float | None]]]:
+    """(probability, belief) of every draw of each decision, over ``runs`` runs."""
+    from model.ensemble.runner import run_seeds
+    from model.sim.compiled import compile_scenario
+    from model.sim.model import SyriaModel, release
+
+    c = compile_scenario(sc)
+    seen: dict[str, list[tuple[float, float | None]]] = {d: [] for d in DECIDERS}
+    for seed in run_seeds(20241127, runs):
+        m = SyriaModel(c, seed=seed)
+        m.decisions.trace = []
+        for _ in range(m.horizon):
+            m.step()
+        for decision, prob, belief in m.decisions.trace:
+            seen.setdefault(decision, []).append((prob, belief))
+        release(m)
+    return seen
+
+
+def _spread(values: list[float]) -> str:
+    import numpy as np
+
+    lo, med, hi = np.percentile(values, [5, 50, 95])
+    return f"{med:.2f} [{lo:.2f}-{hi:.2f}]"
+
+
+def decision_lines(sc, runs: int = 50) -> list[str]:
+    """Each documented decision: its probability at the state the runs reach, and its curve.
+
+    The state is the decider's belief in the regime when it decides, in ``runs`` runs of the
+    scenario (seeds spawned from 20241127); the curve is the rule's probability across that
+    belief with every other input as the scenario sets it.
+    """
+    states = decision_states(sc, runs)
+    out = [
+        f"Decisions: probability of accepting, at the state reached in {runs} runs "
+        "(median [5-95 %]) and across the decider's belief in the regime",
+        "    belief:" + "".join(f"{b:>8.2f}" for b in BELIEFS),
+    ]
+    for decision, who in DECIDERS.items():
+        pin = sc.decisions.get(decision, "auto")
+        drawn = states.get(decision, [])
+        head = f"  {decision} ({who or 'follows Turkey at Doha'}; pin: {pin})"
+        if drawn:
+            probs = [p for p, _ in drawn]
+            beliefs = [b for _, b in drawn if b is not None]
+            at = f"drawn in {len(drawn)} runs at p = {_spread(probs)}"
+            if beliefs:
+                at += f", belief {_spread(beliefs)}"
+        else:
+            at = "not reached in these runs"
+        out.append(f"{head}: {at}")
+        if who is not None:
+            curve = "".join(f"{probability_at(sc, decision, b):>8.3f}" for b in BELIEFS)
+            out.append("    p:     " + curve)
+    return out

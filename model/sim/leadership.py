@@ -83,7 +83,7 @@ class Leadership(mesa.Agent):
         p = rules.offer_acceptance_probability(
             self.believed, rp.offer_accept_threshold, m.p.decision_temperature
         )
-        if m.decisions.decide("leader_accepts_offer", p, "regime"):
+        if m.decisions.decide("leader_accepts_offer", p, "regime", self.believed):
             self.transition_agreed = True
             m.log("regime", "decision", "russia", "direct", "accepted offer", "R4")
             self.leave("negotiated", secret=False)

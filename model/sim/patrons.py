@@ -47,7 +47,7 @@ class Patron(mesa.Agent):
             condition_met,
             m.p.decision_temperature,
         )
-        return m.decisions.decide(decision, prob, self.key)
+        return m.decisions.decide(decision, prob, self.key, self.belief)
 
 
 class Turkey(Patron):

@@ -81,13 +81,26 @@ class Decisions:
     def __init__(self, streams: Streams, pins: dict[str, str]):
         self.streams = streams
         self.pins = pins
+        # Set to a list to keep (decision, probability, the decider's belief) of every
+        # draw: ``explain`` reads the state at which each decision was taken.
+        self.trace: list[tuple[str, float, float | None]] | None = None
 
-    def decide(self, decision: str, probability: float, stream: str) -> bool:
+    def decide(
+        self, decision: str, probability: float, stream: str, belief: float | None = None
+    ) -> bool:
         """Draw a decision; a pin overrides the draw.
 
         The draw is made even when pinned, so pinning one decision does not shift the
         random numbers of any other.
+
+        Args:
+            decision: The decision's name (see ``DECISIONS``).
+            probability: The probability of accepting, from the decider's rule.
+            stream: The decider's random stream.
+            belief: The decider's belief in the regime when deciding, for the trace.
         """
+        if self.trace is not None:
+            self.trace.append((decision, probability, belief))
         u = self.streams[stream].random()
         pin = self.pins.get(decision, "auto")
         if pin == "auto":
