@@ -209,6 +209,23 @@ def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_ablate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Run the scenario with each behavioural rule switched off in turn."""
+    from model.analysis.compare import format_table
+    from model.studies.ablation import ablate_to_dir, format_fit
+
+    sc, job = _trust_job(args, argv)
+    where, table, fit = ablate_to_dir(sc, args.scenario, args.runs, job)
+    print(f"Scenario {sc.name}: {args.runs} runs per variant, master seed {args.seed}")
+    print("value [95 % interval]   difference from the scenario, paired by seed [95 % interval]")
+    print()
+    print(format_table(table))
+    print()
+    print(format_fit(fit))
+    print(f"\nResults written to {where}")
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Fit the uncertain parameters to the calibration observations; write a new scenario."""
     from model.studies.calibrate import calibrate_to_file

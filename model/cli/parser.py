@@ -144,6 +144,9 @@ _TRUST = (
      "--runs-per-trial", 20, "runs per trial, the same seeds for every trial",
      "scenario file to write (default <scenario>_calibrated.yaml beside it)",
      commands.cmd_calibrate),
+    ("ablate", "run the scenario with each rule switched off in turn, paired by seed",
+     "--runs", 100, "runs per variant, the same seeds for every variant",
+     _RESULTS.format("ablation"), commands.cmd_ablate),
 )  # fmt: skip
 
 

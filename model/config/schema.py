@@ -327,6 +327,17 @@ class Intervention(_Strict):
     note: str = ""
 
 
+# The behavioural rules' ids (the rules themselves are ``model.sim.rules.RULES``).
+RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10")
+RuleId = Literal["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10"]
+
+
+class RuleSwitches(_Strict):
+    """Rules switched off, to see what each contributes (``python -m model ablate``)."""
+
+    off: list[RuleId] = Field(default_factory=list, max_length=len(RULE_IDS))
+
+
 class Scenario(_Strict):
     """A fully resolved scenario (after ``extends`` is applied)."""
 
@@ -347,6 +358,7 @@ class Scenario(_Strict):
     decisions: dict[str, DecisionPin] = Field(default_factory=dict)
     interventions: list[Intervention] = Field(default_factory=list, max_length=50)
     uncertain: dict[str, Uncertain] = Field(default_factory=dict, max_length=50)
+    rules: RuleSwitches = Field(default_factory=RuleSwitches)
 
     @field_validator("name")
     @classmethod

@@ -142,6 +142,7 @@ class Battlefield:
         answering = m.garrison.answering.tolist()
         garrison0 = m.garrison.garrison0_list
         air = 1.0 + cp.air_power_multiplier * m.russia.support
+        r7, r10 = m.on("R7"), m.on("R10")
         captures: dict[int, tuple[float, object]] = {}
         for k, (f, front) in enumerate(zip(forces, lines.fronts, strict=True)):
             if not front or f.halted:  # R9: a halted force takes no place, unopposed or not
@@ -162,8 +163,11 @@ class Battlefield:
                 if unopposed:
                     # R10: nobody fights, but a column still has the road to cover; the force
                     # sends its columns first where it aims most (its largest share).
-                    f.progress[j] += cp.unopposed_km_per_day * (share / lead)
-                else:
+                    if r10:
+                        f.progress[j] += cp.unopposed_km_per_day * (share / lead)
+                    else:  # without R10 a column is there the day the garrison goes quiet
+                        f.progress[j] = km
+                elif r7:
                     # R7 defence: responsive strength, allied fighters and Russian air power.
                     defense = (answering[j] * up.readiness + allied) * air
                     f.progress[j] += rules.advance_km(

@@ -54,7 +54,7 @@ class OppositionForce(mesa.Agent):
 
         A force that complies takes no place, unopposed or not, until the halt ends.
         """
-        if self.halted:
+        if self.halted or not self.model.on("R9"):
             return
         if self.model.streams["forces"].random() < self.params.halt_compliance:
             self.halted = True

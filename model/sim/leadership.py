@@ -26,7 +26,7 @@ def best_open_route(model: mesa.Model, names: list[str]) -> str | None:
     best, best_g = None, -1.0
     for name in names:
         route = model.p.exit_routes[name]
-        if all(holder[index[r]] == 0 for r in route.requires):
+        if not model.on("R6") or all(holder[index[r]] == 0 for r in route.requires):
             g = _guarantee(model, route.guarantor)
             if g > best_g:
                 best, best_g = name, g
@@ -52,12 +52,15 @@ class Leadership(mesa.Agent):
 
     def observe(self) -> None:
         """R4: belief moves toward the actual viability at the leader's (slow) rate."""
+        if not self.model.on("R4"):  # without the lag he sees the facts as they are
+            self.believed = self.model.actual_viability
+            return
         rate = self.model.p.actors.regime.belief_update_rate
         self.believed = rules.update_belief(self.believed, self.model.actual_viability, rate)
 
     def appeal(self) -> None:
         """R1: appeal to Turkey through Iraq, to Hezbollah, then to Iraq for the PMF."""
-        if not self.present or self.transition_agreed:
+        if not self.present or self.transition_agreed or not self.model.on("R1"):
             return
         m, rp = self.model, self.model.p.actors.regime
         if "turkey" not in self.appealed and self.believed < rp.turkey_appeal_threshold:

@@ -45,6 +45,8 @@ class SyriaModel(mesa.Model):
         # copy must exist before they are created.
         self.p = copy.deepcopy(c.p) if c.interventions else c.p
         self.seed_value = int(seed)
+        # Rules a scenario switched off (ablation): each rule's code asks ``on(rule)``.
+        self._off = frozenset(c.p.rules.off)
         self.streams = Streams(seed)
         self.decisions = Decisions(self.streams, c.p.decisions)
         self.events: list[Event] = []
@@ -83,6 +85,10 @@ class SyriaModel(mesa.Model):
         self.horizon = self.p.horizon_days
         self.metrics = np.zeros((self.horizon, len(METRICS)))
         self.holders = np.zeros((self.horizon, len(c.names)), dtype=np.int8)
+
+    def on(self, rule: str) -> bool:
+        """Whether a behavioural rule is in force (a scenario may switch rules off)."""
+        return rule not in self._off
 
     @property
     def day(self) -> int:
@@ -145,6 +151,8 @@ class SyriaModel(mesa.Model):
 
     def cascade(self) -> None:
         """R5: units decide whether to keep answering; a garrison that goes quiet is logged."""
+        if not self.on("R5"):
+            return
         drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
         self.garrison.cascade(
             self.p.actors.units,

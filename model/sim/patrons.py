@@ -24,6 +24,8 @@ class Patron(mesa.Agent):
 
     def observe(self) -> None:
         """R3: belief moves toward the regime's actual viability."""
+        if not self.model.on("R3"):
+            return
         self.belief = rules.update_belief(
             self.belief, self.model.actual_viability, self.params.belief_update_rate
         )
@@ -144,7 +146,12 @@ class Iran(Patron):
     def act(self) -> None:
         """R1/R3: mediate once belief falls; change words once it falls further."""
         m, ip = self.model, self.params
-        if not self.mediated and self.belief < ip.mediation_threshold and m.leadership.present:
+        if (
+            not self.mediated
+            and self.belief < ip.mediation_threshold
+            and m.leadership.present
+            and m.on("R1")
+        ):
             self.mediated = True
             if m.turkey.answer_mediation():
                 m.log("iran", "mediation", "turkey", "ankara", "Turkey agreed to de-escalate", "R1")
@@ -192,8 +199,9 @@ class Hezbollah(Patron):
             where = "all regime-held places"
         else:
             self.deployed = hp.limited_fighters
-            self.reach = [m.c.index[n] for n in hp.limited_reach]
-            where = ", ".join(hp.limited_reach)
+            limited = hp.limited_reach if m.on("R2") else m.c.names
+            self.reach = [m.c.index[n] for n in limited]
+            where = ", ".join(limited)
         self.update_support()
         m.log("hezbollah", "deployment", "regime", where, f"{self.deployed:.0f} fighters", "R2")
 
@@ -231,7 +239,7 @@ class Russia(Patron):
     def coordinate_after_fall(self) -> None:
         """R8: work with the force with the closest ties among those at the capital."""
         m = self.model
-        if self.coordinated:
+        if self.coordinated or not m.on("R8"):
             return
         self.coordinated = True
         near = m.battlefield.forces_at_capital()
@@ -253,6 +261,8 @@ class DohaParticipants(mesa.Agent):
 
     def observe(self) -> None:
         """R3: belief moves toward the regime's actual viability."""
+        if not self.model.on("R3"):
+            return
         self.belief = rules.update_belief(
             self.belief, self.model.actual_viability, self.params.belief_update_rate
         )
