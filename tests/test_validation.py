@@ -106,7 +106,7 @@ CASES = [
         id="override-without-value",
     ),
     pytest.param(
-        {"routes": [{"a": "Damascus", "b": "Atlantis", "km": 10, "road": "x", "source": "y"}]},
+        {"routes": [{"a": "Damascus", "b": "Atlantis", "km": 10, "source": "y"}]},
         None,
         "routes[0].b",
         ("unknown place", "Atlantis", "Damascus"),
@@ -302,4 +302,4 @@ def test_override_records_the_file_that_set_it(make_scenario):
     p = sc.actors.iraq.domestic_cost
     assert p.value == 0.7
     assert Path(p.set_in).resolve() == path.resolve()
-    assert sc.actors.iran.domestic_cost.set_in is None
+    assert sc.actors.turkey.domestic_cost.set_in is None

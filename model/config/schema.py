@@ -112,7 +112,6 @@ class Route(_Strict):
     a: str
     b: str
     km: Annotated[float, Field(gt=0.0, le=2000.0)]
-    road: str
     source: str
 
 
@@ -197,19 +196,29 @@ class CombatParams(_Strict):
     collapse_share: Param[Unit]
 
 
-class PatronParams(_Strict):
-    """How a patron weighs an appeal and how its belief and support move (rules R1-R3)."""
+class BeliefParams(_Strict):
+    """How a foreign actor's belief in the regime's survival moves (rule R3)."""
+
+    initial_belief: Param[Unit]
+    belief_update_rate: Param[Unit]
+
+
+class PatronParams(BeliefParams):
+    """A patron asked for help: how it weighs an appeal (rule R1)."""
 
     alignment: Param[Signed]
     domestic_cost: Param[Weight]
     viability_weight: Param[Weight]
     condition_penalty: Param[Weight]
-    initial_belief: Param[Unit]
-    belief_update_rate: Param[Unit]
+    answer_lag_days: Param[Days]
+
+
+class SupportParams(BeliefParams):
+    """A patron whose support falls with its belief in the regime (rule R3)."""
+
     support_max: Param[Unit]
     support_threshold: Param[Unit]
     support_width: Param[Annotated[float, Field(gt=0.0, le=1.0)]]
-    answer_lag_days: Param[Days]
 
 
 class IraqParams(PatronParams):
@@ -221,7 +230,7 @@ class IraqParams(PatronParams):
     pmf_entry: Param[str]
 
 
-class IranParams(PatronParams):
+class IranParams(SupportParams):
     """Iran's mediation, its ceasefire proposal and its change of words."""
 
     mediation_threshold: Param[Unit]
@@ -240,7 +249,7 @@ class HezbollahParams(PatronParams):
     deploy_lag_days: Param[Days]
 
 
-class RussiaParams(PatronParams):
+class RussiaParams(SupportParams):
     """Russia's air support, conditional offer and partners after the fall (rule R3)."""
 
     offer_threshold: Param[Unit]
