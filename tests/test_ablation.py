@@ -33,13 +33,20 @@ def test_every_rule_can_be_named_in_a_scenario():
 
 
 def test_an_unknown_rule_is_one_error_naming_the_field(make_scenario):
-    with pytest.raises(ScenarioError, match=r"rules\.off\[0\]"):
-        load_scenario(make_scenario({"rules": {"off": ["R99"]}}))
+    with pytest.raises(ScenarioError, match=r"rules\.disabled\[0\]"):
+        load_scenario(make_scenario({"rules": {"disabled": ["R99"]}}))
+
+
+def test_a_scenario_file_switches_rules_off(tmp_path, baseline_path):
+    # Written as a user would, in YAML (where a bare "off" would read as false).
+    path = tmp_path / "no_cascade.yaml"
+    path.write_text(f"extends: {baseline_path}\nrules: {{disabled: [R5, R10]}}\n")
+    assert load_scenario(path).rules.disabled == ["R5", "R10"]
 
 
 def _headline(path: str, off: list[str]) -> dict[str, np.ndarray]:
     c = compile_scenario(load_scenario(ROOT / path))
-    set_in(c.p, "rules.off", off)
+    set_in(c.p, "rules.disabled", off)
     horizon = c.p.horizon_days
     results = [simulate(c, s) for s in SEEDS]
 

@@ -193,9 +193,7 @@ def junk(draw) -> tuple[str, dict[str, bytes]]:
         body = b"# " + b"x" * (MAX_FILE_BYTES + draw(st.integers(0, 100_000))) + b"\n"
     elif kind == "huge-list":
         n = draw(st.integers(5_001, 9_000))
-        routes = "".join(
-            f"- {{a: Idlib, b: Aleppo, km: {i + 1}, source: s}}\n" for i in range(n)
-        )
+        routes = "".join(f"- {{a: Idlib, b: Aleppo, km: {i + 1}, source: s}}\n" for i in range(n))
         body = f"extends: {BASELINE}\nroutes:\n".encode() + routes.encode()
     else:
         body = draw(st.sampled_from([b"", b"~", b"42", b"- 1\n- 2\n", b"'text'", b"{}"]))

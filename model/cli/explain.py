@@ -67,7 +67,7 @@ def explain(path: str) -> str:
         out.append("")
     pins = {k: v for k, v in sc.decisions.items() if v != "auto"}
     out.append("Pinned decisions: " + (", ".join(f"{k}={v}" for k, v in pins.items()) or "none"))
-    out.append("Rules switched off: " + (", ".join(sc.rules.off) or "none"))
+    out.append("Rules switched off: " + (", ".join(sc.rules.disabled) or "none"))
     for iv in sc.interventions:
         sets = ", ".join(f"{k}={v!r}" for k, v in iv.set.items())
         out.append(f"Intervention from {iv.date.isoformat()}: {sets}  {iv.note}")

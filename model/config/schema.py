@@ -342,9 +342,12 @@ RuleId = Literal["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10"]
 
 
 class RuleSwitches(_Strict):
-    """Rules switched off, to see what each contributes (``python -m model ablate``)."""
+    """Rules switched off, to see what each contributes (``python -m model ablate``).
 
-    off: list[RuleId] = Field(default_factory=list, max_length=len(RULE_IDS))
+    The key is ``disabled``, not ``off``: YAML reads a bare ``off`` as the boolean false.
+    """
+
+    disabled: list[RuleId] = Field(default_factory=list, max_length=len(RULE_IDS))
 
 
 class Scenario(_Strict):

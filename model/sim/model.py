@@ -46,7 +46,7 @@ class SyriaModel(mesa.Model):
         self.p = copy.deepcopy(c.p) if c.interventions else c.p
         self.seed_value = int(seed)
         # Rules a scenario switched off (ablation): each rule's code asks ``on(rule)``.
-        self._off = frozenset(c.p.rules.off)
+        self._off = frozenset(c.p.rules.disabled)
         self.streams = Streams(seed)
         self.decisions = Decisions(self.streams, c.p.decisions)
         self.events: list[Event] = []

@@ -26,9 +26,9 @@ def variants(sc: Scenario) -> list[tuple[str, Scenario]]:
     """The scenario, then one copy of it per rule still in force, with that rule off."""
     out = [(sc.name, sc)]
     for rid in RULE_IDS:
-        if rid in sc.rules.off:
+        if rid in sc.rules.disabled:
             continue
-        off = RuleSwitches(off=sorted({*sc.rules.off, rid}, key=RULE_IDS.index))
+        off = RuleSwitches(disabled=sorted({*sc.rules.disabled, rid}, key=RULE_IDS.index))
         out.append((f"without_{rid}", sc.model_copy(update={"rules": off})))
     return out
 
@@ -67,7 +67,7 @@ def ablate_to_dir(
         **provenance(sc, scenario_path, job.argv),
         "runs": runs,
         "master_seed": int(job.master_seed),
-        "rules_off_in_scenario": list(sc.rules.off),
+        "rules_disabled_in_scenario": list(sc.rules.disabled),
         "variants": names,
         "table": json.loads(table.to_json(orient="records")),
         "fit": json.loads(fit.to_json(orient="records")),
