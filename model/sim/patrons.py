@@ -12,15 +12,19 @@ import mesa
 from model.sim import rules
 
 
-class Patron(mesa.Agent):
-    """A foreign actor whose belief in the regime's survival sets its support. Rules R1, R3."""
+class ForeignActor(mesa.Agent):
+    """A foreign actor with a belief in the regime's survival (rule R3).
+
+    Args:
+        model: The model.
+        key: Its parameters' name under ``actors``.
+    """
 
     def __init__(self, model: mesa.Model, key: str):
         super().__init__(model)
         self.key = key
         self.params = getattr(model.p.actors, key)
         self.belief = self.params.initial_belief
-        self.support = 0.0
 
     def observe(self) -> None:
         """R3: belief moves toward the regime's actual viability."""
@@ -29,6 +33,14 @@ class Patron(mesa.Agent):
         self.belief = rules.update_belief(
             self.belief, self.model.actual_viability, self.params.belief_update_rate
         )
+
+
+class Patron(ForeignActor):
+    """A foreign actor whose belief in the regime's survival sets its support. Rules R1, R3."""
+
+    def __init__(self, model: mesa.Model, key: str):
+        super().__init__(model, key)
+        self.support = 0.0
 
     def update_support(self) -> None:
         """R3: support falls as belief drops below the patron's threshold."""
@@ -250,22 +262,12 @@ class Russia(Patron):
         m.log("russia", "coordination", best.key, "", "stabilize the capital", "R8")
 
 
-class DohaParticipants(mesa.Agent):
+class DohaParticipants(ForeignActor):
     """Qatar, Saudi Arabia, Jordan and Iraq at the last Astana-format round. Rule R3."""
 
     def __init__(self, model: mesa.Model):
-        super().__init__(model)
-        self.params = model.p.actors.doha_participants
-        self.belief = self.params.initial_belief
+        super().__init__(model, "doha_participants")
         self.convened = False
-
-    def observe(self) -> None:
-        """R3: belief moves toward the regime's actual viability."""
-        if not self.model.on("R3"):
-            return
-        self.belief = rules.update_belief(
-            self.belief, self.model.actual_viability, self.params.belief_update_rate
-        )
 
     def discuss_transition(self) -> bool:
         """R3: a transitional governing body is discussed once belief is low enough."""
