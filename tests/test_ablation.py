@@ -59,14 +59,14 @@ def _headline(path: str, off: list[str]) -> dict[str, np.ndarray]:
         "capital days held": held(c.capital),
         "coast days held": held(c.index["Latakia"]),
         "leader days in the country": np.where(exit_day >= 0, exit_day, horizon),
+        "regime population share at the horizon": np.array([r.metrics[-1, 0] for r in results]),
         "collapse and flight": np.array(
             [r.end_state == "collapse_and_flight" for r in results], float
         ),
-        "events logged": np.array([len(r.events) for r in results], float),
     }
 
 
-@pytest.mark.parametrize("rule", [r for r in RULE_IDS if r != "R8"])
+@pytest.mark.parametrize("rule", RULE_IDS)
 def test_switching_a_rule_off_moves_a_headline_measure(rule):
     base = _headline(WHERE[rule], [])
     off = _headline(WHERE[rule], [rule])
@@ -76,15 +76,6 @@ def test_switching_a_rule_off_moves_a_headline_measure(rule):
         if lo > 0 or hi < 0:
             moved[name] = round(mean, 2)
     assert moved, f"{rule} off moves no headline measure in {WHERE[rule]}"
-
-
-def test_r8_only_logs_the_coordination_after_the_fall():
-    # Known gap, kept visible: R8 changes the event log and nothing that happens next.
-    base = _headline("scenarios/baseline.yaml", [])
-    off = _headline("scenarios/baseline.yaml", ["R8"])
-    for name in ("capital days held", "coast days held", "leader days in the country"):
-        assert np.array_equal(base[name], off[name])
-    assert (base["events logged"] - off["events logged"]).min() >= 0
 
 
 def test_ablate_writes_a_folder_with_table_fit_and_plot(run_cli, baseline_path, tmp_path):

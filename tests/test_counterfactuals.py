@@ -114,7 +114,8 @@ def test_turkey_restrains_halts_the_north(base):
     assert _share(results, asked) > 0.95
     # R9: it complies to the degree of its halt_compliance (0.9 in the baseline).
     assert 0.75 < _share(results, lambda r: _has(r, "northern_opposition", "halt")) < 0.99
-    assert _share(base[1], lambda r: _has(r, "northern_opposition", "halt")) < 0.1
+    # In the baseline Turkey refuses most of the time (R1), so the north halts in few runs.
+    assert _share(base[1], lambda r: _has(r, "northern_opposition", "halt")) < 0.3
 
 
 def test_assad_accepting_hands_the_capital_over(base):

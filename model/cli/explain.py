@@ -117,12 +117,13 @@ def probability_at(sc, decision: str, belief: float) -> float:
         return rules.offer_acceptance_probability(belief, threshold, temperature)
     pp = getattr(sc.actors, who)
     condition = who != "turkey" or sc.actors.regime.political_process_before_offensive.value
+    penalty = pp.condition_penalty.value if who == "turkey" else 0.0
     return rules.answer_probability(
         pp.alignment.value,
         pp.viability_weight.value,
         belief,
         pp.domestic_cost.value,
-        pp.condition_penalty.value,
+        penalty,
         condition,
         temperature,
     )

@@ -209,8 +209,13 @@ class PatronParams(BeliefParams):
     alignment: Param[Signed]
     domestic_cost: Param[Weight]
     viability_weight: Param[Weight]
-    condition_penalty: Param[Weight]
     answer_lag_days: Param[Days]
+
+
+class TurkeyParams(PatronParams):
+    """Turkey, whose help has a condition: a political process (Pleas to Turkey)."""
+
+    condition_penalty: Param[Weight]
 
 
 class SupportParams(BeliefParams):
@@ -225,6 +230,7 @@ class IraqParams(PatronParams):
     """Iraq as intermediary to Turkey and as potential sender of the PMF."""
 
     relay_lag_days: Param[Days]
+    warning_signal: Param[Unit]
     pmf_fighters: Param[Force]
     pmf_arrival_days: Param[Days]
     pmf_entry: Param[str]
@@ -237,6 +243,7 @@ class IranParams(SupportParams):
     ceasefire_threshold: Param[Unit]
     rhetoric_threshold: Param[Unit]
     transition_signal: Param[Unit]
+    rhetoric_signal: Param[Unit]
     astana_convening_lag_days: Param[Days]
 
 
@@ -254,7 +261,7 @@ class RussiaParams(SupportParams):
 
     offer_threshold: Param[Unit]
     shift_after_decline: Param[Unit]
-    partner_affinity: Param[dict[str, Unit]]
+    partner_affinity: Param[dict[str, Unit]]  # R8: who Russia works with after the fall
 
 
 class DohaParams(_Strict):
@@ -274,7 +281,7 @@ class Actors(_Strict):
     units: UnitParams
     northern_opposition: OppositionParams
     southern_command: OppositionParams
-    turkey: PatronParams
+    turkey: TurkeyParams
     iraq: IraqParams
     iran: IranParams
     hezbollah: HezbollahParams

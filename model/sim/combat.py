@@ -182,6 +182,8 @@ class Battlefield:
                     captures[j] = (ratio, f)
         for j, (_, f) in sorted(captures.items()):
             self.capture(j, f.code, f.key, "taken", f)
+        if self.c.capital in captures:  # after the day's captures, which happen together
+            m.russia.coordinate_after_fall()
         self.abandon()
 
     def abandon(self) -> None:
@@ -232,8 +234,6 @@ class Battlefield:
             outcome = f"{how}; garrison dissolved"
         g.refresh()
         m.log(actor, "holder_change", name, "", outcome, "R7")
-        if place == self.c.capital:
-            m.russia.coordinate_after_fall()
 
     def capital_threat(self) -> float:
         """R4: the threat to the capital as its leader sees it, 0..1.

@@ -7,6 +7,11 @@ import numpy as np
 
 from model.config.schema import HOLDERS
 
+# Halts that end a force's aim rather than interrupt it: they do not lapse (R9).
+AGREED = "transition agreed"
+STABILIZING = "stabilizing the capital"
+FINAL_HALTS = frozenset({AGREED, STABILIZING})
+
 
 class OppositionForce(mesa.Agent):
     """The northern opposition (HTS-led) or the southern operational command. Rule R7."""
@@ -28,14 +33,14 @@ class OppositionForce(mesa.Agent):
 
         R9: a halt holds from day to day with probability ``halt_compliance``; when it
         lapses the force advances again. A halt because the force's aim was met (an agreed
-        transition) does not lapse.
+        transition; holding the capital with Russia, R8) does not lapse.
         """
         self.momentum *= self.params.momentum_decay
         if not self.active and self.model.actual_viability <= self.params.activation_viability:
             self.active = True
             self.model.battlefield.lines_moved()
             self.model.log(self.key, "offensive", "regime", "", "advance begins", "R7")
-        if self.halted and self.halt_reason != "transition agreed":
+        if self.halted and self.halt_reason not in FINAL_HALTS:
             if self.model.streams["forces"].random() >= self.params.halt_compliance:
                 self.halted = False
                 self.model.log(

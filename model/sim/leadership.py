@@ -5,6 +5,7 @@ from __future__ import annotations
 import mesa
 
 from model.sim import rules
+from model.sim.forces import AGREED
 
 
 def _guarantee(model: mesa.Model, guarantor: str | None) -> float:
@@ -58,6 +59,11 @@ class Leadership(mesa.Agent):
         rate = self.model.p.actors.regime.belief_update_rate
         self.believed = rules.update_belief(self.believed, self.model.actual_viability, rate)
 
+    def hear(self, signal: float) -> None:
+        """R1/R3: a message from abroad about how others judge the regime lowers his belief."""
+        if self.present:
+            self.believed = max(0.0, self.believed - signal)
+
     def appeal(self) -> None:
         """R1: appeal to Turkey through Iraq, to Hezbollah, then to Iraq for the PMF."""
         if not self.present or self.transition_agreed or not self.model.on("R1"):
@@ -101,7 +107,7 @@ class Leadership(mesa.Agent):
     def _agree_transition(self) -> None:
         """R1: a transition meets Turkey's condition; the forces' aim is met, so they halt."""
         for f in self.model.forces:
-            f.halt("transition agreed")
+            f.halt(AGREED)
         self.model.turkey.press_halt()
 
     def consider_flight(self) -> None:

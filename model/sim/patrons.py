@@ -10,6 +10,7 @@ from __future__ import annotations
 import mesa
 
 from model.sim import rules
+from model.sim.forces import STABILIZING
 
 
 class ForeignActor(mesa.Agent):
@@ -49,6 +50,8 @@ class Patron(ForeignActor):
             self.belief, pp.support_max, pp.support_threshold, pp.support_width
         )
 
+    condition_penalty = 0.0  # only Turkey states a condition (Pleas to Turkey)
+
     def grants(self, decision: str, condition_met: bool = True) -> bool:
         """R1: weigh a request and decide, through the model's pins and this actor's stream."""
         pp, m = self.params, self.model
@@ -57,7 +60,7 @@ class Patron(ForeignActor):
             pp.viability_weight,
             self.belief,
             pp.domestic_cost,
-            pp.condition_penalty,
+            self.condition_penalty,
             condition_met,
             m.p.decision_temperature,
         )
@@ -70,6 +73,11 @@ class Turkey(Patron):
     def __init__(self, model: mesa.Model):
         super().__init__(model, "turkey")
         self.pressing_halt = False
+
+    @property
+    def condition_penalty(self) -> float:  # read live: an intervention may change it
+        """How much an unmet condition weighs against helping."""
+        return self.params.condition_penalty
 
     def condition_met(self) -> bool:
         """Turkey's condition: the regime engaged in a political process."""
@@ -90,7 +98,7 @@ class Turkey(Patron):
             self.press_halt()
         else:
             m.log("turkey", "answer", "regime", "iraq", "refused to intervene", "R1")
-            m.log("iraq", "message", "regime", "", "sentiment shifting toward abandonment", "R1")
+            m.iraq.warn_regime()
 
     def answer_mediation(self) -> bool:
         """R1: answer Iran's request in Ankara to de-escalate."""
@@ -120,6 +128,16 @@ class Iraq(Patron):
         m = self.model
         m.log("iraq", "relay", "turkey", "iraq", "relayed appeal to halt the offensive", "R1")
         m.schedule(m.p.actors.turkey.answer_lag_days, m.turkey.answer_halt_appeal)
+
+    def warn_regime(self) -> None:
+        """R1: al-Sudani tells the leader that sentiment is shifting toward abandoning him.
+
+        The message lowers the leader's believed viability by ``warning_signal`` (Pleas to
+        Turkey: "international sentiment was shifting towards abandoning Assad").
+        """
+        m = self.model
+        m.log("iraq", "message", "regime", "", "sentiment shifting toward abandonment", "R1")
+        m.leadership.hear(self.params.warning_signal)
 
     def answer_pmf(self) -> None:
         """R1: weigh sending the PMF against domestic repercussions."""
@@ -173,8 +191,11 @@ class Iran(Patron):
             m.log("iran", "agreement", "turkey", "ankara", "Astana format to be revived", "R3")
             m.schedule(ip.astana_convening_lag_days, m.doha.convene)
         if not self.rhetoric_shifted and self.belief < ip.rhetoric_threshold:
+            # R3: words that concede the opposition's standing tell the leader how his main
+            # ally now judges his chances (Astana Process).
             self.rhetoric_shifted = True
             m.log("iran", "rhetoric", "", "", "speaks of the 'Syrian opposition'", "R3")
+            m.leadership.hear(ip.rhetoric_signal)
 
 
 class Hezbollah(Patron):
@@ -249,17 +270,26 @@ class Russia(Patron):
         self.model.log("russia", "support_shift", "regime", "", "support shifts away", "R3")
 
     def coordinate_after_fall(self) -> None:
-        """R8: work with the force with the closest ties among those at the capital."""
+        """R8: work with the force with the closest ties among those at the capital.
+
+        Russia stops backing what is left of the regime (its support, which units sense
+        through R5, ends), and the partner it works with stops to hold the capital instead
+        of advancing further (Russian Offers: coordinating with the southern command "to
+        stabilize Damascus").
+        """
         m = self.model
         if self.coordinated or not m.on("R8"):
             return
-        self.coordinated = True
         near = m.battlefield.forces_at_capital()
-        aff = self.params.partner_affinity
         if not near:
             return
+        self.coordinated = True
+        aff = self.params.partner_affinity
         best = max(near, key=lambda f: (aff.get(f.key, 0.0), -f.code))
         m.log("russia", "coordination", best.key, "", "stabilize the capital", "R8")
+        self.shift = 1.0
+        self.update_support()
+        best.halt(STABILIZING)
 
 
 class DohaParticipants(ForeignActor):
@@ -270,8 +300,15 @@ class DohaParticipants(ForeignActor):
         self.convened = False
 
     def discuss_transition(self) -> bool:
-        """R3: a transitional governing body is discussed once belief is low enough."""
-        return self.belief < self.params.transition_threshold
+        """R3: a transitional body is discussed, the likelier the lower their belief in the regime.
+
+        A draw, ``logistic((transition_threshold - belief) / temperature)``, from their stream.
+        """
+        m = self.model
+        p = rules.logistic(
+            (self.params.transition_threshold - self.belief) / m.p.decision_temperature
+        )
+        return bool(m.streams["doha"].random() < p)
 
     def convene(self) -> None:
         """R1/R3: the Astana-format round (Doha): ceasefire, reining in, a transition."""

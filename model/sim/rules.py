@@ -42,7 +42,8 @@ RULES: dict[str, Rule] = {
             Rule(
                 "R1",
                 "Appeals travel through channels; a patron answers by weighing alignment, cost, "
-                "its conditions and the regime's viability",
+                "its conditions and the regime's viability; word that others are abandoning the "
+                "regime lowers the leader's belief",
                 "Pleas to Turkey; Appeals to Iraq",
                 "He reached out to Iraqi Prime Minister Mohammed Shia' al-Sudani, who has strong ties "
                 "with Turkish President Recep Tayyip Erdogan ... Turkey held the Assad regime "
@@ -57,9 +58,10 @@ RULES: dict[str, Rule] = {
                     "actors.<patron>.alignment",
                     "actors.<patron>.domestic_cost",
                     "actors.<patron>.viability_weight",
-                    "actors.<patron>.condition_penalty",
+                    "actors.turkey.condition_penalty",
                     "actors.<patron>.answer_lag_days",
                     "actors.iraq.relay_lag_days",
+                    "actors.iraq.warning_signal",
                     "actors.iraq.pmf_fighters",
                     "actors.iraq.pmf_arrival_days",
                     "actors.iraq.pmf_entry",
@@ -96,9 +98,12 @@ RULES: dict[str, Rule] = {
                     "actors.iran.ceasefire_threshold",
                     "actors.iran.rhetoric_threshold",
                     "actors.iran.transition_signal",
+                    "actors.iran.rhetoric_signal",
                     "actors.iran.astana_convening_lag_days",
                     "actors.russia.offer_threshold",
                     "actors.russia.shift_after_decline",
+                    "actors.doha_participants.initial_belief",
+                    "actors.doha_participants.belief_update_rate",
                     "actors.doha_participants.transition_threshold",
                 ),
             ),
@@ -196,7 +201,8 @@ RULES: dict[str, Rule] = {
             Rule(
                 "R8",
                 "After the capital falls, Russia works with the opposition force it has the closest "
-                "ties to among those holding or next to the capital",
+                "ties to among those holding or next to the capital: its support to what is left "
+                "of the regime ends, and that force stops to hold the capital",
                 "Russian Offers",
                 "Russia is currently coordinating with southern operational command to stabilize "
                 "Damascus ... led by Ahmad al-Auda, commander of the Eighth Brigade.",
