@@ -102,11 +102,12 @@ DECIDERS = {
 BELIEFS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
-def probability_at(sc, decision: str, belief: float) -> float:
+def probability_at(sc, decision: str, belief: float, condition: bool | None = None) -> float:
     """The probability the decider's rule gives ``decision`` at a given belief in the regime.
 
     Patrons' answers follow R1 with the scenario's parameters (Turkey's condition as the
-    scenario sets it before any transition); the leader's acceptance follows R4.
+    scenario sets it before any transition, unless ``condition`` says otherwise); the
+    leader's acceptance follows R4.
     """
     from model.sim import rules
 
@@ -116,7 +117,8 @@ def probability_at(sc, decision: str, belief: float) -> float:
         threshold = sc.actors.regime.offer_accept_threshold.value
         return rules.offer_acceptance_probability(belief, threshold, temperature)
     pp = getattr(sc.actors, who)
-    condition = who != "turkey" or sc.actors.regime.political_process_before_offensive.value
+    if condition is None:
+        condition = who != "turkey" or sc.actors.regime.political_process_before_offensive.value
     penalty = pp.condition_penalty.value if who == "turkey" else 0.0
     return rules.answer_probability(
         pp.alignment.value,
@@ -184,4 +186,9 @@ def decision_lines(sc, runs: int = 50) -> list[str]:
         if who is not None:
             curve = "".join(f"{probability_at(sc, decision, b):>8.3f}" for b in BELIEFS)
             out.append("    p:     " + curve)
+        if who == "turkey":  # the other state Turkey's answer turns on: its condition
+            met = not sc.actors.regime.political_process_before_offensive.value
+            curve = "".join(f"{probability_at(sc, decision, b, met):>8.3f}" for b in BELIEFS)
+            label = "with a political process" if met else "without a political process"
+            out.append(f"    p:     {curve}   ({label})")
     return out
