@@ -17,7 +17,16 @@ from model.analysis.stats import paired_mean, wilson
 from model.config.schema import Scenario, iter_params
 from model.sim.outputs import END_STATES
 
-__all__ = ["changes", "compare_runs", "format_table", "held_days", "paired_mean", "wilson"]
+__all__ = [
+    "HEADLINE_STATES",
+    "changes",
+    "compare_runs",
+    "format_cells",
+    "format_table",
+    "held_days",
+    "paired_mean",
+    "wilson",
+]
 
 
 def held_days(runs: pd.DataFrame, column: str, horizon: int) -> np.ndarray:
@@ -159,12 +168,7 @@ def changes(base: Scenario, other: Scenario) -> list[dict]:
 def format_table(table: pd.DataFrame) -> str:
     """The comparison table for the terminal."""
     lines = []
-    show = [
-        "end_state:collapse_and_flight",
-        "end_state:negotiated_transition",
-        "end_state:regime_holds",
-        "end_state:divided",
-    ]
+    show = list(HEADLINE_STATES)
     capital_rows = [m for m in table["measure"].unique() if m.endswith("_days_held")]
     show += capital_rows + ["leader_days_in_country"]
     scen = list(dict.fromkeys(table["scenario"]))
@@ -173,13 +177,34 @@ def format_table(table: pd.DataFrame) -> str:
         lines.append(measure.replace("end_state:", "end state: "))
         for s in scen:
             row = table[(table.scenario == s) & (table.measure == measure)].iloc[0]
-            pct = measure.startswith("end_state")
-            fmt = (lambda v: f"{v:6.0%}") if pct else (lambda v: f"{v:6.1f}")
-            val = f"{fmt(row.value)} [{fmt(row.ci_low).strip()}, {fmt(row.ci_high).strip()}]"
-            if s == scen[0]:
-                diff = "(base)"
-            else:
-                sign = (lambda v: f"{v:+.0%}") if pct else (lambda v: f"{v:+.1f}")
-                diff = f"{sign(row['diff'])} [{sign(row.diff_low)}, {sign(row.diff_high)}]"
+            val, diff = format_cells(row, measure.startswith("end_state"), s == scen[0])
             lines.append(f"  {s:<{width}s}{val:<26s}{diff}")
     return "\n".join(lines)
+
+
+# The measures a reader compares first, in the order the terminal and the dashboard show them.
+HEADLINE_STATES = (
+    "end_state:collapse_and_flight",
+    "end_state:negotiated_transition",
+    "end_state:regime_holds",
+    "end_state:divided",
+)
+
+
+def format_cells(row: pd.Series, pct: bool, base: bool) -> tuple[str, str]:
+    """One row of the comparison table as text: the value and the difference from the base.
+
+    Args:
+        row: A row of ``compare_runs``'s table.
+        pct: Show shares as percentages (else one decimal).
+        base: The row is the base scenario's: its difference reads ``(base)``.
+
+    Returns:
+        ``"value [low, high]"`` and ``"+diff [low, high]"`` (95 % intervals).
+    """
+    fmt = (lambda v: f"{v:6.0%}") if pct else (lambda v: f"{v:6.1f}")
+    val = f"{fmt(row.value)} [{fmt(row.ci_low).strip()}, {fmt(row.ci_high).strip()}]"
+    if base:
+        return val, "(base)"
+    sign = (lambda v: f"{v:+.0%}") if pct else (lambda v: f"{v:+.1f}")
+    return val, f"{sign(row['diff'])} [{sign(row.diff_low)}, {sign(row.diff_high)}]"

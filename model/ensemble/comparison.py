@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.config.schema import Scenario, scenario_digest
+from model.ensemble.memory import comparison_table, unique_names
 from model.ensemble.runner import Job, check_format, ensemble_into
 from model.results.blocks import new_progress
 from model.results.contract import FORMAT_VERSION, PROGRESS
@@ -42,7 +43,7 @@ def compare_to_dir(
     check_format(fmt)
     final = new_results_dir("compare", job.out)
     base_sc = scenarios[0][0]
-    names = _unique([sc.name for sc, _ in scenarios])
+    names = unique_names([sc.name for sc, _ in scenarios])
     final.parent.mkdir(parents=True, exist_ok=True)
     with job.executor.start(runs) as ex, AtomicDir(final) as tmp:
         runs_tables, compiled = [], []
@@ -52,9 +53,9 @@ def compare_to_dir(
             (tmp / name / PROGRESS).unlink()
             runs_tables.append(pd.read_csv(tmp / name / "runs.csv"))
             compiled.append(c)
+        table = comparison_table(names, runs_tables, compiled)
         capital = compiled[0].names[compiled[0].capital]
         horizon = compiled[0].p.horizon_days
-        table = compare.compare_runs(names, runs_tables, capital, horizon)
         entries = [
             {
                 "name": name,
@@ -86,12 +87,3 @@ def compare_to_dir(
         if job.draw_comparison is not None:
             job.draw_comparison(tmp)
     return final, table
-
-
-def _unique(names: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
-    return out

@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from model.analysis import summary as summ
 from model.config.schema import Scenario, scenario_digest
-from model.ensemble.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
+from model.ensemble.executors import Executor, ExecutorSpec
+from model.ensemble.memory import iter_runs, run_seeds
 from model.ensemble.progress import track
 from model.errors import Interrupted, ModelError, OptionError
 from model.results.blocks import BlockWriter, new_progress
@@ -36,45 +36,9 @@ from model.results.files import (
 from model.results.provenance import manifest
 from model.results.tables import Tables, build_tables
 from model.sim.compiled import Compiled, compile_scenario
-from model.sim.model import simulate
 from model.sim.outputs import RunResult
 
 WRITE_CHUNK = 200  # runs per block written to disk: bounds memory, amortises pandas calls
-
-
-def run_seeds(master_seed: int, runs: int) -> list[int]:
-    """Per-run seeds spawned from one master seed (independent streams, reproducible)."""
-    children = np.random.SeedSequence(int(master_seed)).spawn(int(runs))
-    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
-
-
-def iter_runs(
-    compiled: Compiled,
-    seeds: Sequence[int],
-    workers: int = 1,
-    executor: Executor | None = None,
-) -> Iterator[RunResult]:
-    """Yield run results in seed order, from the given executor or a local pool.
-
-    Args:
-        compiled: The compiled scenario.
-        seeds: One seed per run.
-        workers: Processes of the local pool when no executor is given; 1 runs here.
-        executor: Where to run; overrides ``workers``.
-    """
-    if executor is None:
-        with make_executor("process", workers if len(seeds) > CHUNK else 1) as ex:
-            yield from iter_runs(compiled, seeds, executor=ex)
-        return
-    if executor.name == "serial":
-        for s in seeds:
-            yield simulate(compiled, s)
-        return
-    data = compiled.scenario.model_dump()
-    key = scenario_digest(compiled.scenario)
-    tasks = [(key, data, seeds[i : i + CHUNK]) for i in range(0, len(seeds), CHUNK)]
-    for batch in executor.map(simulate_task, tasks):
-        yield from batch
 
 
 def _blocks(it: Iterator[RunResult], size: int) -> Iterator[list[RunResult]]:

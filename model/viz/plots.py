@@ -8,8 +8,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.analysis.compare import wilson
 from model.results.readers import read_daily
+from model.viz.draw import draw_capital_survival
 from model.viz.style import (
     CITY_COLOURS,
     PATRON_COLOURS,
@@ -212,18 +212,7 @@ def plot_comparison(folder: Path) -> list[Path]:
     )
 
     fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
-    col = f"holder_{capital}"
-    for k, (name, _, daily) in enumerate(dailies):
-        g = (daily[col] == "regime").groupby(daily["date"])
-        p, n = g.mean().sort_index(), g.size().sort_index()
-        lo, hi = zip(*(wilson(pi * ni, int(ni)) for pi, ni in zip(p, n, strict=True)), strict=True)
-        x = pd.to_datetime(p.index)
-        colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
-        ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
-        ax.step(x, p.values, where="post", color=colour, linewidth=2, label=name)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel(f"probability the regime still holds {capital}")
-    ax.set_title(f"Does the regime still hold {capital}? (share of {runs} runs, 95 % interval)")
+    draw_capital_survival(ax, [(name, daily) for name, _, daily in dailies], capital, runs)
     written.append(_finish(fig, [ax], falls, folder / "capital_survival.png"))
 
     written.append(

@@ -14,8 +14,9 @@ import pandas as pd  # noqa: E402
 from model.config.observations import DEFAULT_PATH, load_observations  # noqa: E402
 from model.errors import OptionError, ResultsError  # noqa: E402
 from model.results.readers import check_run_folder, read_daily
+from model.viz.draw import draw_map
 from model.viz.plots import plot_comparison, plot_results
-from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS, format_dates
+from model.viz.style import HOLDER_COLOURS, format_dates
 
 
 def representative_run(runs: pd.DataFrame, majors: list[str]) -> int:
@@ -158,44 +159,20 @@ def plot_map(folder: Path, day: str | None) -> Path:
     daily = read_daily(folder, ["run", "day", *(f"holder_{p}" for p in sc["places"])])
     today = daily[daily["day"] == d]
     places = sc["places"]
-    fig, ax = plt.subplots(figsize=(9, 9.5), constrained_layout=True)
-    for r in sc["routes"]:
-        a, b = places[r["a"]], places[r["b"]]
-        ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], color="#bbb", linewidth=1, zorder=1)
-    for name, p in places.items():
+    colours, labels = [], []
+    for name in places:
         shares = today[f"holder_{name}"].value_counts(normalize=True)
-        holder = shares.index[0]
-        size = 60 + 500 * (p["population"] / 3_000_000) ** 0.7
-        ax.scatter(
-            p["lon"],
-            p["lat"],
-            s=size,
-            color=HOLDER_COLOURS.get(holder, "grey"),
-            edgecolor="black",
-            linewidth=0.6,
-            zorder=3,
-        )
-        regime = float(shares.get("regime", 0.0))
-        ax.annotate(
-            f"{name}\nregime holds in {regime:.0%}",
-            (p["lon"], p["lat"]),
-            xytext=(7, 4),
-            textcoords="offset points",
-            fontsize=8,
-        )
-    for holder, colour in HOLDER_COLOURS.items():
-        ax.scatter([], [], color=colour, edgecolor="black", s=80, label=HOLDER_LABELS[holder])
-    ax.legend(loc="lower right", fontsize=8, title="most frequent holder")
+        colours.append(HOLDER_COLOURS.get(shares.index[0], "grey"))
+        labels.append(f"{name}\nregime holds in {float(shares.get('regime', 0.0)):.0%}")
+    fig, ax = plt.subplots(figsize=(9, 9.5), constrained_layout=True)
+    routes = [(r["a"], r["b"]) for r in sc["routes"]]
+    draw_map(ax, places, routes, colours, labels, "most frequent holder")
     date = start + dt.timedelta(days=d)
     runs = today["run"].nunique()
     ax.set_title(
         f"{manifest['scenario']['title']}\nWho holds each place on {date.isoformat()} (day {d}), "
         f"over {runs} runs (schematic; marker size ~ population)"
     )
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.set_aspect("equal")
-    ax.grid(alpha=0.2)
     path = folder / f"map-{date.isoformat()}.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
