@@ -159,7 +159,8 @@ def ReplayView(model: solara.Reactive):
         solara.Warning(m.seed_note)
     with solara.Columns([3, 2]):
         with solara.Column():
-            with solara.Div(classes=["figure"], style={"width": "100%"}):
+            with solara.Div(classes=["figure"], style={"width": "100%"},
+                            attributes={"data-testid": "map"}):  # fmt: skip
                 solara.Image(map_png)
             solara.HTML(
                 unsafe_innerHTML="Marker colour: who holds the place; size: population. "
@@ -167,27 +168,25 @@ def ReplayView(model: solara.Reactive):
                 "columns on the road, drawn as far as they have advanced. Schematic map.",
                 classes=["note"],
             )
-        with solara.Column():
-            solara.HTML(tag="h3", unsafe_innerHTML="The day's events")
-            rows = rp.event_rows(m, m.day)
-            solara.HTML(
-                unsafe_innerHTML=rp.rows_html(rows, "events-today", "No events on this day.")
-            )
-            cited = rp.rules_cited(m, m.day)
-            if cited:
-                solara.HTML(
-                    unsafe_innerHTML="".join(
-                        f"<p><b>{i}</b> ({html.escape(sec)}): &ldquo;{html.escape(q)}&rdquo;</p>"
-                        for i, sec, q in cited
-                    ),
-                    classes=["rules"],
-                    attributes={"data-testid": "rules-cited"},
-                )
-    charts = rp.curves_svg(m)
-    for pair in (charts[:2], charts[2:]):
-        with solara.Columns([1, 1]):
-            for k, svg in enumerate(pair):
+        with solara.Column(gap="0px"):
+            for k, svg in enumerate(rp.curves_svg(m)):
                 solara.HTML(unsafe_innerHTML=svg, attributes={"data-testid": f"curve-{k}"})
+    solara.HTML(tag="h3", unsafe_innerHTML="The day's events")
+    solara.HTML(
+        unsafe_innerHTML=rp.rows_html(
+            rp.event_rows(m, m.day), "events-today", "No events on this day."
+        )
+    )
+    cited = rp.rules_cited(m, m.day)
+    if cited:
+        solara.HTML(
+            unsafe_innerHTML="".join(
+                f"<p><b>{i}</b> ({html.escape(sec)}): &ldquo;{html.escape(q)}&rdquo;</p>"
+                for i, sec, q in cited
+            ),
+            classes=["rules"],
+            attributes={"data-testid": "rules-cited"},
+        )
     with solara.Details("Every event so far", expand=True):
         solara.HTML(
             unsafe_innerHTML=rp.rows_html(rp.event_rows(m)[::-1], "events-all", "No events yet."),

@@ -46,12 +46,12 @@ class KeyParam:
 
 # A handful across the rules: reported, calibrated and assumed values side by side.
 KEY_PARAMS = (
-    KeyParam("actors.russia.offer_threshold", "Russia offers at belief below", 0.0, 1.0, 0.01),
-    KeyParam("actors.russia.support_threshold", "Russia's support half-gone at belief", 0.0, 1.0, 0.01),
-    KeyParam("actors.regime.flight_threshold", "Leader leaves at belief below", 0.0, 1.0, 0.01),
-    KeyParam("actors.units.threshold_mean", "Units' mean threshold to stop answering", 0.2, 0.95, 0.01),
-    KeyParam("actors.iraq.domestic_cost", "Iraq: cost at home of sending the PMF", 0.0, 4.0, 0.05),
-    KeyParam("actors.hezbollah.limited_fighters", "Hezbollah fighters (limited support)", 0.0, 10000.0, 250.0),
+    KeyParam("actors.russia.offer_threshold", "Russia offers below", 0.0, 1.0, 0.01),
+    KeyParam("actors.russia.support_threshold", "Russian support halves at", 0.0, 1.0, 0.01),
+    KeyParam("actors.regime.flight_threshold", "Leader leaves below", 0.0, 1.0, 0.01),
+    KeyParam("actors.units.threshold_mean", "Units' mean threshold", 0.2, 0.95, 0.01),
+    KeyParam("actors.iraq.domestic_cost", "Iraq's cost of the PMF", 0.0, 4.0, 0.05),
+    KeyParam("actors.hezbollah.limited_fighters", "Hezbollah fighters", 0.0, 10000.0, 250.0),
 )  # fmt: skip
 
 
@@ -214,13 +214,13 @@ def map_state(model: SyriaModel) -> dict[str, Any]:
             # Troops, not a share: units falling back from lost places can push a garrison
             # above what it started with.
             k = g.answering[i] / 1000
-            text += f"\n{k:.0f}k troops answering" if k >= 10 else f"\n{k:.1f}k troops answering"
+            text += f"\n{k:.0f}k troops" if k >= 10 else f"\n{k:.1f}k troops"
             faded.append(g.answering[i] / g0[i] < model.p.combat.collapse_share)
         else:
             faded.append(False)
         allied = bf.allied_at.get(i, 0.0) if holders[i] == 0 else 0.0
         if allied:
-            text += f"\n+{allied:,.0f} allied fighters"
+            text += f"\n+{allied:,.0f} allied"
         labels.append(text)
     columns = []
     for f in model.forces:

@@ -19,8 +19,8 @@ def line_chart(
     start: dt.date,
     horizon: int,
     today: int,
-    width: int = 540,
-    height: int = 220,
+    width: int = 460,
+    height: int = 180,
 ) -> str:
     """Lines of daily values between 0 and 1, up to ``today``, on a fixed axis over the horizon.
 
