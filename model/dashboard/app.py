@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,13 @@ import solara
 import solara.lab
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
-from mesa.visualization.user_param import Slider
-from mesa.visualization.utils import update_counter
+
+with warnings.catch_warnings():
+    # Solara's hook checker flags Mesa's own view grid, which the dashboard does not use.
+    warnings.filterwarnings("ignore", message=r"(?s).*ComponentsView: `use_state` found")
+    from mesa.visualization import SolaraViz
+from mesa.visualization.user_param import Slider  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
 
 from model.config.loader import load_scenario
 from model.config.schema import DECISIONS, Scenario

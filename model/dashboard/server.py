@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def serve(
     import solara.server.settings as settings
 
     settings.main.mode = "production"  # no hot reload, no source watching
+    # A warning a user can do nothing about: the session cookie on plain http, which is what
+    # a server on this machine speaks.
+    warnings.filterwarnings("ignore", message=r"(?s)Cookies with samesite=none require https")
     settings.telemetry.mixpanel_enable = False
     app.configure(scenario, scenario_path)
 
