@@ -1,11 +1,13 @@
-# Two entry points for a fresh clone: `make run` (set up, then run the baseline)
-# and `make test` (set up, then run the test suite). Both create .venv if missing.
+# Entry points for a fresh clone: `make run` (set up, then run the baseline), `make test`
+# (set up, then run the test suite) and `make dashboard` (the local web app). Each creates
+# .venv if missing; only test and dashboard install the dashboard's extra.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DASH_STAMP := $(VENV)/.installed-dashboard
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench dashboard clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -13,15 +15,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(DASH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dashboard]'
+	touch $(DASH_STAMP)
+
 setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m model run scenarios/baseline.yaml
 
-test: $(STAMP)
+test: $(DASH_STAMP)
 	$(BIN)/ruff check model tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+dashboard: $(DASH_STAMP)
+	$(BIN)/python -m model dashboard $(SCENARIO)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py

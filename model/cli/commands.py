@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.errors import OptionError
+from model.errors import ModelError, OptionError
 
 DEFAULT_SEED = 20241127
 
@@ -234,4 +234,30 @@ def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     where, text = calibrate_to_file(sc, args.scenario, args.trials, args.runs_per_trial, job)
     print(text)
     print(f"\nCalibrated scenario written to {where}")
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Serve the dashboard on this machine until Ctrl-C."""
+    from model.config.loader import load_scenario
+
+    sc = load_scenario(args.scenario)  # a bad file is one ERROR line, before any server starts
+    try:
+        from model.dashboard.server import serve
+    except ImportError as exc:
+        raise ModelError(
+            f"the dashboard needs its extra ({exc.name} is missing); install it with: "
+            "pip install -e '.[dashboard]'"
+        ) from None
+
+    def ready(url: str) -> None:
+        print(f"Dashboard of {args.scenario} running at {url}  (Ctrl-C to stop)", flush=True)
+
+    try:
+        serve(sc, args.scenario, args.host, args.port, ready)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a server is stopped: not an error
+    except SystemExit:  # uvicorn exits when it cannot listen; it has logged why
+        raise OptionError("port", args.port, f"cannot listen on {args.host}:{args.port}") from None
+    print("Dashboard stopped.", flush=True)
     return 0

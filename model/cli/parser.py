@@ -132,6 +132,36 @@ def _add_plot_and_explain(sub) -> None:
     exp.set_defaults(func=commands.cmd_explain)
 
 
+def _port(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= v <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port 0..65535 (0: any free port), got {v}")
+    return v
+
+
+def _add_dashboard(sub) -> None:
+    dash = sub.add_parser(
+        "dashboard", help="a local web app: replay a run day by day, compare scenarios"
+    )
+    dash.add_argument(
+        "scenario",
+        nargs="?",
+        default="scenarios/baseline.yaml",
+        help="scenario to replay (default scenarios/baseline.yaml); the ensemble page offers "
+        "the files beside it and in its counterfactuals/ folder",
+    )
+    dash.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    dash.add_argument(
+        "--port", type=_port, default=8765, help="port to listen on (default 8765; 0: any free)"
+    )
+    dash.set_defaults(func=commands.cmd_dashboard)
+
+
 # name, help, option for the runs, its default, its help, --out help, command
 _RESULTS = "results folder (default results/<scenario>-{}/<time>-<id>/)"
 _TRUST = (
@@ -191,4 +221,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_plot_and_explain(sub)
     _add_trust(sub)
+    _add_dashboard(sub)
     return parser

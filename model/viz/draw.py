@@ -6,15 +6,14 @@ functions, so a map or a survival curve looks the same wherever it is shown.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from model.analysis.compare import wilson
-from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS, SCENARIO_COLOURS, format_dates
+from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS, SCENARIO_COLOURS
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,21 @@ def marker_size(population: float) -> float:
     return 60 + 500 * (population / 3_000_000) ** 0.7
 
 
+@dataclass
+class MapArtists:
+    """What ``draw_map`` drew that changes from day to day, for ``update_map``.
+
+    Attributes:
+        markers: One marker per place.
+        labels: One label per place.
+        arrows: The attacking columns' arrows.
+    """
+
+    markers: Any
+    labels: list
+    arrows: list
+
+
 def draw_map(
     ax,
     places: dict[str, dict],
@@ -48,7 +62,7 @@ def draw_map(
     legend_title: str,
     columns: Sequence[Column] = (),
     faded: Sequence[bool] | None = None,
-) -> None:
+) -> MapArtists:
     """The schematic map: roads, a marker per place coloured by holder, a label beside each.
 
     Args:
@@ -61,40 +75,81 @@ def draw_map(
         columns: Attacking columns, drawn as arrows along the road as far as they got.
         faded: Per place, whether its marker is drawn hollow (a garrison that stopped
             answering); None draws every marker filled.
+
+    Returns:
+        The artists that ``update_map`` changes.
     """
     for a, b in routes:
         pa, pb = places[a], places[b]
         ax.plot([pa["lon"], pb["lon"]], [pa["lat"], pb["lat"]], color="#bbb", lw=1, zorder=1)
-    for k, p in enumerate(places.values()):
-        hollow = bool(faded[k]) if faded is not None else False
-        ax.scatter(
-            p["lon"],
-            p["lat"],
-            s=marker_size(p["population"]),
-            color="white" if hollow else colours[k],
-            edgecolor=colours[k] if hollow else "black",
-            linewidth=2.0 if hollow else 0.6,
-            zorder=3,
-        )
-        ax.annotate(labels[k], (p["lon"], p["lat"]), xytext=(7, 4), textcoords="offset points",
-                    fontsize=8)  # fmt: skip
-    for col in columns:
-        (x0, y0), (x1, y1) = col.start, col.end
-        share = min(max(col.share, 0.0), 1.0)
+    pts = list(places.values())
+    markers = ax.scatter(
+        [p["lon"] for p in pts],
+        [p["lat"] for p in pts],
+        s=[marker_size(p["population"]) for p in pts],
+        zorder=3,
+    )
+    texts = [
         ax.annotate(
-            "",
-            xy=(x0 + share * (x1 - x0), y0 + share * (y1 - y0)),
-            xytext=(x0, y0),
-            arrowprops={"arrowstyle": "-|>", "color": col.colour, "lw": 2.2},
-            zorder=4,
-        )
+            labels[k], (p["lon"], p["lat"]), xytext=(7, 4), textcoords="offset points", fontsize=8
+        )  # fmt: skip
+        for k, p in enumerate(pts)
+    ]
     for holder, colour in HOLDER_COLOURS.items():
         ax.scatter([], [], color=colour, edgecolor="black", s=80, label=HOLDER_LABELS[holder])
     ax.legend(loc="lower right", fontsize=8, title=legend_title)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
+    # Room on the right for the labels of the easternmost places.
+    lons, lats = [p["lon"] for p in pts], [p["lat"] for p in pts]
+    ax.set_xlim(min(lons) - 0.3, max(lons) + 1.0)
+    ax.set_ylim(min(lats) - 0.3, max(lats) + 0.3)
     ax.set_aspect("equal")
     ax.grid(alpha=0.2)
+    art = MapArtists(markers, texts, [])
+    update_map(ax, art, colours, labels, columns, faded)
+    return art
+
+
+def update_map(
+    ax,
+    art: MapArtists,
+    colours: Sequence[str],
+    labels: Sequence[str],
+    columns: Sequence[Column] = (),
+    faded: Sequence[bool] | None = None,
+) -> None:
+    """Redraw what changes on the map: holders' colours, labels, hollow markers, columns.
+
+    Args:
+        ax: The axes ``draw_map`` drew on.
+        art: What ``draw_map`` returned.
+        colours: Marker colour per place.
+        labels: Text beside each place.
+        columns: Attacking columns.
+        faded: Per place, whether its marker is drawn hollow; None: all filled.
+    """
+    hollow = [bool(f) for f in faded] if faded is not None else [False] * len(colours)
+    art.markers.set_facecolors(["white" if h else c for h, c in zip(hollow, colours, strict=True)])
+    art.markers.set_edgecolors([c if h else "black" for h, c in zip(hollow, colours, strict=True)])
+    art.markers.set_linewidths([2.0 if h else 0.6 for h in hollow])
+    for text, label in zip(art.labels, labels, strict=True):
+        text.set_text(label)
+    for arrow in art.arrows:
+        arrow.remove()
+    art.arrows = []
+    for col in columns:
+        (x0, y0), (x1, y1) = col.start, col.end
+        share = min(max(col.share, 0.0), 1.0)
+        art.arrows.append(
+            ax.annotate(
+                "",
+                xy=(x0 + share * (x1 - x0), y0 + share * (y1 - y0)),
+                xytext=(x0, y0),
+                arrowprops={"arrowstyle": "-|>", "color": col.colour, "lw": 2.2},
+                zorder=4,
+            )
+        )
 
 
 def draw_capital_survival(
@@ -120,57 +175,3 @@ def draw_capital_survival(
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel(f"probability the regime still holds {capital}")
     ax.set_title(f"Does the regime still hold {capital}? (share of {runs} runs, 95 % interval)")
-
-
-# The replay's four panels: (title, [(metric, label, colour)]).
-RUN_PANELS = (
-    ("Regime-held population (share)", [("regime_population_share", "regime-held", "#c0392b")]),
-    (
-        "Regime units answering commands (share)",
-        [("units_responsive_share", "answering", "#34495e")],
-    ),
-    (
-        "Patron support (0 none, 1 full)",
-        [
-            ("support_russia", "Russia", "#c0392b"),
-            ("support_iran", "Iran", "#27ae60"),
-            ("support_hezbollah", "Hezbollah", "#f39c12"),
-            ("support_iraq", "Iraq", "#2980b9"),
-            ("support_turkey", "Turkey", "#7f8c8d"),
-        ],
-    ),
-    (
-        "The regime's viability: believed by the leader vs actual",
-        [
-            ("regime_believed_viability", "believed", "#8e44ad"),
-            ("regime_actual_viability", "actual", "#2c3e50"),
-        ],
-    ),
-)
-
-
-def draw_run_curves(
-    axes, start: dt.date, horizon: int, metrics: dict[str, np.ndarray], today: int
-) -> None:
-    """The curves of one run up to ``today``, on a fixed axis over the whole horizon.
-
-    Args:
-        axes: Four matplotlib axes, one per panel of ``RUN_PANELS``.
-        start: The date of day 0.
-        horizon: Days in the run.
-        metrics: Metric name -> one value per day (at least ``today + 1`` values).
-        today: The last day simulated; -1 draws empty panels.
-    """
-    dates = pd.to_datetime([start + dt.timedelta(days=d) for d in range(horizon)])
-    n = today + 1
-    for ax, (title, series) in zip(axes, RUN_PANELS, strict=True):
-        for metric, label, colour in series:
-            ax.plot(dates[:n], metrics[metric][:n], color=colour, lw=2, marker="o", ms=3,
-                    label=label)  # fmt: skip
-        ax.set_xlim(dates[0] - pd.Timedelta(hours=12), dates[-1] + pd.Timedelta(hours=12))
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_title(title, fontsize=10)
-        format_dates(ax, every=4)
-        ax.tick_params(labelsize=8)
-        if len(series) > 1:
-            ax.legend(fontsize=7, loc="lower left", ncol=len(series) if len(series) < 4 else 3)

@@ -1,0 +1,311 @@
+"""The dashboard's pages: Replay (Mesa's SolaraViz with this model's views) and Ensemble.
+
+Mesa's SolaraViz supplies the replay's controls: Reset, play/pause and Step, and the
+seed, decision and parameter inputs, from which it builds the model again on Reset. Its
+own area for views lays them out on a draggable grid whose script loads from a CDN; the
+dashboard must work offline, so the views are laid out here, beside SolaraViz, and redraw
+on the same update signal its controls send.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import PIL.Image
+import solara
+import solara.lab
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+with warnings.catch_warnings():
+    # Solara's hook checker flags Mesa's own view grid, which the dashboard does not use.
+    warnings.filterwarnings("ignore", message=r"(?s).*ComponentsView: `use_state` found")
+    from mesa.visualization import SolaraViz
+from mesa.visualization.user_param import Slider  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
+
+from model.config.loader import load_scenario
+from model.config.schema import DECISIONS, Scenario
+from model.dashboard import ensemble as ens
+from model.dashboard import replay as rp
+from model.viz.draw import draw_map, update_map
+
+ENV_SCENARIO = "MODEL_DASHBOARD_SCENARIO"  # for `solara run model.dashboard.app` by hand
+_SETUP: dict = {}
+DPI = 90  # the page scales images to its columns; more pixels only slow each step
+
+CSS = """
+table.events, table.comparison, table.params { border-collapse: collapse; font-size: 13px; width: 100%; }
+table.events th, table.comparison th, table.params th { text-align: left; background: #eee; padding: 3px 6px; }
+table.events td, table.comparison td, table.params td { border-top: 1px solid #ddd; padding: 3px 6px; vertical-align: top; }
+.rules { font-size: 12px; color: #444; }
+.status { font-size: 20px; font-weight: 600; margin: 4px 0; }
+.note { font-size: 13px; color: #555; }
+.scroll { max-height: 420px; overflow-y: auto; }
+.figure img, .figure .widget-image { max-width: 100%; height: auto; }
+"""
+
+
+@solara.component
+def Nav(current: int):
+    """The two pages as tabs in the app bar (solara would name the first route "Home")."""
+    with solara.AppBar():
+        with solara.lab.Tabs(value=current, align="center"):
+            solara.lab.Tab("Replay", path_or_route="/")
+            solara.lab.Tab("Ensemble", path_or_route="/ensemble")
+
+
+def configure(scenario: Scenario, path: str | Path) -> None:
+    """Set the scenario the pages open with; called before the server starts."""
+    entries, skipped = ens.catalogue(path)
+    _SETUP.update(scenario=scenario, path=str(path), entries=entries, skipped=skipped)
+
+
+def _setup() -> dict:
+    if not _SETUP:
+        path = os.environ.get(ENV_SCENARIO, "scenarios/baseline.yaml")
+        configure(load_scenario(path), path)
+    return _SETUP
+
+
+def model_params(sc: Scenario) -> dict:
+    """SolaraViz's inputs: the seed, each decision's pin, and the key parameters.
+
+    Each parameter's label says where its value comes from (sourced, calibrated, assumed,
+    or the scenario file that set it).
+    """
+    params: dict = {
+        "scenario": sc,
+        "seed": {"type": "InputText", "value": str(rp.DEFAULT_SEED), "label": "Seed"},
+    }
+    for name, what in DECISIONS.items():
+        params[name] = {
+            "type": "Select",
+            "value": sc.decisions.get(name, "auto"),
+            "values": list(rp.PINS),
+            "label": f"{name}: {what}",
+        }
+    ps = rp.params_of(sc)
+    for kp in rp.KEY_PARAMS:
+        low, high = rp.slider_range(sc, kp)
+        p = ps[kp.path]
+        params[kp.path] = Slider(f"{kp.label} [{rp.provenance(p)}]", value=float(p.value),
+                                 min=low, max=high, step=kp.step, dtype=float)  # fmt: skip
+    return params
+
+
+class MapFigure:
+    """Today's schematic map as PNG, drawn once per run and updated after each step.
+
+    What never changes (roads, axes, legend) is drawn once and kept as pixels; a step
+    redraws only the markers, labels, columns and title over it (matplotlib's blitting),
+    which is several times faster than drawing the whole figure again.
+    """
+
+    def __init__(self, m: rp.ReplayModel):
+        st = rp.map_state(m)
+        # Fixed margins: a layout engine would cost more than the drawing, at every step.
+        self.figure = Figure(figsize=(7.4, 5.9), dpi=DPI)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.ax = self.figure.add_axes((0.08, 0.08, 0.91, 0.86))
+        self.art = draw_map(self.ax, st["places"], st["routes"], st["colours"], st["labels"],
+                            "holder", st["columns"], st["faded"])  # fmt: skip
+        self.ax.set_title(" ", fontsize=11)
+        moving = [self.art.markers, *self.art.labels, *self.art.arrows, self.ax.title]
+        for a in moving:
+            a.set_visible(False)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+        for a in moving:
+            a.set_visible(True)
+
+    def png(self, m: rp.ReplayModel) -> bytes:
+        """The map on the model's current day, as PNG."""
+        st = rp.map_state(m)
+        update_map(self.ax, self.art, st["colours"], st["labels"], st["columns"], st["faded"])
+        when = "before the first day" if m.day < 0 else f"{m.date(m.day):%d %b %Y} (day {m.day})"
+        self.ax.set_title(f"Who holds each place: {when}", fontsize=11)
+        self.canvas.restore_region(self.background)
+        for a in [self.art.markers, *self.art.labels, *self.art.arrows, self.ax.title]:
+            self.ax.draw_artist(a)
+        out = io.BytesIO()
+        PIL.Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(
+            out, "png", compress_level=1
+        )
+        return out.getvalue()
+
+
+@solara.component
+def ReplayView(model: solara.Reactive):
+    """Status, map, today's events, curves, the whole log and the parameters' provenance."""
+    update_counter.get()  # SolaraViz's controls bump it after each step
+    m = model.value
+    map_fig = solara.use_memo(lambda: MapFigure(m), [m])
+    map_png = solara.use_memo(lambda: map_fig.png(m), [m, m.steps])
+    solara.Style(CSS)
+    solara.HTML(unsafe_innerHTML=html.escape(rp.status_line(m)), classes=["status"],
+                attributes={"data-testid": "status"})  # fmt: skip
+    pins = {k: v for k, v in m.scenario.decisions.items() if v != "auto"}
+    pinned = ", ".join(f"{k} = {v}" for k, v in pins.items()) or "none (each drawn by its rule)"
+    solara.HTML(
+        unsafe_innerHTML=html.escape(
+            f"Scenario {m.scenario.name}, seed {m.seed_value}. Pinned decisions: {pinned}. "
+            "The seed, decisions and values on the left apply when you press Reset."
+        ),
+        classes=["note"],
+        attributes={"data-testid": "run-note"},
+    )
+    if m.seed_note:
+        solara.Warning(m.seed_note)
+    with solara.Columns([3, 2]):
+        with solara.Column():
+            with solara.Div(classes=["figure"], style={"width": "100%"},
+                            attributes={"data-testid": "map"}):  # fmt: skip
+                solara.Image(map_png)
+            solara.HTML(
+                unsafe_innerHTML="Marker colour: who holds the place; size: population. "
+                "Hollow marker: the garrison has stopped answering. Arrows: opposition "
+                "columns on the road, drawn as far as they have advanced. Schematic map.",
+                classes=["note"],
+            )
+        with solara.Column(gap="0px"):
+            for k, svg in enumerate(rp.curves_svg(m)):
+                solara.HTML(unsafe_innerHTML=svg, attributes={"data-testid": f"curve-{k}"})
+    solara.HTML(tag="h3", unsafe_innerHTML="The day's events")
+    solara.HTML(
+        unsafe_innerHTML=rp.rows_html(
+            rp.event_rows(m, m.day), "events-today", "No events on this day."
+        )
+    )
+    cited = rp.rules_cited(m, m.day)
+    if cited:
+        solara.HTML(
+            unsafe_innerHTML="".join(
+                f"<p><b>{i}</b> ({html.escape(sec)}): &ldquo;{html.escape(q)}&rdquo;</p>"
+                for i, sec, q in cited
+            ),
+            classes=["rules"],
+            attributes={"data-testid": "rules-cited"},
+        )
+    with solara.Details("Every event so far", expand=True):
+        solara.HTML(
+            unsafe_innerHTML=rp.rows_html(rp.event_rows(m)[::-1], "events-all", "No events yet."),
+            classes=["scroll"],
+        )
+    with solara.Details("Key parameters and where their values come from"):
+        solara.HTML(unsafe_innerHTML=_params_html(m))
+
+
+def _params_html(m: rp.ReplayModel) -> str:
+    ps = rp.params_of(m.scenario)
+    out = ["<table class='params'><tr><th>parameter</th><th>value</th><th>provenance</th>"
+           "<th>source or assumption</th></tr>"]  # fmt: skip
+    for kp in rp.KEY_PARAMS:
+        p = ps[kp.path]
+        why = "; ".join(x for x in (p.source, p.assumption) if x)
+        out.append(f"<tr><td>{kp.path}</td><td>{p.value:g}</td><td>{rp.provenance(p)}</td>"
+                   f"<td>{html.escape(why)}</td></tr>")  # fmt: skip
+    out.append("</table>")
+    return "".join(out)
+
+
+@solara.component
+def ReplayPage():
+    """One run of the chosen scenario, stepped day by day (Mesa's SolaraViz controls)."""
+    sc = _setup()["scenario"]
+    first = solara.use_memo(lambda: rp.ReplayModel(scenario=sc), [])
+    model = solara.use_reactive(first)
+    params = solara.use_memo(lambda: model_params(sc), [])
+    Nav(0)
+    SolaraViz(model, components=[], model_params=params, name=f"Replay: {sc.title}",
+              play_interval=300)  # fmt: skip
+    ReplayView(model)
+
+
+@solara.lab.task
+def ensemble_task(scenarios: list, runs: int, seed: int):
+    """Run the comparison in a thread, reporting progress to the page."""
+
+    def progress(done: int, total: int) -> None:
+        ensemble_task.progress = 100.0 * done / total
+
+    return ens.run_comparison(scenarios, runs, seed, progress)
+
+
+@solara.component
+def EnsemblePage():
+    """Choose a base and counterfactual files, run them with the same seeds, compare."""
+    setup = _setup()
+    entries: list[ens.Entry] = setup["entries"]
+    labels = [e.label for e in entries]
+    base = solara.use_reactive(labels[0])
+    chosen = solara.use_reactive(frozenset())
+    runs = solara.use_reactive(200)
+    seed = solara.use_reactive(rp.DEFAULT_SEED)
+    solara.Style(CSS)
+    Nav(1)
+    with solara.AppBar():
+        solara.AppBarTitle("Ensemble: compare scenarios")
+    with solara.Row(style={"align-items": "end", "gap": "24px"}):
+        solara.Select("Base scenario", values=labels, value=base, style={"min-width": "420px"})
+        solara.InputInt("Runs per scenario", value=runs)
+        solara.InputInt("Master seed", value=seed)
+    solara.HTML(tag="h3", unsafe_innerHTML="Scenarios to compare with the base")
+    others = [e for e in entries if e.label != base.value]
+    half = (len(others) + 1) // 2
+    with solara.Columns([1, 1]):
+        for part in (others[:half], others[half:]):
+            with solara.Column(gap="0px"):
+                for e in part:
+
+                    def toggle(on: bool, label: str = e.label) -> None:
+                        chosen.set(chosen.value | {label} if on else chosen.value - {label})
+
+                    solara.Checkbox(label=e.label, value=e.label in chosen.value, on_value=toggle)
+    if setup["skipped"]:
+        solara.HTML(unsafe_innerHTML="Not offered (not valid scenarios): "
+                    + html.escape("; ".join(setup["skipped"])), classes=["note"])  # fmt: skip
+    by_label = {e.label: e.scenario for e in entries}
+    picked = [by_label[base.value]] + [by_label[x] for x in labels if x in chosen.value
+                                       and x != base.value]  # fmt: skip
+    n_runs = max(1, min(int(runs.value or 1), 100_000))
+    busy = ensemble_task.pending
+
+    def start() -> None:
+        ensemble_task(picked, n_runs, int(seed.value or 0))
+
+    what = f"{len(picked)} scenario{'s' if len(picked) > 1 else ''} x {n_runs} runs"
+    solara.Button(f"Run ensemble ({what})", on_click=start,
+                  color="primary", disabled=busy)  # fmt: skip
+    if busy:
+        done = ensemble_task.progress or 0.0
+        solara.ProgressLinear(value=done if done else True)
+        solara.HTML(unsafe_innerHTML=f"Running: {done:.0f} % of the runs done",
+                    attributes={"data-testid": "progress"})  # fmt: skip
+    elif ensemble_task.error:
+        solara.Error(f"The ensemble failed: {ensemble_task.exception}")
+    cmp = ensemble_task.value
+    if cmp is not None and not busy:
+        solara.HTML(
+            tag="h3",
+            unsafe_innerHTML=f"{len(cmp.names)} scenarios, {cmp.runs} runs each, "
+            f"master seed {cmp.master_seed}",
+        )
+        solara.FigureMatplotlib(ens.survival_figure(cmp), dependencies=[cmp], format="png")
+        solara.HTML(
+            unsafe_innerHTML="value [95 % interval]; difference from the base, paired by "
+            "seed [95 % interval]",
+            classes=["note"],
+        )
+        solara.HTML(unsafe_innerHTML=ens.table_html(cmp))
+
+
+routes = [
+    solara.Route(path="/", component=ReplayPage, label="Replay"),
+    solara.Route(path="ensemble", component=EnsemblePage, label="Ensemble"),
+]

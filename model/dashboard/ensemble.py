@@ -1,0 +1,130 @@
+"""The ensemble page's work: which scenario files to offer, running them, and the table.
+
+The runs and the comparison are ``model.ensemble.memory.compare_in_memory``, the code the
+``compare`` command uses; nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from model.analysis.compare import HEADLINE_STATES, format_cells
+from model.config.loader import load_scenario
+from model.config.schema import Scenario
+from model.ensemble.executors import ExecutorSpec
+from model.ensemble.memory import Comparison, compare_in_memory
+from model.errors import ScenarioError
+from model.viz.draw import draw_capital_survival
+from model.viz.style import documented_city_falls, format_dates, mark_documented
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A scenario file the page offers.
+
+    Attributes:
+        path: The file, as given or found.
+        label: The file's name and the scenario's title.
+        scenario: The validated scenario.
+    """
+
+    path: str
+    label: str
+    scenario: Scenario
+
+
+def catalogue(scenario_path: str | Path) -> tuple[list[Entry], list[str]]:
+    """The scenario files beside the chosen one and in its ``counterfactuals`` folder.
+
+    The chosen file comes first. Files that are not valid scenarios (``observations.yaml``,
+    a broken draft) are not offered; each is returned with the reason, to be shown.
+
+    Returns:
+        The entries, and one line per file left out.
+    """
+    chosen = Path(scenario_path)
+    folder = chosen.parent
+    files = [chosen] + sorted(
+        p
+        for p in [*folder.glob("*.yaml"), *(folder / "counterfactuals").glob("*.yaml")]
+        if p.resolve() != chosen.resolve()
+    )
+    entries, skipped = [], []
+    for p in files:
+        try:
+            sc = load_scenario(p)
+        except ScenarioError as exc:
+            skipped.append(f"{p.name}: {exc.message}")
+            continue
+        entries.append(Entry(str(p), f"{p.name}: {sc.title}", sc))
+    return entries, skipped
+
+
+def run_comparison(
+    scenarios: list[Scenario],
+    runs: int,
+    seed: int,
+    on_progress: Callable[[int, int], object] | None = None,
+    workers: int | None = None,
+) -> Comparison:
+    """Run the base and the other scenarios with the same seeds, on this machine's cores."""
+    spec = ExecutorSpec("process", workers or os.cpu_count() or 1)
+    return compare_in_memory(scenarios, runs, seed, spec, on_progress)
+
+
+def survival_figure(cmp: Comparison) -> Figure:
+    """The capital-survival curve of every scenario, with the documented fall date."""
+    fig = Figure(figsize=(9, 4.6), layout="constrained")
+    ax = fig.subplots()
+    capital = cmp.compiled[0].names[cmp.compiled[0].capital]
+    dailies = [(name, t.daily) for name, t in zip(cmp.names, cmp.tables, strict=True)]
+    draw_capital_survival(ax, dailies, capital, cmp.runs)
+    falls = documented_city_falls([capital])
+    mark_documented(ax, falls)
+    for place, date in falls.items():
+        ax.annotate(f"{place} fell (documented {date:%d %b})", (date, 0.98), rotation=90,
+                    fontsize=8, ha="right", va="top")  # fmt: skip
+    format_dates(ax)
+    ax.set_xlabel("date (2024)")
+    ax.legend(fontsize=8, loc="best")
+    return fig
+
+
+def headline_measures(cmp: Comparison) -> list[str]:
+    """The measures the table shows, in the order ``format_table`` prints them."""
+    measures = list(dict.fromkeys(cmp.table["measure"]))
+    return [
+        *HEADLINE_STATES,
+        *[m for m in measures if m.endswith("_held_at_horizon") or m.endswith("_days_held")],
+        "leader_days_in_country",
+        "leader_left",
+    ]
+
+
+def table_html(cmp: Comparison) -> str:
+    """The comparison table as HTML: value [95 % interval] and the paired difference."""
+    t = cmp.table
+    out = ['<table data-testid="comparison-table" class="comparison"><thead><tr>',
+           "<th>measure</th><th>scenario</th><th>value [95 % interval]</th>",
+           "<th>difference from the base, paired by seed [95 % interval]</th>",
+           "</tr></thead><tbody>"]  # fmt: skip
+    for measure in headline_measures(cmp):
+        rows = t[t.measure == measure]
+        pct = measure.startswith("end_state") or measure.endswith(("_at_horizon", "_left"))
+        shown = measure.replace("end_state:", "end state: ").replace("_", " ")
+        for k, name in enumerate(cmp.names):
+            row = rows[rows.scenario == name].iloc[0]
+            val, diff = format_cells(row, pct, k == 0)
+            first = (
+                f'<td rowspan="{len(cmp.names)}"><b>{html.escape(shown)}</b></td>' if k == 0 else ""
+            )
+            out.append(f"<tr>{first}<td>{html.escape(name)}</td><td>{html.escape(val.strip())}</td>"
+                       f"<td>{html.escape(diff)}</td></tr>")  # fmt: skip
+    out.append("</tbody></table>")
+    return "".join(out)

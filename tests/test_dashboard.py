@@ -1,0 +1,141 @@
+"""The dashboard's logic without a browser: replay, provenance, comparison, command line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.config.schema import DECISIONS
+from model.dashboard import ensemble as ens
+from model.dashboard import replay as rp
+from model.ensemble.comparison import compare_to_dir
+from model.ensemble.executors import ExecutorSpec
+from model.ensemble.memory import compare_in_memory
+from model.ensemble.runner import Job
+
+
+def test_replay_steps_day_by_day_and_stops_at_the_horizon(baseline):
+    m = rp.ReplayModel(scenario=baseline)
+    assert m.day == -1 and m.running
+    m.step()
+    assert m.day == 0 and rp.event_rows(m, 0)  # the offensive begins on day 0
+    for _ in range(m.horizon + 5):  # past the horizon: no step is taken or counted
+        m.step()
+    assert m.day == m.horizon - 1 and not m.running
+    assert np.all(m.metrics[:, 0] > 0)
+
+
+def test_replay_matches_a_plain_run_with_the_same_seed(baseline):
+    from model.sim.model import simulate
+
+    m = rp.ReplayModel(scenario=baseline, seed="7")
+    for _ in range(m.horizon):
+        m.step()
+    r = simulate(baseline, 7)
+    assert m.events == r.events
+    np.testing.assert_array_equal(m.holders, r.holders)
+
+
+def test_pinning_the_offer_changes_the_answer_and_the_end(baseline):
+    def run(**pins):
+        m = rp.ReplayModel(scenario=baseline, **pins)
+        for _ in range(m.horizon):
+            m.step()
+        return m, [r["outcome"] for r in rp.event_rows(m) if r["kind"] == "decision"]
+
+    declined, d_answers = run(leader_accepts_offer="refuse")
+    accepted, a_answers = run(leader_accepts_offer="accept")
+    assert d_answers == ["declined offer: able to fight on"]
+    assert a_answers == ["accepted offer"]
+    assert accepted.end_state() == "negotiated_transition" != declined.end_state()
+
+
+def test_event_rows_cite_the_rule_and_its_article_section(baseline):
+    m = rp.ReplayModel(scenario=baseline)
+    for _ in range(6):
+        m.step()
+    rows = rp.event_rows(m)
+    turkey = [r for r in rows if r["actor"] == "turkey" and r["kind"] == "answer"]
+    assert turkey and turkey[0]["rule"] == "R1" and "Pleas to Turkey" in turkey[0]["section"]
+    day = int(m.day)
+    for rule, section, quote in rp.rules_cited(m, day):
+        assert rule.startswith("R") and section and quote
+    table = rp.rows_html(rows, "t", "none")
+    assert "Pleas to Turkey" in table and "<script" not in table
+
+
+def test_key_parameters_say_where_their_values_come_from(baseline):
+    params = rp.params_of(baseline)
+    kinds = {rp.provenance(params[kp.path]) for kp in rp.KEY_PARAMS}
+    assert {"sourced", "calibrated", "assumed"} <= kinds
+    for kp in rp.KEY_PARAMS:
+        low, high = rp.slider_range(baseline, kp)
+        assert low <= params[kp.path].value <= high
+
+
+def test_a_changed_value_is_marked_as_set_in_the_dashboard(baseline):
+    path = "actors.russia.offer_threshold"
+    same = rp.with_choices(baseline, {}, {path: rp.params_of(baseline)[path].value})
+    assert rp.provenance(rp.params_of(same)[path]) == "calibrated"
+    changed = rp.with_choices(baseline, {"leader_accepts_offer": "accept"}, {path: 0.9})
+    p = rp.params_of(changed)[path]
+    assert p.value == 0.9 and rp.provenance(p) == "set in dashboard"
+    assert changed.decisions["leader_accepts_offer"] == "accept"
+
+
+def test_a_seed_that_is_not_a_number_falls_back_with_a_note(baseline):
+    m = rp.ReplayModel(scenario=baseline, seed="abc")
+    assert m.seed_value == rp.DEFAULT_SEED and "not a whole number" in m.seed_note
+    assert set(DECISIONS) >= {"leader_accepts_offer"}
+
+
+def test_map_state_has_a_colour_and_label_per_place(baseline):
+    m = rp.ReplayModel(scenario=baseline)
+    for _ in range(8):
+        m.step()
+    st = rp.map_state(m)
+    n = len(baseline.places)
+    assert len(st["colours"]) == len(st["labels"]) == len(st["faded"]) == n
+    assert all(0 <= c.share for c in st["columns"])
+    assert len(rp.curves_svg(m)) == len(rp.CURVE_PANELS)
+
+
+def test_in_memory_comparison_is_the_one_compare_writes(baseline_path, tmp_path):
+    cf = baseline_path.parent / "counterfactuals" / "assad_accepts_offer.yaml"
+    from model.config.loader import load_scenario
+
+    scenarios = [(load_scenario(baseline_path), str(baseline_path)), (load_scenario(cf), str(cf))]
+    job = Job(11, ExecutorSpec("serial"), str(tmp_path / "cmp"), ["test"], progress=False)
+    folder, _ = compare_to_dir(scenarios, 30, job)
+    written = pd.read_csv(folder / "comparison.csv")
+    seen = []
+    cmp = compare_in_memory(
+        [sc for sc, _ in scenarios], 30, 11, on_progress=lambda d, t: seen.append(d)
+    )
+    pd.testing.assert_frame_equal(cmp.table, written, check_dtype=False, rtol=1e-5)
+    assert seen[-1] == 60
+    html = ens.table_html(cmp)
+    assert "assad_accepts_offer" in html and "[" in html
+
+
+def test_catalogue_offers_the_counterfactuals_and_skips_other_files(baseline_path):
+    entries, skipped = ens.catalogue(baseline_path)
+    names = [e.scenario.name for e in entries]
+    assert names[0] == "baseline" and "assad_accepts_offer" in names
+    assert any(s.startswith("observations.yaml") for s in skipped)
+
+
+def test_dashboard_with_a_bad_scenario_is_one_error_line(run_cli, make_scenario):
+    bad = make_scenario({"actors": {"iraq": {"domestic_cost": "lots"}}}, name="bad")
+    res = run_cli("dashboard", bad, "--port", "0")
+    assert res.code == 2
+    lines = res.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ERROR {bad}: "), res.err
+    assert "domestic_cost" in lines[0]
+
+
+@pytest.mark.parametrize("port", ["-1", "70000", "x"])
+def test_dashboard_refuses_a_bad_port(run_cli, baseline_path, port):
+    res = run_cli("dashboard", baseline_path, "--port", port)
+    assert res.code == 2 and res.err.startswith("ERROR ") and "--port" in res.err
