@@ -238,11 +238,11 @@ def test_support_level_falls_as_belief_drops():
 
 def test_offer_acceptance_falls_as_believed_viability_rises():
     believed = _grid(0.0, 1.0)
-    p = [rules.offer_acceptance_probability(b, 0.3, 0.35) for b in believed]
+    p = [rules.below_threshold_probability(b, 0.3, 0.35) for b in believed]
     assert _strictly_increasing(p[::-1])
-    assert rules.offer_acceptance_probability(0.3, 0.3, 0.35) == pytest.approx(0.5)
+    assert rules.below_threshold_probability(0.3, 0.3, 0.35) == pytest.approx(0.5)
     # A higher acceptance threshold makes him accept more readily.
-    assert rules.offer_acceptance_probability(0.5, 0.6, 0.35) > rules.offer_acceptance_probability(
+    assert rules.below_threshold_probability(0.5, 0.6, 0.35) > rules.below_threshold_probability(
         0.5, 0.3, 0.35
     )
 

@@ -115,7 +115,7 @@ def probability_at(sc, decision: str, belief: float, condition: bool | None = No
     temperature = sc.decision_temperature.value
     if who == "regime":
         threshold = sc.actors.regime.offer_accept_threshold.value
-        return rules.offer_acceptance_probability(belief, threshold, temperature)
+        return rules.below_threshold_probability(belief, threshold, temperature)
     pp = getattr(sc.actors, who)
     if condition is None:
         condition = who != "turkey" or sc.actors.regime.political_process_before_offensive.value

@@ -18,7 +18,7 @@ from model.sim.model import SyriaModel
 from model.sim.outputs import METRICS
 from model.sim.rules import RULES
 from model.viz.draw import Column
-from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS
+from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS, PATRON_COLOURS
 from model.viz.svg import line_chart
 
 DEFAULT_SEED = 20241127  # the seed the command line uses, so a replay matches its runs
@@ -120,8 +120,7 @@ CURVE_PANELS = (
     ("Regime units answering commands (share)",
      {"units answering": ("units_responsive_share", "#34495e")}),
     ("Patron support (0 none, 1 full)",
-     {"Russia": ("support_russia", "#c0392b"), "Iran": ("support_iran", "#27ae60"),
-      "Hezbollah": ("support_hezbollah", "#f39c12"), "Iraq": ("support_iraq", "#2980b9"),
+     {**{p.capitalize(): (f"support_{p}", c) for p, c in PATRON_COLOURS.items()},
       "Turkey": ("support_turkey", "#7f8c8d")}),
     ("The regime's viability: believed by the leader vs actual",
      {"believed": ("regime_believed_viability", "#8e44ad"),

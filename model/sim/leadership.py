@@ -89,7 +89,7 @@ class Leadership(mesa.Agent):
     def answer_offer(self) -> None:
         """R4: accept Russia's offer only once the leader believes he cannot fight on."""
         m, rp = self.model, self.model.p.actors.regime
-        p = rules.offer_acceptance_probability(
+        p = rules.below_threshold_probability(
             self.believed, rp.offer_accept_threshold, m.p.decision_temperature
         )
         if m.decisions.decide("leader_accepts_offer", p, "regime", self.believed):

@@ -302,11 +302,11 @@ class DohaParticipants(ForeignActor):
     def discuss_transition(self) -> bool:
         """R3: a transitional body is discussed, the likelier the lower their belief in the regime.
 
-        A draw, ``logistic((transition_threshold - belief) / temperature)``, from their stream.
+        A draw from their stream, as the leader's acceptance of an offer (R4).
         """
         m = self.model
-        p = rules.logistic(
-            (self.params.transition_threshold - self.belief) / m.p.decision_temperature
+        p = rules.below_threshold_probability(
+            self.belief, self.params.transition_threshold, m.p.decision_temperature
         )
         return bool(m.streams["doha"].random() < p)
 

@@ -246,13 +246,16 @@ def answer_probability(
     return logistic(utility / temperature)
 
 
-def offer_acceptance_probability(believed: float, threshold: float, temperature: float) -> float:
-    """Rule R4: the leader accepts an offer of transition only once he believes he cannot go on.
+def below_threshold_probability(belief: float, threshold: float, temperature: float) -> float:
+    """Rules R3/R4: the chance an actor acts the further its belief has fallen below a threshold.
+
+    The leader accepts an offer of transition only once he believes he cannot go on (R4);
+    the Doha participants discuss a transitional body as their belief falls (R3).
 
     Returns:
-        ``logistic((threshold - believed) / temperature)``.
+        ``logistic((threshold - belief) / temperature)``.
     """
-    return logistic((threshold - believed) / temperature)
+    return logistic((threshold - belief) / temperature)
 
 
 def update_belief(belief: float, observed: float, rate: float) -> float:
