@@ -48,18 +48,41 @@ class OptionError(ModelError):
         super().__init__(f"{option}{shown}: {message}")
 
 
-class Interrupted(ModelError):
-    """An ensemble was interrupted; its unfinished folder is kept so that it can be resumed.
+class Stopped(ModelError):
+    """An ensemble stopped before it finished; the complete blocks written so far are kept.
+
+    Exit code 1: the environment failed (a full disk, a read-only or vanished folder, workers
+    that kept dying). The command line adds the exact ``--resume`` command.
 
     Args:
-        message: How far it got and where the unfinished results are.
-        folder: The unfinished folder, if one was kept.
-        scenario_path: The scenario the ensemble runs.
+        message: What happened and how far the ensemble got.
+        folder: The unfinished folder kept for ``--resume``, or None if nothing could be kept.
     """
+
+    exit_code = 1
+
+    def __init__(self, message: str, folder: object = None):
+        self.folder = folder
+        super().__init__(message)
+
+
+class Interrupted(Stopped):
+    """An ensemble was interrupted (Ctrl-C, SIGTERM); exit code 130."""
 
     exit_code = 130
 
-    def __init__(self, message: str, folder: object = None, scenario_path: object = None):
-        self.folder = folder
-        self.scenario_path = scenario_path
-        super().__init__(message)
+
+class WorkerLost(ModelError):
+    """Worker processes kept dying while running the same runs; the ensemble cannot go on.
+
+    Raised by an executor; the runner keeps what was written and raises ``Stopped``.
+    """
+
+    exit_code = 1
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a failure of the system (a full disk, a read-only folder...)."""
+    what = exc.strerror or type(exc).__name__
+    where = exc.filename
+    return f"{what}: {where}" if where else (str(exc) or what)

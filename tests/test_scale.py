@@ -141,7 +141,7 @@ def _interrupt_after(monkeypatch, calls: int) -> None:
         seen["n"] += 1
         if seen["n"] == calls:
             raise KeyboardInterrupt
-        real(df, path, header, **kw)
+        return real(df, path, header, **kw)
 
     monkeypatch.setattr(blocks, "_append_csv", append)
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from model.analysis.validate import score, summarize_scores
+from model.cli.main import main
 from model.config.loader import load_scenario
 from model.config.observations import Observation, load_observations
 from model.config.schema import iter_params
@@ -194,7 +195,9 @@ def test_validate_writes_its_folder(baseline_path, run_cli, tmp_path):
         "validation.csv",
         "validation.json",
         "validation.png",
+        "manifest.json",
     }
+    assert main(["verify", str(out)]) == 0  # sealed: every file's SHA-256 recorded
     doc = json.loads((out / "validation.json").read_text())
     assert set(doc["summary"]) == {"all", "calibration", "held_out"}
     assert "held out" in res.out and "mean absolute error" in res.out
@@ -210,7 +213,7 @@ def test_morris_sensitivity_end_to_end(baseline_path, run_cli, tmp_path):
     )  # fmt: skip
     assert res.code == 0, res.err
     assert {p.name for p in out.iterdir()} == {
-        "sensitivity.csv", "samples.csv", "sensitivity.json", "sensitivity.png",
+        "sensitivity.csv", "samples.csv", "sensitivity.json", "sensitivity.png", "manifest.json",
     }  # fmt: skip
     idx = pd.read_csv(out / "sensitivity.csv")
     assert list(idx.columns) == ["output", "parameter", "index", "value", "conf"]

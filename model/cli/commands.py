@@ -144,8 +144,13 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     paths = [args.base, *args.others]
     scenarios = [(load_scenario(p), p) for p in paths]  # validate all before running any
+    if args.resume is not None and args.out is not None:
+        raise OptionError("out", args.out, "cannot be given with --resume: the resumed "
+                          "folder keeps the name it was given")  # fmt: skip
     job = _job(args, argv, args.seed, progress=not args.quiet)
-    folder, table = compare_to_dir(scenarios, args.runs, job, fmt=args.format or "csv")
+    folder, table = compare_to_dir(
+        scenarios, args.runs, job, fmt=args.format or "csv", resume=args.resume
+    )
     if not args.quiet:
         print(f"{len(paths)} scenarios, {args.runs} runs each, master seed {args.seed}")
         print("value [95 % interval]   difference from the base, paired by seed [95 % interval]")
@@ -159,13 +164,65 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_plot(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Redraw plots of a saved results folder."""
+    from model.results import integrity
     from model.viz import runviews
 
     if args.map and args.day is None:
         raise OptionError("map", None, "needs --day D (a day number or a date YYYY-MM-DD)")
-    written = runviews.replot(args.results, args.timeline, args.map, args.day, args.run)
+    folder = Path(args.results)
+    if args.no_verify:
+        problems = integrity.check(folder, integrity.is_read) if folder.is_dir() else []
+        if problems:
+            print(f"WARNING {folder}: not verified ({problems[0]}...); drawing anyway",
+                  file=sys.stderr)  # fmt: skip
+    elif folder.is_dir():
+        _require_verified(folder)
+    try:
+        written = runviews.replot(args.results, args.timeline, args.map, args.day, args.run)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        # Only reachable past a failed check (--no-verify) or in a folder of an old format.
+        raise ModelError(f"{folder}: results unreadable ({type(exc).__name__}: {exc})") from None
+    integrity.record(folder, written)  # the redrawn files are the folder's files now
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def _require_verified(folder: Path) -> None:
+    """Refuse a folder that fails its check; one written before checks existed is warned of.
+
+    A folder without a manifest is left to the reader, which says what it is not.
+    """
+    from model.results import integrity
+
+    if not (folder / "manifest.json").is_file():
+        if (folder / "comparison.json").is_file():
+            print(f"WARNING {folder}: written before results were checked; not verified",
+                  file=sys.stderr)  # fmt: skip
+        return
+    problems = integrity.check(folder, integrity.is_read)
+    if problems and all("lists no files" in p for p in problems):
+        print(f"WARNING {folder}: written before results were checked; not verified",
+              file=sys.stderr)  # fmt: skip
+        return
+    integrity.require_intact(folder, problems=problems)
+
+
+def cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Check a results folder against the SHA-256 recorded for each of its files."""
+    from model.results import integrity
+
+    folder = Path(args.results)
+    problems = integrity.check(folder)
+    if problems:
+        shown = "; ".join(problems[:8]) + (
+            f"; and {len(problems) - 8} more" if len(problems) > 8 else ""
+        )
+        raise ModelError(f"{folder}: NOT intact: {shown}")
+    state = (
+        "unfinished, every complete block intact" if (folder / "INCOMPLETE").exists() else "intact"
+    )
+    print(f"{folder}: {state}")
     return 0
 
 

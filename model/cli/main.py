@@ -1,35 +1,69 @@
 """``python -m model``: parse, dispatch, and turn the package's errors into one line.
 
 One handler, here, turns every error the package raises into one ``ERROR`` line and an exit
-code (2, or 130 for an interrupt); it is the only place that names command-line flags.
+code: 2 for bad input, 1 for a failure of the environment (a full disk, a read-only folder,
+workers that kept dying), 130 for an interrupt. It is the only place that names command-line
+flags, and so the one that says how to resume what was kept. ``--debug`` (or
+``MODEL_DEBUG=1``) adds the traceback of a system error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import shlex
 import signal
 import sys
+import traceback
 from collections.abc import Iterator, Sequence
 
 from model.cli.parser import build_parser
-from model.errors import Interrupted, ModelError, OptionError
+from model.errors import ModelError, OptionError, Stopped, describe_os_error
 
 
 def _flag(option: str) -> str:
     return "--" + option.replace("_", "-")
 
 
-def message(exc: ModelError) -> str:
+def resume_command(argv: Sequence[str], folder: object) -> str:
+    """The command line that finishes the kept ``folder``.
+
+    It is ``argv`` without ``--out`` and with ``--resume folder``: the resumed folder keeps
+    the name it was given.
+    """
+    kept: list[str] = []
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("--out", "--resume"):
+            skip = True
+        elif not a.startswith(("--out=", "--resume=")):
+            kept.append(a)
+    return shlex.join(["python", "-m", "model", *kept, "--resume", str(folder)])
+
+
+def message(exc: ModelError, argv: Sequence[str] = ()) -> str:
     """The one line a user sees for an error, with the flag it concerns where there is one."""
     if isinstance(exc, OptionError):
         shown = "" if exc.value is None else f" {exc.value}"
         return f"{_flag(exc.option)}{shown}: {exc.message}"
-    if isinstance(exc, Interrupted) and exc.folder is not None:
-        return (
-            f"{exc}; finish them with: python -m model run {exc.scenario_path} "
-            f"--resume {exc.folder}"
-        )
+    if isinstance(exc, Stopped) and exc.folder is not None:
+        return f"{exc}; continue with: {resume_command(argv, exc.folder)}"
     return str(exc)
+
+
+def _stopped_in_context(exc: BaseException) -> Stopped | None:
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, Stopped):
+            return exc
+        exc, seen = exc.__context__, seen + 1
+    return None
+
+
+def _debug(argv: Sequence[str]) -> bool:
+    return "--debug" in argv or os.environ.get("MODEL_DEBUG", "") not in ("", "0")
 
 
 @contextlib.contextmanager
@@ -54,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run the subcommand, and turn the package's errors into one line.
 
     Returns:
-        The exit code: 0, 2 for an error a user can act on, 130 for an interrupt.
+        The exit code: 0; 2 for bad input; 1 for a failure of the environment (a full disk,
+        a read-only folder, workers that kept dying); 130 for an interrupt.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -62,8 +97,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _sigterm_as_interrupt():
             return args.func(args, argv)
     except ModelError as exc:
-        print(f"ERROR {message(exc)}", file=sys.stderr)
+        print(f"ERROR {message(exc, argv)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("ERROR interrupted; no results folder was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        # A second Ctrl-C while the first was being handled: what the first kept still holds.
+        kept = _stopped_in_context(exc)
+        if kept is not None:
+            print(f"ERROR {message(kept, argv)}", file=sys.stderr)
+        else:
+            print("ERROR interrupted; no results folder was written", file=sys.stderr)
         return 130
+    except OSError as exc:  # the system failed, not the user's input
+        if _debug(argv):
+            traceback.print_exc()
+        hint = "" if _debug(argv) else " (--debug shows the traceback)"
+        print(f"ERROR {describe_os_error(exc)}{hint}", file=sys.stderr)
+        return 1

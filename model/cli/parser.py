@@ -109,6 +109,13 @@ def _add_compare(sub) -> None:
     _add_executor_options(cmp)
     _add_format_option(cmp)
     cmp.add_argument("--out", default=None, help="results folder (default results/compare/...)")
+    cmp.add_argument(
+        "--resume",
+        default=None,
+        metavar="DIR",
+        help="finish an interrupted comparison (the hidden .incomplete-... folder it left), "
+        "given the same scenarios, --runs, --seed and --format",
+    )
     cmp.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     cmp.set_defaults(func=commands.cmd_compare)
 
@@ -126,7 +133,17 @@ def _add_plot_and_explain(sub) -> None:
     plot.add_argument(
         "--run", type=int, default=None, help="which run (default: nearest the median)"
     )
+    plot.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="draw even if the folder fails its integrity check (a warning is printed)",
+    )
     plot.set_defaults(func=commands.cmd_plot)
+    ver = sub.add_parser(
+        "verify", help="check a results folder (finished or not) against its recorded SHA-256"
+    )
+    ver.add_argument("results", help="a folder written by run, compare or a study")
+    ver.set_defaults(func=commands.cmd_verify)
     exp = sub.add_parser("explain", help="every rule with its parameters, values and sources")
     exp.add_argument("scenario", help="scenario YAML file")
     exp.set_defaults(func=commands.cmd_explain)
@@ -222,4 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot_and_explain(sub)
     _add_trust(sub)
     _add_dashboard(sub)
+    for p in (parser, *sub.choices.values()):
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            help="show the traceback of a system error (also: MODEL_DEBUG=1)",
+        )
     return parser

@@ -7,16 +7,23 @@ scenario as plain data and the seeds to run, so every executor gives identical r
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import multiprocessing as mp
+import os
 import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from model.config.schema import Scenario
-from model.errors import OptionError
+from model.errors import OptionError, Stopped, WorkerLost
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.model import simulate
 from model.sim.outputs import RunResult
@@ -24,6 +31,10 @@ from model.sim.outputs import RunResult
 EXECUTORS = ("serial", "process", "dask")
 CHUNK = 25  # runs per task: large enough to amortise pickling, small enough to balance
 WINDOW_PER_WORKER = 4  # tasks in flight per worker: keeps workers busy, bounds memory
+# A task whose worker died is run again on a fresh pool (a run is a pure function of its
+# scenario and seed, so the retry gives the same answer); one that was in flight when
+# workers died this many times stops the ensemble rather than retrying for ever.
+MAX_WORKER_DEATHS = 3
 
 # A task: (key, scenario data, seeds). The key identifies the scenario so that a worker
 # compiles each scenario once, however many chunks of seeds it receives.
@@ -59,10 +70,37 @@ def _pool_context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group; only the parent should act on it, so that it
-    # can stop the pool in order and keep what has been written.
+def _init_worker() -> None:
+    """Set up a pool worker: only its parent decides when it stops, and it dies with it.
+
+    Ctrl-C and a SIGTERM to the process group reach every worker; the parent alone acts on
+    them, so that it can stop in order and keep what has been written (a worker that raised
+    KeyboardInterrupt could block for ever writing its answer into a full pipe). A worker
+    whose parent is killed outright (SIGKILL, the out-of-memory killer) must not live on.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the death signal was set
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _watch_parent(parent: int) -> None:
+    # Where prctl is not available (or the parent thread that forked has ended), a worker
+    # still notices within a second that it has been orphaned.
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def ordered_window(
@@ -106,41 +144,120 @@ class Executor:
         for t in tasks:
             yield fn(t)
 
-    def close(self) -> None:
-        """Release whatever the executor holds."""
+    def close(self, abort: bool = False) -> None:
+        """Release whatever the executor holds.
+
+        Args:
+            abort: The ensemble is being stopped (an interrupt, an error): what is still
+                running is not wanted, so do not wait for it.
+        """
 
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(abort=exc_type is not None)
 
 
 class ProcessExecutor(Executor):
-    """A local process pool (the default)."""
+    """A local process pool (the default), which survives the death of its workers.
+
+    When a worker dies (killed by the out-of-memory killer, say), the pool is broken: the
+    survivors are killed, a fresh pool is started, and the tasks that had not finished are
+    submitted again in order. A task in flight at ``MAX_WORKER_DEATHS`` deaths stops the
+    ensemble with ``WorkerLost``.
+    """
 
     name = "process"
 
     def __init__(self, workers: int):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self.restarts = 0
 
-    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
-        """Yield ``fn(task)`` for each task, in task order, computed in the pool."""
+    def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_pool_context(), initializer=_ignore_sigint
+                max_workers=self.workers, mp_context=_pool_context(), initializer=_init_worker
             )
-        pool = self._pool
-        yield from ordered_window(
-            lambda t: pool.submit(fn, t), tasks, WINDOW_PER_WORKER * self.workers
-        )
+        return self._pool
 
-    def close(self) -> None:
-        """Shut the pool down, cancelling what has not started."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def _submit(self, fn: Callable[[Any], Any], task: Any) -> Future:
+        try:
+            return self._start().submit(fn, task)
+        except BrokenProcessPool as exc:  # a worker died since the last answer was read
+            f: Future = Future()
+            f.set_exception(exc)
+            return f
+
+    def _restart(self) -> None:
+        self.restarts += 1
+        self.close(abort=True)
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``fn(task)`` for each task, in task order, computed in the pool.
+
+        Raises:
+            WorkerLost: Workers died ``MAX_WORKER_DEATHS`` times while a task was in flight.
+        """
+        window = WINDOW_PER_WORKER * self.workers
+        pending: deque[list] = deque()  # [task, future, deaths while in flight]
+        it = iter(tasks)
+
+        def fill() -> None:
+            for t in it:
+                pending.append([t, self._submit(fn, t), 0])
+                if len(pending) >= window:
+                    return
+
+        fill()
+        while pending:
+            head = pending[0]
+            try:
+                result = head[1].result()
+            except BrokenProcessPool:
+                self._restart()
+                for item in pending:
+                    f = item[1]
+                    if f.done() and not f.cancelled() and f.exception() is None:
+                        continue  # finished before the pool broke: its answer stands
+                    item[2] += 1
+                    if item[2] >= MAX_WORKER_DEATHS:
+                        raise WorkerLost(
+                            f"worker processes died {item[2]} times while running the same "
+                            "runs (killed by the system, e.g. for lack of memory?)"
+                        ) from None
+                    item[1] = self._submit(fn, item[0])
+                continue
+            pending.popleft()
+            fill()
+            yield result
+
+    def close(self, abort: bool = False) -> None:
+        """Shut the pool down, cancelling what has not started.
+
+        Args:
+            abort: Kill the workers rather than wait for the tasks they are running.
+        """
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        try:
+            if abort:
+                _kill_workers(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:
+            # A second Ctrl-C while waiting: the workers would wait for ever for the end
+            # of a shutdown that will not come, and the interpreter's exit for them.
+            _kill_workers(pool)
+            raise
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # The pool itself stops workers with SIGTERM, which they ignore (see _init_worker).
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        if p.is_alive():
+            p.kill()
 
 
 class DaskExecutor(Executor):
@@ -172,24 +289,42 @@ class DaskExecutor(Executor):
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
+                    # Workers dying (the faults this tool survives) would print tracebacks
+                    # of the cluster's own; the one line the command prints says it all.
+                    silence_logs=logging.CRITICAL,
                 )
                 self._client = Client(self._cluster)
         except (OSError, TimeoutError) as exc:
             self.close()
             where = scheduler or "a local cluster"
             raise OptionError("scheduler", where, f"cannot connect ({exc})") from None
+        except RuntimeError as exc:  # a local worker died while the cluster started
+            self.close()
+            raise Stopped(f"the local Dask cluster could not start ({exc})") from None
         n = len(self._client.scheduler_info().get("workers", {}))
         self.workers = max(n, 1)
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for each task, in task order, computed on the cluster."""
-        client = self._client
-        # pure=False: two chunks with equal arguments are still two pieces of work.
-        yield from ordered_window(
-            lambda t: client.submit(fn, t, pure=False), tasks, WINDOW_PER_WORKER * self.workers
-        )
+        from distributed import KilledWorker
 
-    def close(self) -> None:
+        client = self._client
+        # pure=False: two chunks with equal arguments are still two pieces of work. Dask
+        # itself reruns the task of a worker that died, up to its allowed-failures setting.
+        watch = _DaskWatch(client, self.workers)
+        try:
+            yield from ordered_window(
+                lambda t: _Watched(client.submit(fn, t, pure=False), watch),
+                tasks,
+                WINDOW_PER_WORKER * self.workers,
+            )
+        except KilledWorker as exc:
+            raise WorkerLost(
+                f"Dask workers died each time they ran the same runs ({exc}); Dask gave up "
+                "after its allowed failures (distributed.scheduler.allowed-failures)"
+            ) from None
+
+    def close(self, abort: bool = False) -> None:
         """Close the connection, and the local cluster if this executor started one."""
         client = getattr(self, "_client", None)
         if client is not None:
@@ -198,6 +333,64 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+class _DaskWatch:
+    """Notices Dask workers that die before they finish anything, which Dask never gives up on.
+
+    Dask reruns a task whose worker died and gives up after its allowed failures
+    (``KilledWorker``); but workers killed before they start a task (at start-up, or as
+    soon as a nanny restarts them) count against no task, and the ensemble would wait for
+    ever. While no task finishes, this counts the workers that joined the cluster to replace
+    others, and the time with no worker at all.
+    """
+
+    POLL = 1.0  # seconds between looks at the cluster while waiting for a task
+    NO_WORKER_TIMEOUT = 60.0  # seconds with no worker connected
+
+    def __init__(self, client, workers: int):
+        self.client = client
+        self.limit = MAX_WORKER_DEATHS * max(1, workers)
+        self.known: set[str] = set(self._workers())
+        self.replaced = 0
+        self.alone = 0.0
+
+    def _workers(self) -> list[str]:
+        return list(self.client.scheduler_info().get("workers", {}))
+
+    def progress(self) -> None:
+        self.replaced = 0
+        self.alone = 0.0
+
+    def waited(self) -> None:
+        now = set(self._workers())
+        self.replaced += len(now - self.known) if self.known else 0
+        self.known |= now
+        self.alone = self.alone + self.POLL if not now else 0.0
+        if self.replaced >= self.limit:
+            raise WorkerLost(
+                f"Dask workers keep dying: {self.replaced} replaced while no task finished"
+            )
+        if self.alone >= self.NO_WORKER_TIMEOUT:
+            raise WorkerLost(f"no Dask worker connected for {self.NO_WORKER_TIMEOUT:.0f} s")
+
+
+class _Watched:
+    """A Dask future whose ``result()`` keeps an eye on the cluster while it waits."""
+
+    def __init__(self, future, watch: _DaskWatch):
+        self.future = future
+        self.watch = watch
+
+    def result(self):
+        while True:
+            try:
+                out = self.future.result(timeout=self.watch.POLL)
+            except TimeoutError:
+                self.watch.waited()
+                continue
+            self.watch.progress()
+            return out
 
 
 def make_executor(

@@ -4,12 +4,15 @@ A run is a pure function of (scenario, seed). An ensemble is a list of seeds spa
 master seed; executors only decide where runs happen, never what they produce. Results are
 written into a hidden temporary folder, block by block as runs finish (so memory does not
 grow with the number of runs), and renamed into place at the end, so a folder that exists
-under ``results/`` is always complete. An interrupted run leaves its hidden folder marked
-``INCOMPLETE``, with ``progress.json`` saying how far it got; ``resume_to_dir`` finishes it.
+under ``results/`` is always complete, with a manifest that lists every file's SHA-256.
+A run stopped for any reason (an interrupt, a full disk, workers that kept dying) leaves its
+hidden folder marked ``INCOMPLETE``, holding the complete blocks, with ``progress.json``
+saying how far it got and each block's SHA-256; ``resume_to_dir`` checks and finishes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -23,16 +26,25 @@ from model.config.schema import Scenario, scenario_digest
 from model.ensemble.executors import Executor, ExecutorSpec
 from model.ensemble.memory import iter_runs, run_seeds
 from model.ensemble.progress import track
-from model.errors import Interrupted, ModelError, OptionError
+from model.errors import (
+    Interrupted,
+    ModelError,
+    OptionError,
+    Stopped,
+    WorkerLost,
+    describe_os_error,
+)
 from model.results.blocks import BlockWriter, new_progress
-from model.results.contract import FORMATS, INCOMPLETE, PROGRESS
+from model.results.contract import FORMATS, INCOMPLETE, MANIFEST, PROGRESS
 from model.results.files import (
     hidden_dir,
     new_results_dir,
     publish,
+    sole_writer,
     write_json,
     write_json_atomic,
 )
+from model.results.integrity import seal
 from model.results.provenance import manifest
 from model.results.tables import Tables, build_tables
 from model.sim.compiled import Compiled, compile_scenario
@@ -85,8 +97,12 @@ def stream_runs(
         for block in _blocks(shown, WRITE_CHUNK):
             tables = build_tables(compiled, block, writer.runs_done)
             writer.append(tables, summ.documented_counts(tables.runs, tables.events))
-    finally:
-        writer.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.close()
+        writer.discard_partial()  # the folder keeps complete blocks only
+        raise
+    writer.close()
     runs = pd.read_csv(folder / "runs.csv")
     runs.attrs["capital"] = compiled.names[compiled.capital]
     summary = summ.summarize(runs, None, compiled.names, writer.state["counts"])
@@ -155,13 +171,19 @@ def ensemble_into(
     job: Job,
     executor: Executor,
     state: dict,
+    resume: bool = False,
 ) -> tuple[Compiled, dict]:
-    """Write one scenario's full results contract into the existing ``folder``."""
+    """Write one scenario's full results contract into the existing ``folder``.
+
+    The manifest is written first (without its file list, added when the folder is
+    sealed); with ``resume``, the folder's own manifest and ``state`` are continued.
+    """
     compiled = compile_scenario(sc)
-    doc = manifest(sc, scenario_path, job.master_seed, runs, job.argv)
-    write_json(folder / "manifest.json", doc)
+    if not resume:
+        doc = manifest(sc, scenario_path, job.master_seed, runs, job.argv)
+        write_json(folder / MANIFEST, doc)
     seeds = run_seeds(job.master_seed, runs)
-    summary = stream_runs(folder, compiled, seeds, executor, state, False, sc.name, job.progress)
+    summary = stream_runs(folder, compiled, seeds, executor, state, resume, sc.name, job.progress)
     if job.draw_run is not None:
         job.draw_run(folder)
     return compiled, summary
@@ -195,55 +217,98 @@ def run_scenario_to_dir(
 ) -> tuple[Path, dict]:
     """Run an ensemble and write its results folder, block by block, under a hidden name.
 
-    On success the folder is renamed into place. On an interrupt (Ctrl-C, or SIGTERM turned
-    into one by the CLI) it stays under its hidden name, marked ``INCOMPLETE``, for
-    ``resume_to_dir``; on any other error it is removed.
+    On success the folder is sealed and renamed into place. Stopped for any reason (Ctrl-C
+    or SIGTERM, a full disk, a vanished folder, workers that kept dying) it stays under its
+    hidden name, marked ``INCOMPLETE`` and holding its complete blocks, for ``resume_to_dir``.
 
     Returns:
         The results folder and the summary.
 
     Raises:
-        Interrupted: The ensemble was interrupted; the message says how to resume it.
+        Interrupted: The ensemble was interrupted; the folder is kept.
+        Stopped: The environment failed; the folder is kept where it could be.
     """
     check_format(fmt)
     final = new_results_dir(sc.name, job.out)
-    with job.executor.start(runs) as ex:  # a scheduler that cannot be reached fails before any file
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = hidden_dir(final)
-        tmp.mkdir()
-        (tmp / INCOMPLETE).write_text(
-            "This folder holds an unfinished ensemble; progress.json says how far it got.\n"
-            f"Finish it with: python -m model run {scenario_path} --resume {tmp}\n",
-            encoding="utf-8",
-        )
+    # A scheduler that cannot be reached, or another writer, fails before any file.
+    with job.executor.start(runs) as ex, sole_writer(final):
+        tmp = start_hidden(final, f"python -m model run {scenario_path} --resume")
         state = new_progress(fmt, final.name)
-        write_json_atomic(tmp / PROGRESS, state)
         try:
+            write_json_atomic(tmp / PROGRESS, state)
             _, summary = ensemble_into(tmp, sc, scenario_path, runs, job, ex, state)
-        except KeyboardInterrupt:
-            raise _interrupted(tmp, scenario_path, runs) from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    _finish_folder(tmp, final)
+            finish_folder(tmp, final)
+        except BaseException as exc:
+            raise stopped(exc, tmp, lambda: f"{runs_done(tmp)} of {runs} runs") from None
     return final, summary
 
 
-def _interrupted(tmp: Path, scenario_path: str, runs: int) -> Interrupted:
-    done = 0
+def start_hidden(final: Path, resume_hint: str) -> Path:
+    """Create the hidden folder that ``final`` is written in, marked ``INCOMPLETE``.
+
+    Raises:
+        Stopped: The folder cannot be created (nothing is left behind).
+    """
+    tmp = hidden_dir(final)
     try:
-        done = json.loads((tmp / PROGRESS).read_text(encoding="utf-8"))["runs_done"]
-    except (OSError, ValueError, KeyError):
-        pass
-    return Interrupted(
-        f"interrupted after {done} of {runs} runs; the unfinished results are kept in {tmp} "
-        f"(marked {INCOMPLETE})",
-        folder=tmp,
-        scenario_path=scenario_path,
-    )
+        tmp.mkdir()
+        (tmp / INCOMPLETE).write_text(
+            "This folder holds unfinished results; progress.json says how far they got.\n"
+            f"Finish them with: {resume_hint} {tmp}\n",
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise Stopped(f"cannot create the results folder: {describe_os_error(exc)}") from None
+    return tmp
 
 
-def _finish_folder(tmp: Path, final: Path) -> None:
+def runs_done(folder: Path) -> int:
+    """Runs completely written into an unfinished folder, as its ``progress.json`` says."""
+    try:
+        return int(json.loads((folder / PROGRESS).read_text(encoding="utf-8"))["runs_done"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def stopped(exc: BaseException, tmp: Path, how_far: Callable[[], str]) -> BaseException:
+    """The error to raise for an ensemble writing into ``tmp`` that ``exc`` stopped.
+
+    What was written is kept: an interrupt, an environment failure and workers that kept
+    dying become one line naming the kept folder (the command line adds how to resume it);
+    the package's own errors keep their message; anything else, a fault in this program,
+    keeps its traceback, with a note saying where the unfinished results are.
+
+    Args:
+        exc: What stopped the ensemble.
+        tmp: The unfinished folder.
+        how_far: Says how far the ensemble got ("80 of 100 runs"), read when needed.
+    """
+    if isinstance(exc, Stopped):
+        return exc
+    if not isinstance(exc, (KeyboardInterrupt, OSError, WorkerLost)):
+        if isinstance(exc, ModelError):
+            return exc
+        if isinstance(exc, Exception):
+            exc.add_note(f"The unfinished results are kept in {tmp} (marked {INCOMPLETE}).")
+        return exc
+    if not (tmp / INCOMPLETE).is_file():
+        what = describe_os_error(exc) if isinstance(exc, OSError) else str(exc) or "interrupted"
+        return Stopped(f"{what}; the unfinished folder {tmp} is gone, nothing can be resumed")
+    kept = f"the unfinished results are kept in {tmp} (marked {INCOMPLETE})"
+    if isinstance(exc, KeyboardInterrupt):
+        return Interrupted(f"interrupted after {how_far()}; {kept}", folder=tmp)
+    what = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+    return Stopped(f"{what}; stopped after {how_far()}; {kept}", folder=tmp)
+
+
+def finish_folder(tmp: Path, final: Path) -> None:
+    """Seal a finished folder (its manifest lists every file) and rename it into place.
+
+    The unfinished markers go only once the manifest is written, so that a failure while
+    sealing leaves the folder resumable.
+    """
+    seal(tmp, exclude=(PROGRESS, INCOMPLETE))
     (tmp / PROGRESS).unlink(missing_ok=True)
     (tmp / INCOMPLETE).unlink(missing_ok=True)
     publish(tmp, final)
@@ -282,7 +347,7 @@ def resume_to_dir(
             f"not an unfinished results folder ({INCOMPLETE} or {PROGRESS} missing)",
         )
     try:
-        man = json.loads((tmp / "manifest.json").read_text(encoding="utf-8"))
+        man = json.loads((tmp / MANIFEST).read_text(encoding="utf-8"))
         state = json.loads((tmp / PROGRESS).read_text(encoding="utf-8"))
         want = (man["scenario_sha256"], int(man["master_seed"]), int(man["runs"]))
         fmt_was, final = state["format"], tmp.parent / state["final"]
@@ -303,17 +368,15 @@ def resume_to_dir(
         if given is not None and given != was:
             raise OptionError(option, given, f"differs from {was} in the resumed folder {folder}")
     check_format(fmt_was)
-    if final.exists() and (not final.is_dir() or any(final.iterdir())):
-        raise ModelError(f"{final}: exists and is not empty; results are never overwritten")
     spec = executor or ExecutorSpec("process", 1)
     compiled = compile_scenario(sc)
     seeds = run_seeds(seed, total)
-    with spec.start(total - int(state["runs_done"])) as ex:
+    with spec.start(total - int(state["runs_done"])) as ex, sole_writer(final, "resume"):
         try:
             summary = stream_runs(tmp, compiled, seeds, ex, state, True, sc.name, progress)
-        except KeyboardInterrupt:
-            raise _interrupted(tmp, scenario_path, total) from None
-    if draw_run is not None:
-        draw_run(tmp)
-    _finish_folder(tmp, final)
+            if draw_run is not None:
+                draw_run(tmp)
+            finish_folder(tmp, final)
+        except BaseException as exc:
+            raise stopped(exc, tmp, lambda: f"{runs_done(tmp)} of {total} runs") from None
     return final, summary

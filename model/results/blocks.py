@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import pandas as pd
 
-from model.errors import ModelError
+from model.errors import ModelError, ResultsError
 from model.results.contract import DAILY_FILE, PROGRESS
 from model.results.files import write_json_atomic
+from model.results.integrity import check_blocks
 from model.results.tables import Tables
 
 
@@ -17,7 +19,8 @@ class BlockWriter:
     """Appends blocks of consecutive runs to the results files of one folder.
 
     After each block, ``progress.json`` records how many runs are written, each file's
-    size and the documented-decision counts so far, so an interrupted ensemble can be
+    size, the SHA-256 of the bytes the block appended to each CSV file and the
+    documented-decision counts so far, so an interrupted ensemble can be checked and
     resumed from the last complete block. Writing the files in blocks keeps memory flat
     however many runs the ensemble has.
 
@@ -42,7 +45,14 @@ class BlockWriter:
         return int(self.state["runs_done"])
 
     def _restore(self) -> None:
-        # Whatever was written after the last recorded block is cut off and written again.
+        # Every complete block must be as it was written: a resume never publishes a block
+        # changed on disk. Whatever was written after the last one is cut off and rewritten.
+        problems = check_blocks(self.folder, self.state)
+        if problems:
+            raise ResultsError(
+                f"{self.folder}: cannot resume, the written results changed since they were "
+                f"written ({'; '.join(problems[:3])})"
+            )
         for name, size in self.state["sizes"].items():
             path = self.folder / name
             if not path.exists() or path.stat().st_size < size:
@@ -86,21 +96,41 @@ class BlockWriter:
             counts: The block's documented-decision counts, added to those recorded.
         """
         first = self.runs_done == 0
+        digests = {}
         if self.fmt == "parquet":
             import pyarrow as pa
 
             self._write_parquet(pa.Table.from_pandas(tables.daily, preserve_index=False))
             self.state["daily_row_groups"] += 1
         else:
-            _append_csv(tables.daily, self.folder / "daily.csv", first, float_format="%.6g")
-        _append_csv(tables.events, self.folder / "events.csv", first)
-        _append_csv(tables.runs, self.folder / "runs.csv", first)
+            digests["daily.csv"] = _append_csv(
+                tables.daily, self.folder / "daily.csv", first, float_format="%.6g"
+            )
+        digests["events.csv"] = _append_csv(tables.events, self.folder / "events.csv", first)
+        digests["runs.csv"] = _append_csv(tables.runs, self.folder / "runs.csv", first)
         for k, v in counts.items():
             self.state["counts"][k] = self.state["counts"].get(k, 0) + v
         self.state["runs_done"] += len(tables.runs)
-        names = ["events.csv", "runs.csv"] + (["daily.csv"] if self.fmt == "csv" else [])
-        self.state["sizes"] = {n: (self.folder / n).stat().st_size for n in names}
+        self.state["sizes"] = {n: (self.folder / n).stat().st_size for n in digests}
+        self.state.setdefault("blocks", []).append(
+            {"runs": len(tables.runs), "end": dict(self.state["sizes"]), "sha256": digests}
+        )
         write_json_atomic(self.folder / PROGRESS, self.state)
+
+    def discard_partial(self) -> None:
+        """Cut every file back to the last complete block (best effort, after a failure).
+
+        The folder then holds complete blocks only, so it checks as intact; a full disk
+        also gets its space back.
+        """
+        for name, size in self.state["sizes"].items():
+            path = self.folder / name
+            try:
+                if path.stat().st_size > size:
+                    with open(path, "r+b") as f:
+                        f.truncate(size)
+            except OSError:
+                pass
 
     def close(self) -> None:
         """Finish the parquet file, if one is open (its footer makes it readable)."""
@@ -116,12 +146,30 @@ def new_progress(fmt: str, final_name: str | None = None) -> dict:
         fmt: Format of the daily table.
         final_name: Name the folder gets when finished (beside the hidden folder).
     """
-    state: dict = {"runs_done": 0, "format": fmt, "sizes": {}, "daily_row_groups": 0, "counts": {}}
+    state: dict = {
+        "runs_done": 0,
+        "format": fmt,
+        "sizes": {},
+        "daily_row_groups": 0,
+        "counts": {},
+        "blocks": [],
+    }
     if final_name is not None:
         state["final"] = final_name
     return state
 
 
-def _append_csv(df: pd.DataFrame, path: Path, header: bool, **kw) -> None:
-    # Appending blocks gives the same bytes as writing the whole table at once.
-    df.to_csv(path, mode="w" if header else "a", header=header, index=False, **kw)
+def _append_csv(df: pd.DataFrame, path: Path, header: bool, **kw) -> str:
+    """Append a block to a CSV file; returns the SHA-256 of the bytes appended.
+
+    Appending blocks gives the same bytes as writing the whole table at once.
+    """
+    data = df.to_csv(None, header=header, index=False, **kw).encode("utf-8")
+    try:
+        with open(path, "wb" if header else "ab") as f:
+            f.write(data)
+    except OSError as exc:  # name the file: a full disk's error often names none
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+    return hashlib.sha256(data).hexdigest()

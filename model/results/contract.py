@@ -16,7 +16,9 @@ EVENT_SOURCES = {
 }
 
 
-FORMAT_VERSION = 1
+# 2: manifest.json lists every file with its SHA-256 and size; progress.json each block's.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 folders are read, but cannot be verified
 
 
 FORMATS = ("csv", "parquet")
@@ -29,3 +31,6 @@ PROGRESS = "progress.json"
 
 
 INCOMPLETE = "INCOMPLETE"
+
+
+MANIFEST = "manifest.json"

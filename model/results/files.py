@@ -1,17 +1,24 @@
-"""Writing results safely: new folders only, atomic renames, JSON written whole."""
+"""Writing results safely: new folders only, atomic renames, JSON written whole, one writer."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
 import os
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from model.errors import ModelError, OptionError
-from model.results.contract import RESULTS_ROOT
+from model.errors import ModelError, OptionError, Stopped, describe_os_error
+from model.results.contract import FORMAT_VERSION, INCOMPLETE, MANIFEST, RESULTS_ROOT
+from model.results.integrity import seal
+from model.results.jsonio import write_json, write_json_atomic  # noqa: F401 - re-exported
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there two writers into one folder are not detected
+    fcntl = None
 
 
 def new_results_dir(scenario_name: str, out: str | None) -> Path:
@@ -28,6 +35,12 @@ def new_results_dir(scenario_name: str, out: str | None) -> Path:
         path = Path(out)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise OptionError("out", out, "exists and is not empty; results are never overwritten")
+        inside = results_folder_above(path)
+        if inside is not None:
+            raise OptionError(
+                "out", out, f"is inside the results folder {inside}; results folders are never "
+                "written into"
+            )  # fmt: skip
         return path
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     root = RESULTS_ROOT / scenario_name
@@ -37,22 +50,102 @@ def new_results_dir(scenario_name: str, out: str | None) -> Path:
             return path
 
 
-class AtomicDir:
-    """A temporary folder beside ``final`` that is renamed to ``final`` only on success."""
+def results_folder_above(path: Path) -> Path | None:
+    """The results folder (finished or not) that ``path`` would lie inside, if any."""
+    for d in Path(os.path.abspath(path)).parents:
+        if (d / MANIFEST).is_file() or (d / INCOMPLETE).is_file():
+            return d
+    return None
 
-    def __init__(self, final: Path):
+
+@contextlib.contextmanager
+def sole_writer(final: Path, option: str = "out") -> Iterator[None]:
+    """Create ``final``'s parent and hold a lock on the name ``final`` while writing it.
+
+    A second process writing to the same folder is refused at once, before it runs
+    anything. The lock is an ``flock`` on a hidden file beside the folder, released by the
+    system if the process dies.
+
+    Raises:
+        OptionError: A part of the path is a file, or another process writes this folder.
+        Stopped: The parent folder cannot be created (read-only, no space...).
+    """
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OptionError(
+            option, str(final), "a part of this path is a file, not a folder"
+        ) from None
+    except OSError as exc:
+        raise Stopped(f"cannot create the results folder: {describe_os_error(exc)}") from None
+    if fcntl is None:
+        yield
+        return
+    lock = final.parent / f".lock-{final.name}"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError as exc:
+        raise Stopped(f"cannot write into {final.parent}: {describe_os_error(exc)}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OptionError(
+                option, str(final), "another process is writing these results now; wait for it "
+                "or choose another folder"
+            ) from None  # fmt: skip
+        # Checked again under the lock: the other writer may have just finished.
+        if final.exists() and (not final.is_dir() or any(final.iterdir())):
+            raise OptionError(option, str(final), "exists and is not empty; results are never "
+                              "overwritten")  # fmt: skip
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+    finally:
+        os.close(fd)
+
+
+class AtomicDir:
+    """A temporary folder beside ``final``, sealed and renamed to ``final`` only on success.
+
+    Sealing writes ``manifest.json`` last (``doc`` plus every file's SHA-256 and size), so
+    the folder can be verified. A study that fails leaves nothing: it is rerun, not resumed.
+    """
+
+    def __init__(self, final: Path, doc: dict | None = None):
         self.final = final
         self.tmp = hidden_dir(final)
+        self.doc = doc
+        self._writer = None
 
     def __enter__(self) -> Path:
-        self.tmp.mkdir(parents=True)
+        self._writer = sole_writer(self.final)
+        self._writer.__enter__()
+        try:
+            self.tmp.mkdir()
+        except OSError as exc:
+            self._writer.__exit__(None, None, None)
+            raise Stopped(f"cannot create the results folder: {describe_os_error(exc)}") from None
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        publish(self.tmp, self.final)
+        try:
+            if exc_type is not None:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                return
+            try:
+                seal(
+                    self.tmp,
+                    {"format_version": FORMAT_VERSION, "kind": "study", **(self.doc or {})},
+                )
+                publish(self.tmp, self.final)
+            except OSError as e:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise Stopped(f"cannot write the results: {describe_os_error(e)}") from None
+        finally:
+            self._writer.__exit__(None, None, None)
 
 
 def hidden_dir(final: Path) -> Path:
@@ -75,22 +168,6 @@ def publish(tmp: Path, final: Path) -> None:
                 f"(the finished results are in {tmp})"
             ) from None
     os.replace(tmp, final)
-
-
-def _json(obj: dict) -> str:
-    return json.dumps(obj, indent=2, sort_keys=False) + "\n"
-
-
-def write_json(path: Path, obj: dict) -> None:
-    """Write ``obj`` as indented JSON (inside a folder that is published whole later)."""
-    path.write_text(_json(obj), encoding="utf-8")
-
-
-def write_json_atomic(path: Path, obj: dict) -> None:
-    """Replace ``path`` with ``obj`` as JSON: a reader sees the old file or the new, never half."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(_json(obj), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_new_file(path: Path, text: str, check: Callable[[Path], object] | None = None) -> None:

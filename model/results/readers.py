@@ -88,7 +88,7 @@ def check_run_folder(folder: Path) -> dict:
         ResultsError: The folder is missing, incomplete or of another format.
     """
     from model.errors import ResultsError
-    from model.results.contract import FORMAT_VERSION
+    from model.results.contract import FORMAT_VERSION, READABLE_VERSIONS
 
     if not folder.is_dir():
         raise ResultsError(f"{folder}: not a results folder (no such folder)")
@@ -101,7 +101,7 @@ def check_run_folder(folder: Path) -> dict:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ResultsError(f"{mpath}: not valid JSON") from None
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format_version") not in READABLE_VERSIONS:
         raise ResultsError(
             f"{mpath}: format_version {manifest.get('format_version') if isinstance(manifest, dict) else None!r}"
             f" is not {FORMAT_VERSION}; results of another format"
