@@ -67,7 +67,7 @@ class Battlefield:
     def _draw_lines(self) -> FrontLines:
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.
         holder = self.holder.tolist()
-        forces = self.model.forces
+        forces = self.model.force_list
         fronts: list[list[tuple[int, float]]] = []
         contested: list[int] = []
         for f in forces:
@@ -99,7 +99,7 @@ class Battlefield:
         """Opposition forces holding the capital or a place next to it."""
         cap = self.c.capital
         places = [cap, *(j for j, _ in self.c.neighbours[cap])]
-        return [f for f in self.model.forces if any(self.holder[j] == f.code for j in places)]
+        return [f for f in self.model.force_list if any(self.holder[j] == f.code for j in places)]
 
     def _allocate_allies(self, contested: list[int]) -> None:
         """R2: allied fighters go where the fighting is, within the reach they were given."""
@@ -134,7 +134,7 @@ class Battlefield:
         """R7: each active force splits its effort over the regime places next to it."""
         m = self.model
         cp, up = m.p.combat, m.p.actors.units
-        forces = list(m.forces)
+        forces = m.force_list
         noise = m.streams["combat"].normal(0.0, cp.noise_sd, (len(forces), len(self.c.names)))
         lines = self.lines()
         self._allocate_allies(lines.contested)
@@ -218,7 +218,7 @@ class Battlefield:
         self.lines_moved()
         if self.fall_day[place] < 0:
             self.fall_day[place] = m.day
-        for f in m.forces:
+        for f in m.force_list:
             f.progress[place] = 0.0
         here = g.alive & (g.place == place)
         if force is not None:
@@ -244,7 +244,7 @@ class Battlefield:
         """
         cap = self.c.capital
         threat = 0.0
-        for f, front in zip(self.model.forces, self.lines().fronts, strict=True):
+        for f, front in zip(self.model.force_list, self.lines().fronts, strict=True):
             if f.halted:
                 continue
             for j, km in front:
@@ -263,7 +263,7 @@ class Battlefield:
         self.lines_moved()
         if self.fall_day[place] < 0:
             self.fall_day[place] = m.day
-        for f in m.forces:
+        for f in m.force_list:
             f.progress[place] = 0.0
         g.alive[g.alive & (g.place == place)] = False
         g.refresh()

@@ -2,7 +2,9 @@
 
 Units are Mesa agents (``Unit``), but their state lives here, one array per attribute, so
 that the daily decision of every unit is a handful of array operations rather than a
-Python call per unit.
+Python call per unit. The ``Unit`` agents are views on these rows, created the first time
+someone asks for them (``Garrison.units``, or the model's ``agents``): a run that nobody
+inspects unit by unit does not pay for registering 120 agents with Mesa.
 """
 
 from __future__ import annotations
@@ -51,8 +53,15 @@ class Garrison:
         # Views kept until ``answering`` changes (``refresh``).
         self._answering_total: float | None = None
         self._nearby: np.ndarray | None = None
-        for i in range(n):
-            Unit(model, i)
+        self._model = model
+        self._units: list[Unit] | None = None
+
+    @property
+    def units(self) -> list[Unit]:
+        """The units as Mesa agents, in row order, created and registered on first use."""
+        if self._units is None:
+            self._units = [Unit(self._model, i) for i in range(len(self.place))]
+        return self._units
 
     def refresh(self) -> None:
         """Recount, per place, the strength of units alive and answering commands."""

@@ -77,7 +77,14 @@ class SyriaModel(mesa.Model):
         self.observers = mesa.agent.AgentSet(
             [self.leadership, *self.patrons, self.doha], random=self.random
         )
-        self.patrons.do("update_support")
+        # The same agents, in the same order, as tuples for the daily loops: iterating an
+        # AgentSet walks weak references, which costs more than what the agents do each day.
+        self.force_list = (self.north, self.south)
+        self.patron_list = tuple(self.patrons)
+        self.observer_list = tuple(self.observers)
+        self.insider_list = tuple(self.insiders)
+        for a in self.patron_list:
+            a.update_support()
         self._patrons_in_order = [getattr(self, k) for k in PATRONS]  # the order of METRICS
         self._set_signal_weights()
         self.signal0 = self.patron_signal()
@@ -85,6 +92,18 @@ class SyriaModel(mesa.Model):
         self.horizon = self.p.horizon_days
         self.metrics = np.zeros((self.horizon, len(METRICS)))
         self.holders = np.zeros((self.horizon, len(c.names)), dtype=np.int8)
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every agent of the model, the units included (created on this first request)."""
+        self.garrison.units  # noqa: B018 - creates and registers the unit agents once
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+        """The model's agents by class, the units included (created on this first request)."""
+        self.garrison.units  # noqa: B018 - creates and registers the unit agents once
+        return super().agents_by_type
 
     def on(self, rule: str) -> bool:
         """Whether a behavioural rule is in force (a scenario may switch rules off)."""
@@ -135,17 +154,21 @@ class SyriaModel(mesa.Model):
         """One day: messages arrive, actors observe and decide, units choose, battles."""
         self.agenda.run_due(self.day)
         self.actual_viability = self.viability()
-        self.observers.do("observe")
-        self.forces.do("update")
+        for a in self.observer_list:
+            a.observe()
+        for f in self.force_list:
+            f.update()
         self.leadership.appeal()
         self.iran.act()
         self.russia.consider_offer()
         self.agenda.run_due(self.day)  # same-day consequences
-        self.patrons.do("update_support")
+        for a in self.patron_list:
+            a.update_support()
         # The leader decides on what he knew in the morning; units react during the day.
         self.leadership.consider_flight()
         self.cascade()
-        self.insiders.do("consider_exit")
+        for a in self.insider_list:
+            a.consider_exit()
         self.battlefield.battle()
         self.record()
 
@@ -157,7 +180,7 @@ class SyriaModel(mesa.Model):
         self.garrison.cascade(
             self.p.actors.units,
             self.battlefield.lines().threat,
-            max(f.momentum for f in self.forces),
+            max(f.momentum for f in self.force_list),
             drop,
             self.command_broken,
             self.streams["unit_daily"],
@@ -180,7 +203,7 @@ class SyriaModel(mesa.Model):
             *(a.support for a in self._patrons_in_order),
             self.leadership.believed,
             self.actual_viability,
-            sum(f.strength for f in self.forces if f.active),
+            sum(f.strength for f in self.force_list if f.active),
         )
         self.holders[d] = self.battlefield.holder
 
