@@ -13,6 +13,7 @@ import numpy as np
 
 from model.config.schema import HOLDERS, OPPOSITION, TRANSITIONAL
 from model.sim import rules
+from model.sim.schedule import DailyNoise
 
 
 @dataclass
@@ -53,6 +54,11 @@ class Battlefield:
         self._attract_weight = c.attract_weight.tolist()
         self._lines: FrontLines | None = None
         self.allied_at: dict[int, float] = {}
+        # R7's battle noise: standard normal, one per force and place and day (set up in
+        # ``battle``: the forces do not exist yet).
+        self._noise: DailyNoise | None = None
+        self.version = 0  # counts changes of holder, for ``abandon``
+        self._abandon_checked: tuple | None = None
 
     def lines_moved(self) -> None:
         """Forget the front lines: a place changed hands, or a force joined the fighting."""
@@ -135,7 +141,11 @@ class Battlefield:
         m = self.model
         cp, up = m.p.combat, m.p.actors.units
         forces = m.force_list
-        noise = m.streams["combat"].normal(0.0, cp.noise_sd, (len(forces), len(self.c.names)))
+        if self._noise is None:
+            shape = (len(forces), len(self.c.names))
+            self._noise = DailyNoise(lambda: m.streams["combat"], shape, m.horizon)
+        noise = self._noise.day(m.day)
+        sd = cp.noise_sd
         lines = self.lines()
         self._allocate_allies(lines.contested)
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.
@@ -148,7 +158,8 @@ class Battlefield:
             if not front or f.halted:  # R9: a halted force takes no place, unopposed or not
                 continue
             strength = f.effective_strength
-            eps = noise[k].tolist()
+            # sd x a standard normal: bit for bit the normal(0, sd) draw it stands for.
+            eps = [sd * z for z in noise[k].tolist()]
             shares = self.target_shares(k, f.params.focus)
             lead = max(shares)
             for (j, km), share in zip(front, shares, strict=True):
@@ -194,6 +205,9 @@ class Battlefield:
         """
         cs = self.model.p.combat.collapse_share
         garrison = self.model.garrison
+        checked = (garrison.version, self.version, cs)
+        if checked == self._abandon_checked:  # no garrison or holder changed since
+            return
         start = self.c.start_holder.tolist()
         holder, answering = self.holder.tolist(), garrison.answering.tolist()
         for i, nb in enumerate(self.c.neighbours):
@@ -209,12 +223,14 @@ class Battlefield:
                 code = min(static)
                 self.capture(i, code, HOLDERS[code], "garrison withdrew", None)
                 holder, answering = self.holder.tolist(), garrison.answering.tolist()
+        self._abandon_checked = (garrison.version, self.version, cs)
 
     def capture(self, place: int, code: int, actor: str, how: str, force) -> None:
         """R7: a place changes hands; units there retreat toward the capital or dissolve."""
         m, g = self.model, self.model.garrison
         name = self.c.names[place]
         self.holder[place] = code
+        self.version += 1
         self.lines_moved()
         if self.fall_day[place] < 0:
             self.fall_day[place] = m.day
@@ -260,6 +276,7 @@ class Battlefield:
         """
         m, g = self.model, self.model.garrison
         self.holder[place] = HOLDERS.index(TRANSITIONAL)
+        self.version += 1
         self.lines_moved()
         if self.fall_day[place] < 0:
             self.fall_day[place] = m.day

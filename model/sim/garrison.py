@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from model.sim import rules
+from model.sim.schedule import DailyNoise
 
 
 class Garrison:
@@ -24,6 +25,7 @@ class Garrison:
         adjacency: (I + adjacency) matrix of the places: what each place's units see.
         params: The units' parameters (``p.actors.units``).
         thresholds: The stream the units' thresholds are drawn from.
+        daily: The units' daily variation (standard normal, one per unit and day).
     """
 
     def __init__(
@@ -33,6 +35,7 @@ class Garrison:
         adjacency: np.ndarray,
         params,
         thresholds: np.random.Generator,
+        daily: DailyNoise,
     ):
         n, n_places = len(unit_place), len(adjacency)
         self.n_places = n_places
@@ -43,6 +46,13 @@ class Garrison:
         self.strength = np.full(n, params.nominal_total / max(n, 1))
         self.responsive = np.ones(n, dtype=bool)
         self.alive = np.ones(n, dtype=bool)
+        self.active = np.ones(n, dtype=bool)  # responsive and alive: who can still flip
+        self._n_active = n
+        # Counts the refreshes: what depends only on ``answering`` is not recomputed
+        # until it changes (``newly_quiet``, and the battlefield's ``abandon``).
+        self.version = 0
+        self._quiet_checked: tuple | None = None
+        self._daily = daily
         self.garrison0 = np.bincount(self.place, self.strength, n_places)
         self.answering = self.garrison0.copy()
         self.quiet_logged = np.zeros(n_places, dtype=bool)
@@ -67,8 +77,11 @@ class Garrison:
         """Recount, per place, the strength of units alive and answering commands."""
         alive_answering = self.responsive & self.alive
         self.answering = np.bincount(self.place, self.strength * alive_answering, self.n_places)
+        self.active = alive_answering
+        self._n_active = int(np.count_nonzero(alive_answering))
         self._answering_total = None
         self._nearby = None
+        self.version += 1
 
     def share(self, place: int) -> float:
         """Share of a place's day-0 garrison strength that is there and still answering."""
@@ -105,7 +118,7 @@ class Garrison:
         momentum: float,
         patron_drop: float,
         command_broken: bool,
-        noise: np.random.Generator,
+        day: int,
     ) -> None:
         """R5: each responsive unit compares today's pressure with its own threshold.
 
@@ -115,8 +128,10 @@ class Garrison:
             momentum: The opposition's greatest momentum, 0..1.
             patron_drop: How far the patron support units see has fallen, 0..1.
             command_broken: Whether the leader has left in secret.
-            noise: The stream of the units' daily variation.
+            day: Today (the row of the daily variation).
         """
+        if not self._n_active:  # every unit has stopped answering or dissolved
+            return
         pressure = rules.unit_pressure(
             self.nearby_quiet(),
             threat,
@@ -129,15 +144,18 @@ class Garrison:
             params.weight_command,
             params.weight_threat,
         )
-        eps = noise.normal(0.0, params.noise_sd, len(self.place))
-        flips = self.responsive & self.alive
-        flips &= pressure[self.place] + eps > self.theta
-        if flips.any():  # otherwise ``answering`` is already up to date
+        eps = self._daily.day(day) * params.noise_sd  # = normal(0, noise_sd), one per unit
+        flips = self.active & (pressure[self.place] + eps > self.theta)
+        if np.count_nonzero(flips):  # otherwise ``answering`` is already up to date
             self.responsive &= ~flips
             self.refresh()
 
     def newly_quiet(self, collapse_share: float) -> list[int]:
         """Places whose answering garrison is below ``collapse_share`` for the first time."""
+        checked = (self.version, collapse_share)
+        if checked == self._quiet_checked:  # nothing changed since the last look
+            return []
+        self._quiet_checked = checked
         out = []
         for i, (a, g0) in enumerate(zip(self.answering.tolist(), self.garrison0_list, strict=True)):
             if a < collapse_share * g0 and g0 > 0 and not self.quiet_logged[i]:

@@ -25,7 +25,7 @@ from model.sim.garrison import Garrison
 from model.sim.leadership import Insider, Leadership
 from model.sim.outputs import METRICS, Event, RunResult
 from model.sim.patrons import DohaParticipants, Hezbollah, Iran, Iraq, Russia, Turkey
-from model.sim.schedule import Agenda, Decisions, Streams
+from model.sim.schedule import Agenda, DailyNoise, Decisions, Streams
 
 
 class SyriaModel(mesa.Model):
@@ -54,8 +54,14 @@ class SyriaModel(mesa.Model):
         for day, changes in c.interventions:  # queued first: they act before same-day news
             self.agenda.put(day, lambda ch=changes: self.intervene(ch))
         self.command_broken = False
+        self.horizon = self.p.horizon_days
         self.garrison = Garrison(
-            self, c.unit_place, c.adjacency, self.p.actors.units, self.streams["unit_thresholds"]
+            self,
+            c.unit_place,
+            c.adjacency,
+            self.p.actors.units,
+            self.streams["unit_thresholds"],
+            DailyNoise(lambda: self.streams["unit_daily"], (len(c.unit_place),), self.horizon),
         )
         self.battlefield = Battlefield(self)
         self.regime_pop0 = float(c.population[c.start_holder == 0].sum())
@@ -89,7 +95,6 @@ class SyriaModel(mesa.Model):
         self._set_signal_weights()
         self.signal0 = self.patron_signal()
         self.actual_viability = 1.0
-        self.horizon = self.p.horizon_days
         self.metrics = np.zeros((self.horizon, len(METRICS)))
         self.holders = np.zeros((self.horizon, len(c.names)), dtype=np.int8)
 
@@ -183,7 +188,7 @@ class SyriaModel(mesa.Model):
             max(f.momentum for f in self.force_list),
             drop,
             self.command_broken,
-            self.streams["unit_daily"],
+            self.day,
         )
         holder = self.battlefield.holder
         for i in self.garrison.newly_quiet(self.p.combat.collapse_share):
