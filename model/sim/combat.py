@@ -6,6 +6,7 @@ capture or a force joining the fighting calls ``Battlefield.lines_moved``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mesa
@@ -57,6 +58,8 @@ class Battlefield:
         # R7's battle noise: standard normal, one per force and place and day (set up in
         # ``battle``: the forces do not exist yet).
         self._noise: DailyNoise | None = None
+        self._around_capital = [j for j, _ in c.neighbours[c.capital]]
+        self._dist_to_capital = c.dist_to_capital.tolist()
         self.version = 0  # counts changes of holder, for ``abandon``
         self._abandon_checked: tuple | None = None
 
@@ -73,25 +76,26 @@ class Battlefield:
     def _draw_lines(self) -> FrontLines:
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.
         holder = self.holder.tolist()
+        neighbours = self.c.neighbours
         forces = self.model.force_list
         fronts: list[list[tuple[int, float]]] = []
         contested: list[int] = []
         for f in forces:
             best: dict[int, float] = {}
             if f.active:
+                code = f.code
                 for i, h in enumerate(holder):
-                    if h != f.code:
-                        continue
-                    for j, km in self.c.neighbours[i]:
-                        if holder[j] == 0 and km < best.get(j, np.inf):
-                            best[j] = km
+                    if h == code:
+                        for j, km in neighbours[i]:
+                            if holder[j] == 0 and km < best.get(j, math.inf):
+                                best[j] = km
             front = sorted(best.items())
             fronts.append(front)
             contested.extend(j for j, _ in front if j not in contested)
         # The contested places are exactly those next to a place an active force holds.
         threat = np.zeros(len(holder))
         threat[contested] = 1.0
-        around = [holder[j] for j, _ in self.c.neighbours[self.c.capital]]
+        around = {holder[j] for j in self._around_capital}
         return FrontLines(
             regime_population=float(self.c.population[self.holder == 0].sum()),
             fronts=fronts,
@@ -158,8 +162,7 @@ class Battlefield:
             if not front or f.halted:  # R9: a halted force takes no place, unopposed or not
                 continue
             strength = f.effective_strength
-            # sd x a standard normal: bit for bit the normal(0, sd) draw it stands for.
-            eps = [sd * z for z in noise[k].tolist()]
+            z = noise[k].tolist()  # standard normal: sd * z[j] is the normal(0, sd) draw
             shares = self.target_shares(k, f.params.focus)
             lead = max(shares)
             for (j, km), share in zip(front, shares, strict=True):
@@ -186,7 +189,7 @@ class Battlefield:
                         defense,
                         cp.max_advance_km_per_day,
                         cp.ratio_exponent,
-                        eps[j],
+                        sd * z[j],
                     )
                 ratio = f.progress[j] / km
                 if ratio >= 1.0 and ratio > captures.get(j, (0.0, None))[0]:
@@ -291,7 +294,6 @@ class Battlefield:
     def retreat_target(self, place: int) -> int | None:
         """The regime-held neighbour closest to the capital, if any."""
         holder = self.holder.tolist()
-        options = [
-            (self.c.dist_to_capital[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0
-        ]
+        dist = self._dist_to_capital
+        options = [(dist[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0]
         return min(options)[1] if options else None

@@ -83,6 +83,11 @@ class Garrison:
         self._nearby = None
         self.version += 1
 
+    @property
+    def can_flip(self) -> bool:
+        """Whether any unit is still alive and answering (R5 has someone left to weigh)."""
+        return self._n_active > 0
+
     def share(self, place: int) -> float:
         """Share of a place's day-0 garrison strength that is there and still answering."""
         g0 = self.garrison0[place]
@@ -131,7 +136,7 @@ class Garrison:
             day: Today (the row of the daily variation).
         """
         if not self._n_active:  # every unit has stopped answering or dissolved
-            return
+            return  # (the draws are per day, so skipping a day shifts no other day's)
         pressure = rules.unit_pressure(
             self.nearby_quiet(),
             threat,

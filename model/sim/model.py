@@ -181,15 +181,16 @@ class SyriaModel(mesa.Model):
         """R5: units decide whether to keep answering; a garrison that goes quiet is logged."""
         if not self.on("R5"):
             return
-        drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
-        self.garrison.cascade(
-            self.p.actors.units,
-            self.battlefield.lines().threat,
-            max(f.momentum for f in self.force_list),
-            drop,
-            self.command_broken,
-            self.day,
-        )
+        if self.garrison.can_flip:  # once every unit has stopped answering, nothing to weigh
+            drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
+            self.garrison.cascade(
+                self.p.actors.units,
+                self.battlefield.lines().threat,
+                max(f.momentum for f in self.force_list),
+                drop,
+                self.command_broken,
+                self.day,
+            )
         holder = self.battlefield.holder
         for i in self.garrison.newly_quiet(self.p.combat.collapse_share):
             if holder[i] == 0:
