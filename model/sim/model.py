@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 import mesa
@@ -68,27 +69,18 @@ class SyriaModel(mesa.Model):
         self.population_total = float(c.population.sum())
 
         self.leadership = Leadership(self)
-        self.insiders = mesa.agent.AgentSet(
-            [Insider(self, spec) for spec in self.p.actors.insiders], random=self.random
-        )
+        self.insider_list = tuple(Insider(self, spec) for spec in self.p.actors.insiders)
         self.north = OppositionForce(self, "northern_opposition")
         self.south = OppositionForce(self, "southern_command")
-        self.forces = mesa.agent.AgentSet([self.north, self.south], random=self.random)
         self.turkey, self.iraq, self.iran = Turkey(self), Iraq(self), Iran(self)
         self.hezbollah, self.russia = Hezbollah(self), Russia(self)
         self.doha = DohaParticipants(self)
-        self.patrons = mesa.agent.AgentSet(
-            [self.russia, self.iran, self.hezbollah, self.iraq, self.turkey], random=self.random
-        )
-        self.observers = mesa.agent.AgentSet(
-            [self.leadership, *self.patrons, self.doha], random=self.random
-        )
-        # The same agents, in the same order, as tuples for the daily loops: iterating an
-        # AgentSet walks weak references, which costs more than what the agents do each day.
+        # The actors as tuples, in the order they act each day: iterating a Mesa AgentSet
+        # walks weak references, which costs more than what the agents do in a day. The
+        # AgentSets (``forces``, ``patrons``, ...) are made from them when asked for.
         self.force_list = (self.north, self.south)
-        self.patron_list = tuple(self.patrons)
-        self.observer_list = tuple(self.observers)
-        self.insider_list = tuple(self.insiders)
+        self.patron_list = (self.russia, self.iran, self.hezbollah, self.iraq, self.turkey)
+        self.observer_list = (self.leadership, *self.patron_list, self.doha)
         for a in self.patron_list:
             a.update_support()
         self._patrons_in_order = [getattr(self, k) for k in PATRONS]  # the order of METRICS
@@ -97,6 +89,26 @@ class SyriaModel(mesa.Model):
         self.actual_viability = 1.0
         self.metrics = np.zeros((self.horizon, len(METRICS)))
         self.holders = np.zeros((self.horizon, len(c.names)), dtype=np.int8)
+
+    @functools.cached_property
+    def insiders(self) -> mesa.agent.AgentSet:
+        """The regime's insiders."""
+        return mesa.agent.AgentSet(self.insider_list, random=self.random)
+
+    @functools.cached_property
+    def forces(self) -> mesa.agent.AgentSet:
+        """The opposition forces: northern, then southern."""
+        return mesa.agent.AgentSet(self.force_list, random=self.random)
+
+    @functools.cached_property
+    def patrons(self) -> mesa.agent.AgentSet:
+        """The patrons, in the order they update their support."""
+        return mesa.agent.AgentSet(self.patron_list, random=self.random)
+
+    @functools.cached_property
+    def observers(self) -> mesa.agent.AgentSet:
+        """The actors that observe the regime's viability each day, in that order."""
+        return mesa.agent.AgentSet(self.observer_list, random=self.random)
 
     @property
     def agents(self) -> mesa.agent.AgentSet:
