@@ -59,6 +59,15 @@ class Battlefield:
         # ``battle``: the forces do not exist yet).
         self._noise: DailyNoise | None = None
         self._around_capital = [j for j, _ in c.neighbours[c.capital]]
+        # R7 abandon: each place next to a non-agent holder's area at the start (the SDF's),
+        # with those neighbours; no other place can pass to such a holder.
+        start = c.start_holder.tolist()
+        static = [
+            (i, [j for j, _ in nb if start[j] != 0 and HOLDERS[start[j]] not in OPPOSITION])
+            for i, nb in enumerate(c.neighbours)
+        ]
+        self._start = start
+        self._static_edges = [(i, js) for i, js in static if js]
         self._dist_to_capital = c.dist_to_capital.tolist()
         self.version = 0  # counts changes of holder, for ``abandon``
         self._abandon_checked: tuple | None = None
@@ -211,17 +220,13 @@ class Battlefield:
         checked = (garrison.version, self.version, cs)
         if checked == self._abandon_checked:  # no garrison or holder changed since
             return
-        start = self.c.start_holder.tolist()
+        start = self._start
         holder, answering = self.holder.tolist(), garrison.answering.tolist()
-        for i, nb in enumerate(self.c.neighbours):
+        for i, edge in self._static_edges:
             g0 = garrison.garrison0_list[i]
             if holder[i] != 0 or g0 <= 0 or answering[i] / g0 >= cs:
                 continue
-            static = [
-                holder[j]
-                for j, _ in nb
-                if holder[j] == start[j] != 0 and HOLDERS[holder[j]] not in OPPOSITION
-            ]
+            static = [holder[j] for j in edge if holder[j] == start[j]]  # still its own
             if static:
                 code = min(static)
                 self.capture(i, code, HOLDERS[code], "garrison withdrew", None)
@@ -241,12 +246,12 @@ class Battlefield:
             f.progress[place] = 0.0
         here = g.alive & (g.place == place)
         if force is not None:
-            force.captured(float(g.strength[here].sum()) * m.p.actors.units.readiness)
+            force.captured(float(np.add.reduce(g.strength[here])) * m.p.actors.units.readiness)
         retreat = self.retreat_target(place)
-        keep = here & g.responsive
         if retreat is not None:
+            keep = here & g.responsive
             g.place[keep] = retreat
-            g.alive[here & ~g.responsive] = False
+            g.alive ^= here ^ keep  # those here that no longer answered dissolve
             outcome = f"{how}; responsive units fell back to {self.c.names[retreat]}"
         else:
             g.alive[here] = False
