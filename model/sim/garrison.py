@@ -13,7 +13,6 @@ import mesa
 import numpy as np
 
 from model.sim import rules
-from model.sim.schedule import DailyNoise
 
 
 class Garrison:
@@ -25,7 +24,6 @@ class Garrison:
         adjacency: (I + adjacency) matrix of the places: what each place's units see.
         params: The units' parameters (``p.actors.units``).
         thresholds: The stream the units' thresholds are drawn from.
-        daily: The units' daily variation (standard normal, one per unit and day).
     """
 
     def __init__(
@@ -35,7 +33,6 @@ class Garrison:
         adjacency: np.ndarray,
         params,
         thresholds: np.random.Generator,
-        daily: DailyNoise,
     ):
         n, n_places = len(unit_place), len(adjacency)
         self.n_places = n_places
@@ -52,7 +49,6 @@ class Garrison:
         # until it changes (``newly_quiet``, and the battlefield's ``abandon``).
         self.version = 0
         self._quiet_checked: tuple | None = None
-        self._daily = daily
         self.garrison0 = np.bincount(self.place, self.strength, n_places)
         self.answering = self.garrison0.copy()
         self.quiet_logged = np.zeros(n_places, dtype=bool)
@@ -123,7 +119,7 @@ class Garrison:
         momentum: float,
         patron_drop: float,
         command_broken: bool,
-        day: int,
+        noise: np.random.Generator,
     ) -> None:
         """R5: each responsive unit compares today's pressure with its own threshold.
 
@@ -133,10 +129,12 @@ class Garrison:
             momentum: The opposition's greatest momentum, 0..1.
             patron_drop: How far the patron support units see has fallen, 0..1.
             command_broken: Whether the leader has left in secret.
-            day: Today (the row of the daily variation).
+            noise: The stream of the units' daily variation.
         """
-        if not self._n_active:  # every unit has stopped answering or dissolved
-            return  # (the draws are per day, so skipping a day shifts no other day's)
+        if not self._n_active:
+            # Every unit has stopped answering or dissolved, and none answers again: the
+            # days skipped are the run's last, and their draws were never used for anything.
+            return
         pressure = rules.unit_pressure(
             self.nearby_quiet(),
             threat,
@@ -149,7 +147,7 @@ class Garrison:
             params.weight_command,
             params.weight_threat,
         )
-        eps = self._daily.day(day) * params.noise_sd  # = normal(0, noise_sd), one per unit
+        eps = noise.normal(0.0, params.noise_sd, len(self.place))
         flips = self.active & (pressure[self.place] + eps > self.theta)
         if np.count_nonzero(flips):  # otherwise ``answering`` is already up to date
             self.responsive &= ~flips

@@ -26,7 +26,7 @@ from model.sim.garrison import Garrison
 from model.sim.leadership import Insider, Leadership
 from model.sim.outputs import METRICS, Event, RunResult
 from model.sim.patrons import DohaParticipants, Hezbollah, Iran, Iraq, Russia, Turkey
-from model.sim.schedule import Agenda, DailyNoise, Decisions, Streams
+from model.sim.schedule import Agenda, Decisions, Streams
 
 
 class SyriaModel(mesa.Model):
@@ -62,7 +62,6 @@ class SyriaModel(mesa.Model):
             c.adjacency,
             self.p.actors.units,
             self.streams["unit_thresholds"],
-            DailyNoise(lambda: self.streams["unit_daily"], (len(c.unit_place),), self.horizon),
         )
         self.battlefield = Battlefield(self)
         self.regime_pop0 = float(c.population[c.start_holder == 0].sum())
@@ -201,7 +200,7 @@ class SyriaModel(mesa.Model):
                 max(f.momentum for f in self.force_list),
                 drop,
                 self.command_broken,
-                self.day,
+                self.streams["unit_daily"],
             )
         holder = self.battlefield.holder
         for i in self.garrison.newly_quiet(self.p.combat.collapse_share):
