@@ -266,9 +266,12 @@ class Battlefield:
         of how far its column has come along the road and the share of the capital's own
         garrison that has stopped answering.
         """
+        lines = self.lines()
+        if not lines.capital_contested:  # no force next to it: the capital is on no front
+            return 0.0
         cap = self.c.capital
         threat = 0.0
-        for f, front in zip(self.model.force_list, self.lines().fronts, strict=True):
+        for f, front in zip(self.model.force_list, lines.fronts, strict=True):
             if f.halted:
                 continue
             for j, km in front:
