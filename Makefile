@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DASH_STAMP := $(VENV)/.installed-dashboard
 
-.PHONY: setup run test lint bench dashboard clean
+.PHONY: setup run test lint bench bench-compare dashboard clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ dashboard: $(DASH_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
+
+# Side by side with another commit: make bench-compare REF=00cf6d2 (ratios, not absolute times)
+bench-compare: $(STAMP)
+	@test -n "$(REF)" || { echo "usage: make bench-compare REF=<commit>"; exit 2; }
+	$(BIN)/python benchmarks/bench_compare.py $(REF)
 
 clean:
 	rm -rf $(VENV)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.analysis import compare
 from model.config.schema import Scenario, scenario_digest
 from model.ensemble.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
 from model.results.tables import Tables, build_tables
@@ -73,6 +72,9 @@ def comparison_table(
 
     The capital and the horizon are the base scenario's.
     """
+    # Imported here: it loads scipy.stats, which a plain ``run`` never needs.
+    from model.analysis import compare
+
     capital = compiled[0].names[compiled[0].capital]
     horizon = compiled[0].p.horizon_days
     return compare.compare_runs(names, runs_tables, capital, horizon)

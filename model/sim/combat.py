@@ -6,6 +6,7 @@ capture or a force joining the fighting calls ``Battlefield.lines_moved``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mesa
@@ -13,6 +14,7 @@ import numpy as np
 
 from model.config.schema import HOLDERS, OPPOSITION, TRANSITIONAL
 from model.sim import rules
+from model.sim.schedule import DailyNoise
 
 
 @dataclass
@@ -53,6 +55,22 @@ class Battlefield:
         self._attract_weight = c.attract_weight.tolist()
         self._lines: FrontLines | None = None
         self.allied_at: dict[int, float] = {}
+        # R7's battle noise: standard normal, one per force and place and day (set up in
+        # ``battle``: the forces do not exist yet).
+        self._noise: DailyNoise | None = None
+        self._around_capital = [j for j, _ in c.neighbours[c.capital]]
+        # R7 abandon: each place next to a non-agent holder's area at the start (the SDF's),
+        # with those neighbours; no other place can pass to such a holder.
+        start = c.start_holder.tolist()
+        static = [
+            (i, [j for j, _ in nb if start[j] != 0 and HOLDERS[start[j]] not in OPPOSITION])
+            for i, nb in enumerate(c.neighbours)
+        ]
+        self._start = start
+        self._static_edges = [(i, js) for i, js in static if js]
+        self._dist_to_capital = c.dist_to_capital.tolist()
+        self.version = 0  # counts changes of holder, for ``abandon``
+        self._abandon_checked: tuple | None = None
 
     def lines_moved(self) -> None:
         """Forget the front lines: a place changed hands, or a force joined the fighting."""
@@ -67,25 +85,26 @@ class Battlefield:
     def _draw_lines(self) -> FrontLines:
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.
         holder = self.holder.tolist()
-        forces = self.model.forces
+        neighbours = self.c.neighbours
+        forces = self.model.force_list
         fronts: list[list[tuple[int, float]]] = []
         contested: list[int] = []
         for f in forces:
             best: dict[int, float] = {}
             if f.active:
+                code = f.code
                 for i, h in enumerate(holder):
-                    if h != f.code:
-                        continue
-                    for j, km in self.c.neighbours[i]:
-                        if holder[j] == 0 and km < best.get(j, np.inf):
-                            best[j] = km
+                    if h == code:
+                        for j, km in neighbours[i]:
+                            if holder[j] == 0 and km < best.get(j, math.inf):
+                                best[j] = km
             front = sorted(best.items())
             fronts.append(front)
             contested.extend(j for j, _ in front if j not in contested)
         # The contested places are exactly those next to a place an active force holds.
         threat = np.zeros(len(holder))
         threat[contested] = 1.0
-        around = [holder[j] for j, _ in self.c.neighbours[self.c.capital]]
+        around = {holder[j] for j in self._around_capital}
         return FrontLines(
             regime_population=float(self.c.population[self.holder == 0].sum()),
             fronts=fronts,
@@ -99,7 +118,7 @@ class Battlefield:
         """Opposition forces holding the capital or a place next to it."""
         cap = self.c.capital
         places = [cap, *(j for j, _ in self.c.neighbours[cap])]
-        return [f for f in self.model.forces if any(self.holder[j] == f.code for j in places)]
+        return [f for f in self.model.force_list if any(self.holder[j] == f.code for j in places)]
 
     def _allocate_allies(self, contested: list[int]) -> None:
         """R2: allied fighters go where the fighting is, within the reach they were given."""
@@ -134,8 +153,12 @@ class Battlefield:
         """R7: each active force splits its effort over the regime places next to it."""
         m = self.model
         cp, up = m.p.combat, m.p.actors.units
-        forces = list(m.forces)
-        noise = m.streams["combat"].normal(0.0, cp.noise_sd, (len(forces), len(self.c.names)))
+        forces = m.force_list
+        if self._noise is None:
+            shape = (len(forces), len(self.c.names))
+            self._noise = DailyNoise(lambda: m.streams["combat"], shape, m.horizon)
+        noise = self._noise.day(m.day)
+        sd = cp.noise_sd
         lines = self.lines()
         self._allocate_allies(lines.contested)
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.
@@ -148,7 +171,7 @@ class Battlefield:
             if not front or f.halted:  # R9: a halted force takes no place, unopposed or not
                 continue
             strength = f.effective_strength
-            eps = noise[k].tolist()
+            z = noise[k].tolist()  # standard normal: sd * z[j] is the normal(0, sd) draw
             shares = self.target_shares(k, f.params.focus)
             lead = max(shares)
             for (j, km), share in zip(front, shares, strict=True):
@@ -175,7 +198,7 @@ class Battlefield:
                         defense,
                         cp.max_advance_km_per_day,
                         cp.ratio_exponent,
-                        eps[j],
+                        sd * z[j],
                     )
                 ratio = f.progress[j] / km
                 if ratio >= 1.0 and ratio > captures.get(j, (0.0, None))[0]:
@@ -194,40 +217,41 @@ class Battlefield:
         """
         cs = self.model.p.combat.collapse_share
         garrison = self.model.garrison
-        start = self.c.start_holder.tolist()
+        checked = (garrison.version, self.version, cs)
+        if checked == self._abandon_checked:  # no garrison or holder changed since
+            return
+        start = self._start
         holder, answering = self.holder.tolist(), garrison.answering.tolist()
-        for i, nb in enumerate(self.c.neighbours):
+        for i, edge in self._static_edges:
             g0 = garrison.garrison0_list[i]
             if holder[i] != 0 or g0 <= 0 or answering[i] / g0 >= cs:
                 continue
-            static = [
-                holder[j]
-                for j, _ in nb
-                if holder[j] == start[j] != 0 and HOLDERS[holder[j]] not in OPPOSITION
-            ]
+            static = [holder[j] for j in edge if holder[j] == start[j]]  # still its own
             if static:
                 code = min(static)
                 self.capture(i, code, HOLDERS[code], "garrison withdrew", None)
                 holder, answering = self.holder.tolist(), garrison.answering.tolist()
+        self._abandon_checked = (garrison.version, self.version, cs)
 
     def capture(self, place: int, code: int, actor: str, how: str, force) -> None:
         """R7: a place changes hands; units there retreat toward the capital or dissolve."""
         m, g = self.model, self.model.garrison
         name = self.c.names[place]
         self.holder[place] = code
+        self.version += 1
         self.lines_moved()
         if self.fall_day[place] < 0:
             self.fall_day[place] = m.day
-        for f in m.forces:
+        for f in m.force_list:
             f.progress[place] = 0.0
         here = g.alive & (g.place == place)
         if force is not None:
-            force.captured(float(g.strength[here].sum()) * m.p.actors.units.readiness)
+            force.captured(float(np.add.reduce(g.strength[here])) * m.p.actors.units.readiness)
         retreat = self.retreat_target(place)
-        keep = here & g.responsive
         if retreat is not None:
+            keep = here & g.responsive
             g.place[keep] = retreat
-            g.alive[here & ~g.responsive] = False
+            g.alive ^= here ^ keep  # those here that no longer answered dissolve
             outcome = f"{how}; responsive units fell back to {self.c.names[retreat]}"
         else:
             g.alive[here] = False
@@ -242,9 +266,12 @@ class Battlefield:
         of how far its column has come along the road and the share of the capital's own
         garrison that has stopped answering.
         """
+        lines = self.lines()
+        if not lines.capital_contested:  # no force next to it: the capital is on no front
+            return 0.0
         cap = self.c.capital
         threat = 0.0
-        for f, front in zip(self.model.forces, self.lines().fronts, strict=True):
+        for f, front in zip(self.model.force_list, lines.fronts, strict=True):
             if f.halted:
                 continue
             for j, km in front:
@@ -260,10 +287,11 @@ class Battlefield:
         """
         m, g = self.model, self.model.garrison
         self.holder[place] = HOLDERS.index(TRANSITIONAL)
+        self.version += 1
         self.lines_moved()
         if self.fall_day[place] < 0:
             self.fall_day[place] = m.day
-        for f in m.forces:
+        for f in m.force_list:
             f.progress[place] = 0.0
         g.alive[g.alive & (g.place == place)] = False
         g.refresh()
@@ -274,7 +302,6 @@ class Battlefield:
     def retreat_target(self, place: int) -> int | None:
         """The regime-held neighbour closest to the capital, if any."""
         holder = self.holder.tolist()
-        options = [
-            (self.c.dist_to_capital[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0
-        ]
+        dist = self._dist_to_capital
+        options = [(dist[j], j) for j, _ in self.c.neighbours[place] if holder[j] == 0]
         return min(options)[1] if options else None

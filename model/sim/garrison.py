@@ -2,7 +2,9 @@
 
 Units are Mesa agents (``Unit``), but their state lives here, one array per attribute, so
 that the daily decision of every unit is a handful of array operations rather than a
-Python call per unit.
+Python call per unit. The ``Unit`` agents are views on these rows, created the first time
+someone asks for them (``Garrison.units``, or the model's ``agents``): a run that nobody
+inspects unit by unit does not pay for registering 120 agents with Mesa.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ class Garrison:
         self.strength = np.full(n, params.nominal_total / max(n, 1))
         self.responsive = np.ones(n, dtype=bool)
         self.alive = np.ones(n, dtype=bool)
+        self.active = np.ones(n, dtype=bool)  # responsive and alive: who can still flip
+        self._n_active = n
+        # Counts the refreshes: what depends only on ``answering`` is not recomputed
+        # until it changes (``newly_quiet``, and the battlefield's ``abandon``).
+        self.version = 0
+        self._quiet_checked: tuple | None = None
         self.garrison0 = np.bincount(self.place, self.strength, n_places)
         self.answering = self.garrison0.copy()
         self.quiet_logged = np.zeros(n_places, dtype=bool)
@@ -51,15 +59,30 @@ class Garrison:
         # Views kept until ``answering`` changes (``refresh``).
         self._answering_total: float | None = None
         self._nearby: np.ndarray | None = None
-        for i in range(n):
-            Unit(model, i)
+        self._model = model
+        self._units: list[Unit] | None = None
+
+    @property
+    def units(self) -> list[Unit]:
+        """The units as Mesa agents, in row order, created and registered on first use."""
+        if self._units is None:
+            self._units = [Unit(self._model, i) for i in range(len(self.place))]
+        return self._units
 
     def refresh(self) -> None:
         """Recount, per place, the strength of units alive and answering commands."""
         alive_answering = self.responsive & self.alive
         self.answering = np.bincount(self.place, self.strength * alive_answering, self.n_places)
+        self.active = alive_answering
+        self._n_active = int(np.count_nonzero(alive_answering))
         self._answering_total = None
         self._nearby = None
+        self.version += 1
+
+    @property
+    def can_flip(self) -> bool:
+        """Whether any unit is still alive and answering (R5 has someone left to weigh)."""
+        return self._n_active > 0
 
     def share(self, place: int) -> float:
         """Share of a place's day-0 garrison strength that is there and still answering."""
@@ -108,6 +131,10 @@ class Garrison:
             command_broken: Whether the leader has left in secret.
             noise: The stream of the units' daily variation.
         """
+        if not self._n_active:
+            # Every unit has stopped answering or dissolved, and none answers again: the
+            # days skipped are the run's last, and their draws were never used for anything.
+            return
         pressure = rules.unit_pressure(
             self.nearby_quiet(),
             threat,
@@ -121,14 +148,17 @@ class Garrison:
             params.weight_threat,
         )
         eps = noise.normal(0.0, params.noise_sd, len(self.place))
-        flips = self.responsive & self.alive
-        flips &= pressure[self.place] + eps > self.theta
-        if flips.any():  # otherwise ``answering`` is already up to date
+        flips = self.active & (pressure[self.place] + eps > self.theta)
+        if np.count_nonzero(flips):  # otherwise ``answering`` is already up to date
             self.responsive &= ~flips
             self.refresh()
 
     def newly_quiet(self, collapse_share: float) -> list[int]:
         """Places whose answering garrison is below ``collapse_share`` for the first time."""
+        checked = (self.version, collapse_share)
+        if checked == self._quiet_checked:  # nothing changed since the last look
+            return []
+        self._quiet_checked = checked
         out = []
         for i, (a, g0) in enumerate(zip(self.answering.tolist(), self.garrison0_list, strict=True)):
             if a < collapse_share * g0 and g0 > 0 and not self.quiet_logged[i]:

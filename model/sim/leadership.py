@@ -106,7 +106,7 @@ class Leadership(mesa.Agent):
 
     def _agree_transition(self) -> None:
         """R1: a transition meets Turkey's condition; the forces' aim is met, so they halt."""
-        for f in self.model.forces:
+        for f in self.model.force_list:
             f.halt(AGREED)
         self.model.turkey.press_halt()
 
@@ -138,7 +138,7 @@ class Leadership(mesa.Agent):
         m.log("regime", "departure", m.p.exit_routes[route].destination, route, outcome, "R4")
         if secret:
             m.command_broken = True
-            for ins in m.insiders:
+            for ins in m.insider_list:
                 if ins.left_day is None:
                     m.log("regime", "not_informed", ins.name, "", "departure kept secret", "R4")
 

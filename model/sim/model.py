@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 import mesa
@@ -54,37 +55,71 @@ class SyriaModel(mesa.Model):
         for day, changes in c.interventions:  # queued first: they act before same-day news
             self.agenda.put(day, lambda ch=changes: self.intervene(ch))
         self.command_broken = False
+        self.horizon = self.p.horizon_days
         self.garrison = Garrison(
-            self, c.unit_place, c.adjacency, self.p.actors.units, self.streams["unit_thresholds"]
+            self,
+            c.unit_place,
+            c.adjacency,
+            self.p.actors.units,
+            self.streams["unit_thresholds"],
         )
         self.battlefield = Battlefield(self)
         self.regime_pop0 = float(c.population[c.start_holder == 0].sum())
         self.population_total = float(c.population.sum())
 
         self.leadership = Leadership(self)
-        self.insiders = mesa.agent.AgentSet(
-            [Insider(self, spec) for spec in self.p.actors.insiders], random=self.random
-        )
+        self.insider_list = tuple(Insider(self, spec) for spec in self.p.actors.insiders)
         self.north = OppositionForce(self, "northern_opposition")
         self.south = OppositionForce(self, "southern_command")
-        self.forces = mesa.agent.AgentSet([self.north, self.south], random=self.random)
         self.turkey, self.iraq, self.iran = Turkey(self), Iraq(self), Iran(self)
         self.hezbollah, self.russia = Hezbollah(self), Russia(self)
         self.doha = DohaParticipants(self)
-        self.patrons = mesa.agent.AgentSet(
-            [self.russia, self.iran, self.hezbollah, self.iraq, self.turkey], random=self.random
-        )
-        self.observers = mesa.agent.AgentSet(
-            [self.leadership, *self.patrons, self.doha], random=self.random
-        )
-        self.patrons.do("update_support")
+        # The actors as tuples, in the order they act each day: iterating a Mesa AgentSet
+        # walks weak references, which costs more than what the agents do in a day. The
+        # AgentSets (``forces``, ``patrons``, ...) are made from them when asked for.
+        self.force_list = (self.north, self.south)
+        self.patron_list = (self.russia, self.iran, self.hezbollah, self.iraq, self.turkey)
+        self.observer_list = (self.leadership, *self.patron_list, self.doha)
+        for a in self.patron_list:
+            a.update_support()
         self._patrons_in_order = [getattr(self, k) for k in PATRONS]  # the order of METRICS
         self._set_signal_weights()
         self.signal0 = self.patron_signal()
         self.actual_viability = 1.0
-        self.horizon = self.p.horizon_days
         self.metrics = np.zeros((self.horizon, len(METRICS)))
         self.holders = np.zeros((self.horizon, len(c.names)), dtype=np.int8)
+
+    @functools.cached_property
+    def insiders(self) -> mesa.agent.AgentSet:
+        """The regime's insiders."""
+        return mesa.agent.AgentSet(self.insider_list, random=self.random)
+
+    @functools.cached_property
+    def forces(self) -> mesa.agent.AgentSet:
+        """The opposition forces: northern, then southern."""
+        return mesa.agent.AgentSet(self.force_list, random=self.random)
+
+    @functools.cached_property
+    def patrons(self) -> mesa.agent.AgentSet:
+        """The patrons, in the order they update their support."""
+        return mesa.agent.AgentSet(self.patron_list, random=self.random)
+
+    @functools.cached_property
+    def observers(self) -> mesa.agent.AgentSet:
+        """The actors that observe the regime's viability each day, in that order."""
+        return mesa.agent.AgentSet(self.observer_list, random=self.random)
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every agent of the model, the units included (created on this first request)."""
+        self.garrison.units  # noqa: B018 - creates and registers the unit agents once
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+        """The model's agents by class, the units included (created on this first request)."""
+        self.garrison.units  # noqa: B018 - creates and registers the unit agents once
+        return super().agents_by_type
 
     def on(self, rule: str) -> bool:
         """Whether a behavioural rule is in force (a scenario may switch rules off)."""
@@ -135,17 +170,21 @@ class SyriaModel(mesa.Model):
         """One day: messages arrive, actors observe and decide, units choose, battles."""
         self.agenda.run_due(self.day)
         self.actual_viability = self.viability()
-        self.observers.do("observe")
-        self.forces.do("update")
+        for a in self.observer_list:
+            a.observe()
+        for f in self.force_list:
+            f.update()
         self.leadership.appeal()
         self.iran.act()
         self.russia.consider_offer()
         self.agenda.run_due(self.day)  # same-day consequences
-        self.patrons.do("update_support")
+        for a in self.patron_list:
+            a.update_support()
         # The leader decides on what he knew in the morning; units react during the day.
         self.leadership.consider_flight()
         self.cascade()
-        self.insiders.do("consider_exit")
+        for a in self.insider_list:
+            a.consider_exit()
         self.battlefield.battle()
         self.record()
 
@@ -153,15 +192,16 @@ class SyriaModel(mesa.Model):
         """R5: units decide whether to keep answering; a garrison that goes quiet is logged."""
         if not self.on("R5"):
             return
-        drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
-        self.garrison.cascade(
-            self.p.actors.units,
-            self.battlefield.lines().threat,
-            max(f.momentum for f in self.forces),
-            drop,
-            self.command_broken,
-            self.streams["unit_daily"],
-        )
+        if self.garrison.can_flip:  # once every unit has stopped answering, nothing to weigh
+            drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
+            self.garrison.cascade(
+                self.p.actors.units,
+                self.battlefield.lines().threat,
+                max(f.momentum for f in self.force_list),
+                drop,
+                self.command_broken,
+                self.streams["unit_daily"],
+            )
         holder = self.battlefield.holder
         for i in self.garrison.newly_quiet(self.p.combat.collapse_share):
             if holder[i] == 0:
@@ -180,7 +220,7 @@ class SyriaModel(mesa.Model):
             *(a.support for a in self._patrons_in_order),
             self.leadership.believed,
             self.actual_viability,
-            sum(f.strength for f in self.forces if f.active),
+            sum(f.strength for f in self.force_list if f.active),
         )
         self.holders[d] = self.battlefield.holder
 

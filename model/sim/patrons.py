@@ -341,7 +341,7 @@ class DohaParticipants(ForeignActor):
             )
             if m.decisions.decide("ceasefire_accepted", 1.0 if reins else 0.0, "doha"):
                 m.log("doha_participants", "agreement", "", "doha", "ceasefire accepted", "R3")
-                for f in m.forces:
+                for f in m.force_list:
                     f.halt("ceasefire")
         if self.discuss_transition():
             m.log("doha_participants", "discussion", "", "doha", "transitional body", "R3")

@@ -48,6 +48,36 @@ class Streams(dict):
         return rng
 
 
+class DailyNoise:
+    """A stream's standard normal draws for each day, drawn a block of days at a time.
+
+    numpy's Generator fills an array from one sequence, element after element, so the rows
+    of one ``(days, *shape)`` draw are exactly the numbers that one draw of ``shape`` a day
+    would give, and ``scale * noise.day(d)`` is bit for bit ``normal(0.0, scale, shape)``
+    drawn on day ``d``; one call for the whole horizon saves a call a day. Only for a stream
+    that nothing else draws from, by a rule that draws every day.
+
+    Args:
+        stream: The stream to draw from, on first use.
+        shape: The shape of one day's draw.
+        days: Days to draw at a time (the horizon).
+    """
+
+    def __init__(self, stream: Callable[[], np.random.Generator], shape: tuple, days: int):
+        self._stream = stream
+        self._shape = tuple(shape)
+        self._days = max(int(days), 1)
+        self._rows: np.ndarray | None = None
+
+    def day(self, d: int) -> np.ndarray:
+        """The standard normal draws of day ``d`` (0 on the start date)."""
+        rows = self._rows
+        while rows is None or d >= len(rows):
+            more = self._stream().standard_normal((self._days, *self._shape))
+            rows = self._rows = more if rows is None else np.concatenate([rows, more])
+        return rows[d]
+
+
 class Agenda:
     """Actions due on a given day: messages in transit, answers after a lag, arrivals.
 

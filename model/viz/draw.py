@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-from model.analysis.compare import wilson
 from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS, SCENARIO_COLOURS
 
 
@@ -163,6 +162,9 @@ def draw_capital_survival(
         capital: The capital's name.
         runs: Runs per scenario (for the title).
     """
+    # Imported here: the intervals load scipy.stats, which a run's own plots never need.
+    from model.analysis.compare import wilson
+
     col = f"holder_{capital}"
     for k, (name, daily) in enumerate(dailies):
         g = (daily[col] == "regime").groupby(daily["date"])

@@ -1,0 +1,63 @@
+"""The simulation core's shortcuts for speed (issue 17) change no number and keep Mesa's API.
+
+``tests/test_regression.py`` checks the results byte for byte; these tests pin the reasons
+the shortcuts are exact, so that a change that breaks one fails here with a clear message.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.sim.garrison import Unit
+from model.sim.model import SyriaModel, release, simulate
+from model.sim.schedule import DailyNoise
+
+
+@pytest.mark.parametrize("shape", [(120,), (2, 17)])
+def test_daily_noise_rows_are_the_daily_normal_draws(shape):
+    """Drawing the horizon at once gives, bit for bit, what one draw a day would give."""
+    for seed in range(20):
+        sd = 0.05 + 0.1 * seed
+        days = 7
+        stream = np.random.default_rng(seed)
+        block = DailyNoise(lambda g=stream: g, shape, days)
+        daily = np.random.default_rng(seed)
+        for d in range(2 * days + 3):  # past the first block, too
+            assert np.array_equal(block.day(d) * sd, daily.normal(0.0, sd, shape)), (seed, d)
+
+
+def test_unit_agents_are_created_only_when_asked_for(compiled):
+    m = SyriaModel(compiled, seed=3)
+    assert Unit not in m._agents_by_type  # a plain run registers no unit
+    units = list(m.agents_by_type[Unit])
+    assert len(units) == len(m.garrison.place) == len(m.garrison.units)
+    assert len(m.agents) == len(units) + len(m.observer_list) + 2 + len(m.insider_list)
+    for _ in range(m.horizon):
+        m.step()
+    g = m.garrison
+    assert [u.responsive for u in units] == g.responsive.tolist()
+    assert [u.threshold for u in units] == g.theta.tolist()
+    assert [u.dissolved for u in units] == (~g.alive).tolist()
+    release(m)
+
+
+def test_asking_for_the_units_changes_no_result(compiled):
+    plain = simulate(compiled, 11)
+    m = SyriaModel(compiled, seed=11)
+    m.agents_by_type  # noqa: B018 - creates the unit agents before the run
+    for _ in range(m.horizon):
+        m.step()
+    assert np.array_equal(m.metrics, plain.metrics)
+    assert np.array_equal(m.holders, plain.holders)
+    assert m.events == plain.events
+    release(m)
+
+
+def test_agent_sets_hold_the_actors_in_the_order_they_act(compiled):
+    m = SyriaModel(compiled, seed=0)
+    assert list(m.forces) == [m.north, m.south] == list(m.force_list)
+    assert list(m.patrons) == list(m.patron_list)
+    assert list(m.observers) == [m.leadership, *m.patron_list, m.doha]
+    assert list(m.insiders) == list(m.insider_list)
+    release(m)
