@@ -21,7 +21,7 @@ from model.ensemble.executors import ExecutorSpec
 from model.ensemble.memory import Comparison, compare_in_memory
 from model.errors import ScenarioError
 from model.viz.draw import draw_capital_survival
-from model.viz.style import documented_city_falls, format_dates, mark_documented
+from model.viz.style import documented_city_falls, mark_documented, story_axis
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,13 @@ def survival_figure(cmp: Comparison) -> Figure:
     capital = cmp.compiled[0].names[cmp.compiled[0].capital]
     dailies = [(name, t.daily) for name, t in zip(cmp.names, cmp.tables, strict=True)]
     draw_capital_survival(ax, dailies, capital, cmp.runs)
-    falls = documented_city_falls([capital])
-    mark_documented(ax, falls)
-    for place, date in falls.items():
-        ax.annotate(f"{place} fell (documented {date:%d %b})", (date, 0.98), rotation=90,
-                    fontsize=8, ha="right", va="top")  # fmt: skip
-    format_dates(ax)
-    ax.set_xlabel("date (2024)")
-    ax.legend(fontsize=8, loc="best")
+    start = cmp.compiled[0].p.start_date
+    story_axis(ax, start, cmp.compiled[0].p.horizon_days)  # as in the report's figure
+    mark_documented(ax, documented_city_falls([capital]))
+    ax.set_title(ax.get_title(), pad=30, fontsize=10)
+    ax.set_xlabel("date (2024); shaded: the documented period, 27 Nov - 8 Dec", fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8,
+               frameon=False, ncols=3, handlelength=3.5)  # fmt: skip
     return fig
 
 

@@ -13,7 +13,13 @@ from typing import Any
 import pandas as pd
 
 from model.analysis.compare import wilson
-from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS, SCENARIO_COLOURS
+from model.config.schema import TRANSITIONAL
+from model.viz.style import (
+    HOLDER_COLOURS,
+    HOLDER_LABELS,
+    scenario_colour,
+    scenario_linestyle,
+)
 
 
 @dataclass(frozen=True)
@@ -169,9 +175,17 @@ def draw_capital_survival(
         p, n = g.mean().sort_index(), g.size().sort_index()
         lo, hi = zip(*(wilson(pi * ni, int(ni)) for pi, ni in zip(p, n, strict=True)), strict=True)
         x = pd.to_datetime(p.index)
-        colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
-        ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
-        ax.step(x, p.values, where="post", color=colour, linewidth=2, label=name)
+        colour, style = scenario_colour(k), scenario_linestyle(k)
+        ax.fill_between(x, lo, hi, color=colour, alpha=0.12, linewidth=0, step="post", zorder=1)
+        ax.step(x, p.values, where="post", color=colour, linewidth=2.1, label=name,
+                linestyle=style, zorder=10 - min(k, 5))  # fmt: skip
+        # A negotiated hand-over is not a fall by force: where runs hand the capital over,
+        # the share handed over is drawn too, with crosses, so that the drop is read right.
+        handed = (daily[col] == TRANSITIONAL).groupby(daily["date"]).mean().sort_index()
+        if handed.max() > 0:
+            ax.step(x, handed.values, where="post", color=colour, linewidth=1.2, zorder=9,
+                    linestyle=":", marker="x", markersize=4, markevery=2,
+                    label=f"{name}: handed over (negotiated), share of runs")  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel(f"probability the regime still holds {capital}")
+    ax.set_ylabel(f"share of runs: the regime holds {capital}")
     ax.set_title(f"Does the regime still hold {capital}? (share of {runs} runs, 95 % interval)")
