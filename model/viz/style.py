@@ -182,9 +182,9 @@ HOLDER_COLOURS = {
 
 
 HOLDER_LABELS = {
-    "regime": "regime",
-    "northern_opposition": "northern opposition",
+    "regime": "regime (Assad government)",
+    "northern_opposition": "northern opposition (HTS-led offensive)",
     "southern_command": "southern operational command",
-    "sdf": "SDF",
+    "sdf": "SDF (Syrian Democratic Forces)",
     "transitional_authority": "transitional authority",
 }
