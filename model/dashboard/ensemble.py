@@ -101,7 +101,7 @@ def survival_figure(cmp: Comparison) -> Figure:
     start = cmp.compiled[0].p.start_date
     story_axis(ax, start, cmp.compiled[0].p.horizon_days)  # as in the report's figure
     mark_documented(ax, documented_city_falls([capital]))
-    ax.set_title(ax.get_title(), pad=30, fontsize=10)
+    ax.set_title(ax.get_title(), pad=44, fontsize=10)  # room for the slanted date label
     ax.set_xlabel("date (2024); shaded: the documented period, 27 Nov - 8 Dec", fontsize=8)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8,
                frameon=False, ncols=3, handlelength=3.5)  # fmt: skip
