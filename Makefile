@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DASH_STAMP := $(VENV)/.installed-dashboard
+# cffconvert 2.0.0 pins jsonschema 3, which altair and nbformat (in .venv) cannot use, so it
+# gets a small venv of its own, used only to validate CITATION.cff.
+CFF_VENV := .venv-cff
+CFF_STAMP := $(CFF_VENV)/.installed
 
 .PHONY: setup run test lint bench bench-compare dashboard clean
 
@@ -19,12 +23,18 @@ $(DASH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,dashboard]'
 	touch $(DASH_STAMP)
 
+$(CFF_STAMP):
+	test -d $(CFF_VENV) || $(PYTHON) -m venv $(CFF_VENV)
+	$(CFF_VENV)/bin/python -m pip install --quiet 'cffconvert==2.0.0'
+	touch $(CFF_STAMP)
+
 setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m model run scenarios/baseline.yaml
 
-test: $(DASH_STAMP)
+test: $(DASH_STAMP) $(CFF_STAMP)
+	$(CFF_VENV)/bin/cffconvert --validate --infile CITATION.cff
 	$(BIN)/ruff check model tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -41,4 +51,4 @@ bench-compare: $(STAMP)
 	$(BIN)/python benchmarks/bench_compare.py $(REF)
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CFF_VENV)

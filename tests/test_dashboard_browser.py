@@ -133,11 +133,15 @@ def _events(pg) -> str:
 def test_replay_steps_three_days(server, page, shots):
     page.goto(server.url)
     page.get_by_test_id("status").wait_for()
+    # Before the first step the status line already says who holds the capital.
     assert "before the first day" in _status(page)
+    assert "Damascus is held by the regime" in _status(page)
     map0, events0 = _map_src(page), _events(page)
     for _ in range(3):
         _step(page)
-    assert _status(page).startswith("Day 2 of 30: Fri 29 Nov 2024")
+    # Days count from 1, as Mesa's Information box counts steps.
+    assert _status(page).startswith("Day 3 of 30: Fri 29 Nov 2024")
+    expect(page.get_by_text("Step: 3")).to_be_visible()
     # The widgets of one redraw reach the page one after another: wait for each.
     expect(page.get_by_test_id("events-all")).to_contain_text("asked to halt the offensive")
     expect(page.get_by_test_id("events-today")).to_contain_text("Pleas to Turkey")
@@ -149,14 +153,18 @@ def test_replay_steps_three_days(server, page, shots):
 def test_flipping_the_offer_decision_shows_the_flipped_answer(server, page, shots):
     page.goto(server.url)
     page.get_by_test_id("status").wait_for()
-    pin = page.locator(".v-select", has=page.get_by_text("leader_accepts_offer:"))
-    pin.locator(".v-select__slot").click()
+    expect(page.get_by_test_id("pending")).to_have_count(0)
+    page.get_by_test_id("pin-leader_accepts_offer").locator(".v-select__slot").click()
     page.get_by_role("option", name="accept", exact=True).click()
+    # A changed control is marked as waiting for Reset until Reset is pressed.
+    expect(page.get_by_test_id("pending")).to_contain_text("Assad accepts Russia's offer")
+    expect(page.get_by_text("(applies on Reset)")).to_be_visible()
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=run-note]').innerText"
-        ".includes('leader_accepts_offer = accept')"
+        ".includes(\"Assad accepts Russia's offer = accept\")"
     )
+    expect(page.get_by_test_id("pending")).to_have_count(0)
     for _ in range(25):
         if "transitional authority" in _step(page):
             break
@@ -164,6 +172,25 @@ def test_flipping_the_offer_decision_shows_the_flipped_answer(server, page, shot
     assert "declined offer" not in _events(page)
     expect(page.get_by_test_id("events-today")).to_contain_text("handed over by agreement")
     page.screenshot(path=shots / "dashboard-replay-offer-accepted.png")
+
+
+RAW_IDS = ("northern_opposition", "southern_command", "holder_change", "hmeymim_air",
+           "doha_participants", "iraq_via_bukamal", "transitional_authority")
+
+
+def test_a_replay_to_its_end_says_so_and_shows_no_raw_id(server, page, shots):
+    page.goto(server.url)
+    page.get_by_test_id("status").wait_for()
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=status]').innerText.includes('End of the replay')",
+        timeout=180_000,
+    )
+    assert _status(page).startswith("Day 30 of 30")
+    text = _events(page)
+    assert "changes hands" in text and "northern opposition" in text
+    assert not [raw for raw in RAW_IDS if raw in text], text[:500]
+    page.screenshot(path=shots / "dashboard-replay-end.png", full_page=True)
 
 
 def test_a_small_ensemble_shows_the_comparison_table(server, page, shots):

@@ -22,7 +22,12 @@ __all__ = [
     "changes",
     "compare_runs",
     "format_cells",
+    "END_STATE_LABELS",
+    "findings",
+    "fmt_number",
     "format_table",
+    "is_share",
+    "measure_label",
     "held_days",
     "paired_mean",
     "wilson",
@@ -165,8 +170,68 @@ def changes(base: Scenario, other: Scenario) -> list[dict]:
     return out
 
 
-def format_table(table: pd.DataFrame) -> str:
-    """The comparison table for the terminal."""
+# What each end state means, in words a reader of the table needs no glossary for.
+END_STATE_LABELS = {
+    "collapse_and_flight": "collapse and flight, the capital taken by force",
+    "negotiated_transition": "negotiated transition, the capital handed over",
+    "regime_holds": "the regime holds the capital",
+    "divided": "divided, the regime keeps the capital but under half the population",
+}
+
+
+def measure_label(measure: str, horizon: int | None = None) -> tuple[str, str]:
+    """A measure of ``compare_runs``'s table in words, and the unit its values are in.
+
+    Args:
+        measure: The measure's id (``end_state:divided``, ``Damascus_days_held``).
+        horizon: The horizon in days, said where a measure counts it for runs without the event.
+
+    Returns:
+        ``(label, unit)``, e.g. ``("Days the regime held Damascus", "days")``.
+    """
+    at = f", counting {horizon} where it held" if horizon else ""
+    if measure.startswith("end_state:"):
+        state = measure.split(":", 1)[1]
+        return f"End state: {END_STATE_LABELS.get(state, state.replace('_', ' '))}", "% of runs"
+    if measure.endswith("_held_at_horizon"):
+        place = measure.removesuffix("_held_at_horizon")
+        return f"{place} still in the regime's hands at the horizon", "% of runs"
+    if measure.endswith("_days_held"):
+        place = measure.removesuffix("_days_held")
+        return f"Days the regime held {place}{at}", "days"
+    if measure.endswith("_median_fall_day"):
+        place = measure.removesuffix("_median_fall_day")
+        return f"Median day {place} left the regime's hands, in the runs where it did", "day"
+    if measure == "leader_days_in_country":
+        stayed = f", counting {horizon} where he stayed" if horizon else ""
+        return f"Days the leader stayed in the country{stayed}", "days"
+    if measure == "leader_left":
+        return "The leader left the country", "% of runs"
+    return measure.replace("_", " "), ""
+
+
+def is_share(measure: str) -> bool:
+    """Whether a measure is a share of runs (shown as a percentage)."""
+    return measure.startswith("end_state:") or measure.endswith(("_at_horizon", "leader_left"))
+
+
+def fmt_number(v: float, pct: bool, signed: bool = False) -> str:
+    """A value as the table shows it: ``98%``, ``11.9``, ``+10.5``; never ``-0`` or ``+0``.
+
+    A value that rounds to zero is shown unsigned (``0%``, ``0.0``): a sign there would claim
+    a direction the rounding does not show.
+    """
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    text = f"{abs(v):.0%}" if pct else f"{abs(v):.1f}"
+    if text in ("0%", "0.0"):
+        return text
+    sign = "-" if v < 0 else ("+" if signed else "")
+    return sign + text
+
+
+def format_table(table: pd.DataFrame, horizon: int | None = None) -> str:
+    """The comparison table for the terminal: one block per measure, in words, scenarios as rows."""
     lines = []
     show = list(HEADLINE_STATES)
     capital_rows = [m for m in table["measure"].unique() if m.endswith("_days_held")]
@@ -174,10 +239,11 @@ def format_table(table: pd.DataFrame) -> str:
     scen = list(dict.fromkeys(table["scenario"]))
     width = max(len(s) for s in scen) + 2
     for measure in show:
-        lines.append(measure.replace("end_state:", "end state: "))
+        label, unit = measure_label(measure, horizon)
+        lines.append(f"{label} ({unit})" if unit else label)
         for s in scen:
             row = table[(table.scenario == s) & (table.measure == measure)].iloc[0]
-            val, diff = format_cells(row, measure.startswith("end_state"), s == scen[0])
+            val, diff = format_cells(row, is_share(measure), s == scen[0])
             lines.append(f"  {s:<{width}s}{val:<26s}{diff}")
     return "\n".join(lines)
 
@@ -200,11 +266,77 @@ def format_cells(row: pd.Series, pct: bool, base: bool) -> tuple[str, str]:
         base: The row is the base scenario's: its difference reads ``(base)``.
 
     Returns:
-        ``"value [low, high]"`` and ``"+diff [low, high]"`` (95 % intervals).
+        ``"value [low, high]"`` and ``"+diff [low, high]"`` (95 % intervals). A share's
+        interval is shown within what a share can be (0 to 100 %, a difference -100 % to
+        +100 %): the normal approximation of a paired difference can reach past it.
     """
-    fmt = (lambda v: f"{v:6.0%}") if pct else (lambda v: f"{v:6.1f}")
-    val = f"{fmt(row.value)} [{fmt(row.ci_low).strip()}, {fmt(row.ci_high).strip()}]"
+    if pct:
+        row = row.copy()
+        row[["ci_low", "ci_high"]] = row[["ci_low", "ci_high"]].clip(0.0, 1.0)
+        row[["diff_low", "diff_high"]] = row[["diff_low", "diff_high"]].clip(-1.0, 1.0)
+    val = (
+        f"{fmt_number(row.value, pct):>6s} "
+        f"[{fmt_number(row.ci_low, pct)}, {fmt_number(row.ci_high, pct)}]"
+    )
     if base:
         return val, "(base)"
-    sign = (lambda v: f"{v:+.0%}") if pct else (lambda v: f"{v:+.1f}")
-    return val, f"{sign(row['diff'])} [{sign(row.diff_low)}, {sign(row.diff_high)}]"
+    return val, (
+        f"{fmt_number(row['diff'], pct, True)} "
+        f"[{fmt_number(row.diff_low, pct, True)}, {fmt_number(row.diff_high, pct, True)}]"
+    )
+
+
+def _clear(row: pd.Series) -> bool:
+    """Whether a paired difference's 95 % interval excludes zero."""
+    return bool(row.diff_low > 0 or row.diff_high < 0)
+
+
+def findings(table: pd.DataFrame, capital: str, horizon: int | None = None) -> list[dict]:
+    """One sentence per scenario other than the base: its main effect and what it changes.
+
+    The main effect is the paired difference in the days the capital is held, with its 95 %
+    interval; then every end state whose share changes with an interval that excludes zero,
+    with the base's share beside it. Nothing is claimed where the interval includes zero.
+
+    Returns:
+        ``[{"scenario": name, "text": sentence}, ...]`` in the table's order.
+    """
+    scen = list(dict.fromkeys(table["scenario"]))
+    base = scen[0]
+
+    def row(s: str, m: str) -> pd.Series:
+        return table[(table.scenario == s) & (table.measure == m)].iloc[0]
+
+    out = []
+    for s in scen[1:]:
+        held = row(s, f"{capital}_days_held")
+        b = row(base, f"{capital}_days_held")
+        interval = (
+            f"95 % interval {fmt_number(held.diff_low, False, True)} to "
+            f"{fmt_number(held.diff_high, False, True)}"
+        )
+        if _clear(held):
+            more = "longer" if held["diff"] > 0 else "less"
+            text = (
+                f"the regime holds {capital} {abs(held['diff']):.1f} days {more} than in "
+                f"{base} ({interval}; {held.value:.1f} days against {b.value:.1f})"
+            )
+        else:
+            text = (
+                f"no clear difference in the days the regime holds {capital} "
+                f"({fmt_number(held['diff'], False, True)} days, {interval})"
+            )
+        changed = []
+        for m in HEADLINE_STATES:
+            r = row(s, m)
+            if _clear(r):
+                label = END_STATE_LABELS.get(m.split(":", 1)[1], m)
+                changed.append(f"{label} in {r.value:.0%} of runs ({base}: {row(base, m).value:.0%})")
+        if changed:
+            text += "; end states: " + ", ".join(changed)
+        else:
+            top = max(HEADLINE_STATES, key=lambda m: row(s, m).value)
+            label = END_STATE_LABELS.get(top.split(":", 1)[1], top)
+            text += f"; the end states do not change clearly ({label} in {row(s, top).value:.0%} of runs)"
+        out.append({"scenario": s, "text": text[0].upper() + text[1:] + "."})
+    return out

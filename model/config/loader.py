@@ -10,6 +10,7 @@ file and the dotted field.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -158,20 +159,52 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
     if parent is None:
         _mark(data, fname, "", origins)
         return data
-    if not isinstance(parent, str) or not parent:
+    if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(fname, "extends", "must be the path of another scenario file")
-    ppath = path.parent / parent
-    if not ppath.exists():
-        raise ScenarioError(fname, "extends", f"file not found: {ppath}")
-    if not ppath.is_file():
-        raise ScenarioError(fname, "extends", f"not a file: {ppath}")
-    base = _resolve(ppath, (*chain, path), origins)
+    ppath = _parent_path(path, parent, fname)
+    try:
+        base = _resolve(ppath, (*chain, path), origins)
+    except ScenarioError as exc:
+        if exc.field is not None or exc.path != str(ppath.resolve()):
+            raise
+        # A problem with the parent file as a whole (unreadable, not a mapping, bad YAML) is
+        # reported against the 'extends' line that brought it in, naming the parent too.
+        raise ScenarioError(fname, "extends", f"{parent}: {exc.message}") from None
     # What a file says about itself is not inherited: its own name, rationale, flipped decision.
     data.setdefault("name", path.stem)
     for k in ("rationale", "flips", "description"):
         if k not in data:
             base.pop(k, None)
     return _merge(base, data, fname, "", origins)
+
+
+def _parent_path(path: Path, parent: str, fname: str) -> Path:
+    """The file an ``extends`` value names, checked to exist.
+
+    A relative path is relative to the directory of the file that names it (never to the
+    current directory, so a scenario reads the same from wherever it is run). An absolute
+    path is used as it is: it ties the file to one machine, but generated files (tests,
+    scripts) may need it. ``~`` is expanded, as a user typing a path expects.
+
+    Raises:
+        ScenarioError: On the ``extends`` field, naming the path as written and as resolved,
+            and, when a file of that name exists in a ``scenarios/`` folder of the current
+            directory, the relative path that would reach it.
+    """
+    written = Path(parent).expanduser()
+    ppath = written if written.is_absolute() else path.parent / written
+    if ppath.is_file():
+        return ppath
+    if ppath.exists():
+        raise ScenarioError(fname, "extends", f"{parent}: not a file ({ppath})")
+    msg = f"{parent}: file not found ({ppath})"
+    if not written.is_absolute():
+        msg += "; a relative 'extends' path is relative to the folder of the file that names it"
+        hint = Path.cwd() / "scenarios" / written.name
+        if hint.is_file():
+            rel = os.path.relpath(hint, path.resolve().parent)
+            msg += f", so from here write extends: {Path(rel).as_posix()}"
+    raise ScenarioError(fname, "extends", msg)
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:

@@ -13,11 +13,13 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 # The transitional authority holds no place at the start: it receives the capital when a
 # transition is agreed (rule R4), so it is last and never a starting holder.
@@ -295,7 +297,24 @@ class Outcomes(_Strict):
     divided_below_population_share: Param[Unit]
 
 
-DecisionPin = Literal["auto", "accept", "refuse"]
+def _not_a_yaml_boolean(v: Any) -> Any:
+    """Refuse ``yes``/``no``/``true``/``false`` with a message that says what to write.
+
+    YAML 1.1 reads an unquoted ``yes``, ``no``, ``on``, ``off``, ``true`` or ``false`` as a
+    boolean, so ``leader_accepts_offer: yes`` arrives here as ``True``; the generic "should
+    be 'auto', 'accept' or 'refuse'" would leave the user wondering where ``True`` came from.
+    """
+    if isinstance(v, bool):
+        raise PydanticCustomError(
+            "decision_boolean",
+            "write accept, refuse or auto (YAML reads an unquoted yes/no/true/false/on/off "
+            "as {value}, which is not a decision)",
+            {"value": str(v).lower()},
+        )
+    return v
+
+
+DecisionPin = Annotated[Literal["auto", "accept", "refuse"], BeforeValidator(_not_a_yaml_boolean)]
 
 
 class Uncertain(_Strict):

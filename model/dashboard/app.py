@@ -26,7 +26,6 @@ with warnings.catch_warnings():
     # Solara's hook checker flags Mesa's own view grid, which the dashboard does not use.
     warnings.filterwarnings("ignore", message=r"(?s).*ComponentsView: `use_state` found")
     from mesa.visualization import SolaraViz
-from mesa.visualization.user_param import Slider  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
 from model.config.loader import load_scenario
@@ -48,6 +47,13 @@ table.events td, table.comparison td, table.params td { border-top: 1px solid #d
 .note { font-size: 13px; color: #555; }
 .scroll { max-height: 420px; overflow-y: auto; }
 .figure img, .figure .widget-image { max-width: 100%; height: auto; }
+td.date { white-space: nowrap; }
+.pending { background: #fff4d6; border-left: 4px solid #e0a800; padding: 4px 8px; font-size: 13px; }
+.control-label { font-size: 13px; color: #333; margin-top: 6px; }
+.control-label .changed { color: #9a6700; font-weight: 600; }
+.v-slider__thumb-label { font-size: 11px; }
+/* room below the tables: nothing may sit over them */
+.v-main__wrap { padding-bottom: 48px; }
 """
 
 
@@ -63,7 +69,9 @@ def Nav(current: int):
 def configure(scenario: Scenario, path: str | Path) -> None:
     """Set the scenario the pages open with; called before the server starts."""
     entries, skipped = ens.catalogue(path)
-    _SETUP.update(scenario=scenario, path=str(path), entries=entries, skipped=skipped)
+    first = rp.ReplayModel(scenario=scenario, choices=rp.initial_choices(scenario))
+    _SETUP.update(scenario=scenario, path=str(path), entries=entries, skipped=skipped,
+                  first_png=MapFigure(first).png(first))  # fmt: skip
 
 
 def _setup() -> dict:
@@ -73,30 +81,44 @@ def _setup() -> dict:
     return _SETUP
 
 
-def model_params(sc: Scenario) -> dict:
-    """SolaraViz's inputs: the seed, each decision's pin, and the key parameters.
+@solara.component
+def Controls(sc: Scenario, choices: dict, shown: solara.Reactive, model: solara.Reactive):
+    """The run's seed, decisions and key values; each change waits for Reset, and says so.
 
-    Each parameter's label says where its value comes from (sourced, calibrated, assumed,
-    or the scenario file that set it).
+    The controls write into ``choices``, the dict Mesa's Reset passes to ``ReplayModel``;
+    ``shown`` re-renders the page. A control that differs from what the run was built with
+    is labelled "applies on Reset" and listed above the map.
     """
-    params: dict = {
-        "scenario": sc,
-        "seed": {"type": "InputText", "value": str(rp.DEFAULT_SEED), "label": "Seed"},
-    }
-    for name, what in DECISIONS.items():
-        params[name] = {
-            "type": "Select",
-            "value": sc.decisions.get(name, "auto"),
-            "values": list(rp.PINS),
-            "label": f"{name}: {what}",
-        }
+    changed = set(rp.pending(shown.value, model.value))
+
+    def set_choice(key: str, value) -> None:
+        choices[key] = value
+        shown.set({**shown.value, key: value})
+
+    def label(text: str, key_label: str, tip: str = "") -> None:
+        mark = ' <span class="changed">(applies on Reset)</span>' if key_label in changed else ""
+        solara.HTML(unsafe_innerHTML=f"{html.escape(text)}{mark}", classes=["control-label"],
+                    attributes={"title": tip} if tip else {})  # fmt: skip
+
     ps = rp.params_of(sc)
-    for kp in rp.KEY_PARAMS:
-        low, high = rp.slider_range(sc, kp)
-        p = ps[kp.path]
-        params[kp.path] = Slider(f"{kp.label} [{rp.provenance(p)}]", value=float(p.value),
-                                 min=low, max=high, step=kp.step, dtype=float)  # fmt: skip
-    return params
+    with solara.Card("Run settings", margin=0, elevation=1):
+        label("Seed", "seed")
+        solara.InputText("", value=str(shown.value["seed"]),
+                         on_value=lambda v: set_choice("seed", v), continuous_update=True)  # fmt: skip
+        for name, what in DECISIONS.items():
+            short = rp.DECISION_LABELS[name]
+            label(short, short, f"{name}: {what}")
+            with solara.Div(attributes={"data-testid": f"pin-{name}", "title": name}):
+                solara.Select("", values=list(rp.PINS), value=shown.value[name],
+                              on_value=lambda v, n=name: set_choice(n, v))  # fmt: skip
+        for kp in rp.KEY_PARAMS:
+            low, high = rp.slider_range(sc, kp)
+            value = float(shown.value[kp.path])
+            shown_value = f"{value:,.0f}" if kp.step >= 1 else f"{value:.2f}"
+            label(f"{kp.label}: {shown_value} [{rp.provenance(ps[kp.path])}]", kp.label, kp.path)
+            solara.SliderFloat("", value=value, min=low, max=high, step=kp.step,
+                               on_value=lambda v, k=kp.path: set_choice(k, v),
+                               thumb_label=True)  # fmt: skip
 
 
 class MapFigure:
@@ -128,7 +150,8 @@ class MapFigure:
         """The map on the model's current day, as PNG."""
         st = rp.map_state(m)
         update_map(self.ax, self.art, st["colours"], st["labels"], st["columns"], st["faded"])
-        when = "before the first day" if m.day < 0 else f"{m.date(m.day):%d %b %Y} (day {m.day})"
+        when = ("before the first day" if m.day < 0
+                else f"{m.date(m.day):%-d %b %Y} (day {m.day + 1})")  # fmt: skip
         self.ax.set_title(f"Who holds each place: {when}", fontsize=11)
         self.canvas.restore_region(self.background)
         for a in [self.art.markers, *self.art.labels, *self.art.arrows, self.ax.title]:
@@ -141,27 +164,32 @@ class MapFigure:
 
 
 @solara.component
-def ReplayView(model: solara.Reactive):
+def ReplayView(model: solara.Reactive, shown: solara.Reactive):
     """Status, map, today's events, curves, the whole log and the parameters' provenance."""
     update_counter.get()  # SolaraViz's controls bump it after each step
     m = model.value
-    map_fig = solara.use_memo(lambda: MapFigure(m), [m])
-    map_png = solara.use_memo(lambda: map_fig.png(m), [m, m.steps])
+    figs = solara.use_memo(dict, [m])  # this run's map figure, made on its first step
+    map_png = solara.use_memo(lambda: _map_png(figs, m), [m, m.steps])
     solara.Style(CSS)
     solara.HTML(unsafe_innerHTML=html.escape(rp.status_line(m)), classes=["status"],
                 attributes={"data-testid": "status"})  # fmt: skip
     pins = {k: v for k, v in m.scenario.decisions.items() if v != "auto"}
-    pinned = ", ".join(f"{k} = {v}" for k, v in pins.items()) or "none (each drawn by its rule)"
+    pinned = ", ".join(f"{rp.DECISION_LABELS.get(k, k)} = {v}" for k, v in pins.items())
+    pinned = pinned or "none (each drawn by its rule)"
     solara.HTML(
         unsafe_innerHTML=html.escape(
             f"Scenario {m.scenario.name}, seed {m.seed_value}. Pinned decisions: {pinned}. "
-            "The seed, decisions and values on the left apply when you press Reset."
+            "The run settings on the left apply when you press Reset."
         ),
         classes=["note"],
         attributes={"data-testid": "run-note"},
     )
     if m.seed_note:
         solara.Warning(m.seed_note)
+    waiting = rp.pending(shown.value, m)
+    if waiting:
+        solara.HTML(unsafe_innerHTML=html.escape("Changed, applies on Reset: " + ", ".join(waiting)),
+                    classes=["pending"], attributes={"data-testid": "pending"})  # fmt: skip
     with solara.Columns([3, 2]):
         with solara.Column():
             with solara.Div(classes=["figure"], style={"width": "100%"},
@@ -170,7 +198,8 @@ def ReplayView(model: solara.Reactive):
             solara.HTML(
                 unsafe_innerHTML="Marker colour: who holds the place; size: population. "
                 "Hollow marker: the garrison has stopped answering. Arrows: opposition "
-                "columns on the road, drawn as far as they have advanced. Schematic map.",
+                "columns on the road, drawn as far as they have advanced. Boundaries: Natural "
+                "Earth (public domain), for orientation only.",
                 classes=["note"],
             )
         with solara.Column(gap="0px"):
@@ -186,8 +215,9 @@ def ReplayView(model: solara.Reactive):
     if cited:
         solara.HTML(
             unsafe_innerHTML="".join(
-                f"<p><b>{i}</b> ({html.escape(sec)}): &ldquo;{html.escape(q)}&rdquo;</p>"
-                for i, sec, q in cited
+                f"<p><b>{i}</b> ({html.escape(sec)}): &ldquo;{html.escape(q)}&rdquo;"
+                + (f" <i>({html.escape(note)})</i>" if note else "") + "</p>"
+                for i, sec, q, note in cited
             ),
             classes=["rules"],
             attributes={"data-testid": "rules-cited"},
@@ -199,6 +229,22 @@ def ReplayView(model: solara.Reactive):
         )
     with solara.Details("Key parameters and where their values come from"):
         solara.HTML(unsafe_innerHTML=_params_html(m))
+
+
+def _map_png(figs: dict, m: rp.ReplayModel) -> bytes:
+    """Today's map, drawn on the run's own figure from its first step on.
+
+    Before the first step of a run with the page's initial settings the map is the same for
+    every visitor, so it is drawn once when the server starts and the first paint waits for
+    no drawing.
+    """
+    first = _SETUP.get("first_png")
+    sc = _SETUP.get("scenario")
+    if m.steps == 0 and first is not None and not rp.pending(rp.initial_choices(sc), m):
+        return first
+    if "map" not in figs:
+        figs["map"] = MapFigure(m)
+    return figs["map"].png(m)
 
 
 def _params_html(m: rp.ReplayModel) -> str:
@@ -218,13 +264,23 @@ def _params_html(m: rp.ReplayModel) -> str:
 def ReplayPage():
     """One run of the chosen scenario, stepped day by day (Mesa's SolaraViz controls)."""
     sc = _setup()["scenario"]
-    first = solara.use_memo(lambda: rp.ReplayModel(scenario=sc), [])
+    choices = solara.use_memo(lambda: rp.initial_choices(sc), [])  # this page's own dict
+    shown = solara.use_reactive(dict(choices))
+    first = solara.use_memo(lambda: _first_model(sc), [])
     model = solara.use_reactive(first)
-    params = solara.use_memo(lambda: model_params(sc), [])
     Nav(0)
-    SolaraViz(model, components=[], model_params=params, name=f"Replay: {sc.title}",
-              play_interval=300)  # fmt: skip
-    ReplayView(model)
+    # The run settings are this page's own controls (short labels, values shown, a mark on
+    # what waits for Reset); SolaraViz gets them as one fixed parameter, read on Reset.
+    SolaraViz(model, components=[], model_params={"scenario": sc, "choices": choices},
+              name=f"Replay: {sc.title}", play_interval=300)  # fmt: skip
+    with solara.Sidebar():
+        Controls(sc, choices, shown, model)
+    ReplayView(model, shown)
+
+
+def _first_model(sc: Scenario) -> rp.ReplayModel:
+    """The page's first model: the scenario as it is, with its map already drawn."""
+    return rp.ReplayModel(scenario=sc, choices=rp.initial_choices(sc))
 
 
 @solara.lab.task

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from model.analysis.compare import HEADLINE_STATES, format_cells
-from model.config.loader import load_scenario
+from model.analysis.compare import HEADLINE_STATES, format_cells, is_share, measure_label
+from model.config.loader import load_scenario, read_yaml
 from model.config.schema import Scenario
 from model.ensemble.executors import ExecutorSpec
 from model.ensemble.memory import Comparison, compare_in_memory
 from model.errors import ScenarioError
 from model.viz.draw import draw_capital_survival
-from model.viz.style import documented_city_falls, format_dates, mark_documented
+from model.viz.style import documented_city_falls, mark_documented, scenario_colour, story_axis
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,25 @@ class Entry:
     scenario: Scenario
 
 
+def _looks_like_a_scenario(path: Path) -> bool:
+    """Whether a YAML file is meant as a scenario: it extends one or has places of its own."""
+    try:
+        data = read_yaml(path)
+    except ScenarioError:
+        return True  # unreadable: let loading say why, as for any broken scenario
+    return "extends" in data or "places" in data
+
+
 def catalogue(scenario_path: str | Path) -> tuple[list[Entry], list[str]]:
     """The scenario files beside the chosen one and in its ``counterfactuals`` folder.
 
-    The chosen file comes first. Files that are not valid scenarios (``observations.yaml``,
-    a broken draft) are not offered; each is returned with the reason, to be shown.
+    The chosen file comes first. Only scenario files are offered: a YAML file that is not a
+    scenario at all (``observations.yaml``: no ``extends`` and no ``places``) is passed over
+    in silence; a scenario file that does not validate (a broken draft) is left out and
+    returned with the reason, to be shown.
 
     Returns:
-        The entries, and one line per file left out.
+        The entries, and one line per scenario file left out.
     """
     chosen = Path(scenario_path)
     folder = chosen.parent
@@ -57,6 +68,8 @@ def catalogue(scenario_path: str | Path) -> tuple[list[Entry], list[str]]:
     )
     entries, skipped = [], []
     for p in files:
+        if p != chosen and not _looks_like_a_scenario(p):
+            continue
         try:
             sc = load_scenario(p)
         except ScenarioError as exc:
@@ -85,14 +98,13 @@ def survival_figure(cmp: Comparison) -> Figure:
     capital = cmp.compiled[0].names[cmp.compiled[0].capital]
     dailies = [(name, t.daily) for name, t in zip(cmp.names, cmp.tables, strict=True)]
     draw_capital_survival(ax, dailies, capital, cmp.runs)
-    falls = documented_city_falls([capital])
-    mark_documented(ax, falls)
-    for place, date in falls.items():
-        ax.annotate(f"{place} fell (documented {date:%d %b})", (date, 0.98), rotation=90,
-                    fontsize=8, ha="right", va="top")  # fmt: skip
-    format_dates(ax)
-    ax.set_xlabel("date (2024)")
-    ax.legend(fontsize=8, loc="best")
+    start = cmp.compiled[0].p.start_date
+    story_axis(ax, start, cmp.compiled[0].p.horizon_days)  # as in the report's figure
+    mark_documented(ax, documented_city_falls([capital]))
+    ax.set_title(ax.get_title(), pad=44, fontsize=10)  # room for the slanted date label
+    ax.set_xlabel("date (2024); shaded: the documented period, 27 Nov - 8 Dec", fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8,
+               frameon=False, ncols=3, handlelength=3.5)  # fmt: skip
     return fig
 
 
@@ -116,15 +128,18 @@ def table_html(cmp: Comparison) -> str:
            "</tr></thead><tbody>"]  # fmt: skip
     for measure in headline_measures(cmp):
         rows = t[t.measure == measure]
-        pct = measure.startswith("end_state") or measure.endswith(("_at_horizon", "_left"))
-        shown = measure.replace("end_state:", "end state: ").replace("_", " ")
+        pct = is_share(measure)
+        label, unit = measure_label(measure, cmp.compiled[0].p.horizon_days)
+        shown = f"{label} ({unit})"
         for k, name in enumerate(cmp.names):
             row = rows[rows.scenario == name].iloc[0]
             val, diff = format_cells(row, pct, k == 0)
             first = (
                 f'<td rowspan="{len(cmp.names)}"><b>{html.escape(shown)}</b></td>' if k == 0 else ""
             )
-            out.append(f"<tr>{first}<td>{html.escape(name)}</td><td>{html.escape(val.strip())}</td>"
+            swatch = (f'<span style="display:inline-block;width:.8em;height:.8em;'
+                      f'background:{scenario_colour(k)};margin-right:.3em"></span>')
+            out.append(f"<tr>{first}<td>{swatch}{html.escape(name)}</td><td>{html.escape(val.strip())}</td>"
                        f"<td>{html.escape(diff)}</td></tr>")  # fmt: skip
     out.append("</tbody></table>")
     return "".join(out)

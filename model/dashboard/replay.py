@@ -24,6 +24,102 @@ from model.viz.svg import line_chart
 DEFAULT_SEED = 20241127  # the seed the command line uses, so a replay matches its runs
 PINS = ("auto", "accept", "refuse")
 
+# Short names for the documented decisions, for the controls (the id is in the tooltip).
+DECISION_LABELS = {
+    "turkey_halts_offensive": "Turkey halts the offensive",
+    "turkey_deescalates_for_iran": "Turkey de-escalates for Iran",
+    "hezbollah_full_commitment": "Hezbollah commits fully",
+    "iraq_sends_pmf": "Iraq sends the PMF",
+    "turkey_reins_in_opposition": "Turkey reins in the opposition",
+    "ceasefire_accepted": "Ceasefire accepted at Doha",
+    "leader_accepts_offer": "Assad accepts Russia's offer",
+}
+
+# What the event log's ids mean, for a reader: actors, kinds of event, channels.
+NAMES = {
+    "regime": "regime",
+    "northern_opposition": "northern opposition",
+    "southern_command": "southern operational command",
+    "sdf": "SDF",
+    "transitional_authority": "transitional authority",
+    "doha_participants": "Doha participants",
+    "hezbollah": "Hezbollah",
+    "iran": "Iran",
+    "iraq": "Iraq",
+    "russia": "Russia",
+    "turkey": "Turkey",
+    "units": "army units",
+    "scenario": "scenario file",
+    # kinds
+    "holder_change": "changes hands",
+    "halt_ended": "halt ends",
+    "halt_refused": "halt refused",
+    "not_informed": "not informed",
+    "support_shift": "support shifts",
+    "unresponsive": "stops answering",
+    # channels
+    "ankara": "in Ankara",
+    "doha": "at Doha",
+    "direct": "directly",
+    "hmeymim_air": "by air from Hmeymim",
+    "iraq_via_bukamal": "to Iraq via al-Bukamal",
+}
+
+
+def name_of(word: str) -> str:
+    """A log id in words (``northern_opposition`` -> northern opposition); other text as is."""
+    return NAMES.get(word, word.replace("_", " ") if "_" in word else word)
+
+
+# Passages of the source article for an event's own rule and branch, where the rule's one
+# quote would misstate the event (an accepted offer is not "Assad declined"; Aleppo is not
+# Homs). Keyed by (rule, kind, what the outcome starts with, or the target); "" matches any.
+PASSAGES = (
+    ("R4", "decision", "accepted", "Russia reportedly offered Assad protection and safe passage "
+     "out of the country if he agreed to a transitional government.",
+     "the article reports that he declined; accepting is this run's counterfactual"),
+    ("R4", "decision", "declined", "Russia reportedly offered Assad protection and safe passage "
+     "out of the country if he agreed to a transitional government. Assad declined, asserting "
+     "his ability to continue fighting.", ""),
+    ("R4", "holder_change", "", "Russia reportedly offered Assad protection and safe passage out "
+     "of the country if he agreed to a transitional government.",
+     "a hand-over by agreement follows from an accepted offer, which the article does not report"),
+    ("R4", "departure", "left (negotiated", "Russia reportedly offered Assad protection and safe "
+     "passage out of the country if he agreed to a transitional government.",
+     "an announced departure follows from an accepted offer, which the article does not report"),
+    ("R4", "", "", "According to Damascus security sources, Assad's departure was sudden and kept "
+     "secret, even from the head of the regime's national security, General Kifah Malhim.", ""),
+    ("R7", "holder_change", "@Damascus", "opposition forces enter Damascus following their swift "
+     "capture of Homs, with little resistance from the Syrian Army.", ""),
+    ("R7", "holder_change", "@Homs", "opposition forces enter Damascus following their swift "
+     "capture of Homs, with little resistance from the Syrian Army.", ""),
+    ("R7", "holder_change", "@Hama", "as opposition forces approached Hama, a critical gateway to "
+     "Damascus.", ""),
+    ("R7", "holder_change", "", "opposition forces enter Damascus following their swift capture "
+     "of Homs, with little resistance from the Syrian Army.",
+     "the article does not describe this place's capture; the rule rests on its account of the "
+     "advance"),
+)  # fmt: skip
+
+
+def passage(rule: str, kind: str, target: str, outcome: str) -> tuple[str, str]:
+    """The passage an event rests on, and a note when it is not what the article reports.
+
+    Returns:
+        ``(quote, note)``: the rule's own quote and no note unless a branch of ``PASSAGES``
+        fits the event better.
+    """
+    for r, k, match, quote, note in PASSAGES:
+        if r != rule or (k and k != kind):
+            continue
+        if match.startswith("@"):
+            if target != match[1:]:
+                continue
+        elif match and not outcome.startswith(match):
+            continue
+        return quote, note
+    return (RULES[rule].quote, "") if rule in RULES else ("", "")
+
 
 @dataclass(frozen=True)
 class KeyParam:
@@ -135,19 +231,36 @@ class ReplayModel(SyriaModel):
     pressed: the seed as typed, each decision's pin by its name in ``DECISIONS``, and each
     key parameter's value by its dotted name.
 
+    The page passes ``choices``: the one dict its controls write into, read here when
+    Reset builds the model, so what a run was built with (``applied``) can be compared with
+    the controls to mark a change as waiting for Reset.
+
     Args:
         scenario: The scenario chosen on the command line.
         seed: The run's seed (text or number).
+        choices: The page's controls: ``seed`` and any decision or key parameter; they take
+            the place of ``seed`` and ``kwargs``.
         **kwargs: Decision name -> ``auto``/``accept``/``refuse``; parameter -> value. (Mesa
             checks the model's signature and accepts extra inputs only as ``**kwargs``.)
     """
 
-    def __init__(self, scenario: Scenario, seed: Any = DEFAULT_SEED, **kwargs: Any):
+    def __init__(self, scenario: Scenario, seed: Any = DEFAULT_SEED,
+                 choices: dict | None = None, **kwargs: Any):  # fmt: skip
+        if choices is not None:
+            kwargs = {k: v for k, v in choices.items() if k != "seed"}
+            seed = choices.get("seed", seed)
+        self.applied = {"seed": str(seed), **kwargs}
         decisions = {k: str(v) for k, v in kwargs.items() if k in DECISIONS}
         values = {k: float(v) for k, v in kwargs.items() if k not in DECISIONS}
         unknown = set(values) - {kp.path for kp in KEY_PARAMS}
         if unknown:
             raise ValueError(f"not a decision or key parameter: {', '.join(sorted(unknown))}")
+        # A slider snaps the scenario's value to its step (0.465 -> 0.47): that is not a
+        # change, so a value within half a step of the scenario's keeps the scenario's.
+        ps, steps = params_of(scenario), {kp.path: kp.step for kp in KEY_PARAMS}
+        values = {k: (float(ps[k].value) if abs(v - float(ps[k].value)) <= steps[k] / 2 + 1e-9
+                      else v) for k, v in values.items() if k in steps} | {
+                  k: v for k, v in values.items() if k not in steps}  # fmt: skip
         seed_value, self.seed_note = parse_seed(seed)
         self.scenario = with_choices(scenario, decisions, values)
         super().__init__(self.scenario, seed=seed_value)
@@ -162,8 +275,39 @@ class ReplayModel(SyriaModel):
         self.running = self.day < self.horizon - 1
 
 
+def initial_choices(sc: Scenario) -> dict[str, Any]:
+    """What the page's controls start at: the default seed, the scenario's pins and values."""
+    ps = params_of(sc)
+    return {
+        "seed": str(DEFAULT_SEED),
+        **{name: sc.decisions.get(name, "auto") for name in DECISIONS},
+        **{kp.path: float(ps[kp.path].value) for kp in KEY_PARAMS},
+    }
+
+
+def pending(choices: dict[str, Any], model: ReplayModel) -> list[str]:
+    """The controls changed since the run was built (they apply on Reset), by label."""
+    labels = {**DECISION_LABELS, **{kp.path: kp.label for kp in KEY_PARAMS}, "seed": "seed"}
+    built = {**initial_choices(model.c.scenario), **model.applied}
+    out = []
+    steps = {kp.path: kp.step for kp in KEY_PARAMS}
+    for key, value in choices.items():
+        old = built.get(key)
+        if key == "seed":
+            same = str(value).strip() == str(old).strip()
+        elif key in DECISIONS:
+            same = value == old
+        else:  # a slider snaps to its step: within half a step is the same value
+            same = abs(float(value) - float(old)) <= steps.get(key, 0.0) / 2 + 1e-9
+        if not same:
+            out.append(labels.get(key, key))
+    return out
+
+
 def event_rows(model: SyriaModel, day: int | None = None) -> list[dict[str, str]]:
     """The event log (or one day's events) as rows: who, what, to whom, the answer, the rule.
+
+    Every id is given in words; the ids themselves are kept (``ids``) for a tooltip.
 
     Args:
         model: The running model.
@@ -176,25 +320,35 @@ def event_rows(model: SyriaModel, day: int | None = None) -> list[dict[str, str]
         r = RULES.get(rule)
         rows.append(
             {
-                "date": model.date(d).strftime("%d %b"),
-                "actor": actor,
-                "kind": kind,
-                "target": target,
-                "channel": channel,
+                "date": model.date(d).strftime("%-d %b"),
+                "actor": name_of(actor),
+                "kind": name_of(kind),
+                "target": name_of(target),
+                "channel": name_of(channel),
                 "outcome": outcome,
                 "rule": rule,
                 "section": r.section if r else "scenario file (scheduled change)",
                 "title": r.title if r else "",
+                "ids": " / ".join(x for x in (actor, kind, target, channel) if x),
+                "raw": (actor, kind, target, outcome),
             }
         )
     return rows
 
 
-def rules_cited(model: SyriaModel, day: int) -> list[tuple[str, str, str]]:
-    """The rules the day's events cite: (id, article section, the passage it rests on)."""
-    ids = sorted({e[6] for e in model.events if e[0] == day and e[6] in RULES},
-                 key=lambda i: int(i[1:]))  # fmt: skip
-    return [(i, RULES[i].section, RULES[i].quote) for i in ids]
+def rules_cited(model: SyriaModel, day: int) -> list[tuple[str, str, str, str]]:
+    """The passages the day's events rest on: (rule id, article section, passage, note).
+
+    Each event cites the passage for its own rule and branch (``passage``); one passage
+    cited by several events of the day is shown once.
+    """
+    out: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+    for d, _actor, kind, target, _channel, outcome, rule in model.events:
+        if d != day or rule not in RULES:
+            continue
+        quote, note = passage(rule, kind, target, outcome)
+        out.setdefault((rule, quote), (rule, RULES[rule].section, quote, note))
+    return sorted(out.values(), key=lambda x: int(x[0][1:]))
 
 
 def map_state(model: SyriaModel) -> dict[str, Any]:
@@ -213,7 +367,10 @@ def map_state(model: SyriaModel) -> dict[str, Any]:
             # Troops, not a share: units falling back from lost places can push a garrison
             # above what it started with.
             k = g.answering[i] / 1000
-            text += f"\n{k:.0f}k troops" if k >= 10 else f"\n{k:.1f}k troops"
+            if k < 0.05:  # "0.0k troops" said nothing a reader could use
+                text += "\nno troops answering"
+            else:
+                text += f"\n{k:.0f}k troops" if k >= 10 else f"\n{k:.1f}k troops"
             faded.append(g.answering[i] / g0[i] < model.p.combat.collapse_share)
         else:
             faded.append(False)
@@ -264,24 +421,31 @@ def holder_legend() -> list[tuple[str, str]]:
 
 
 def status_line(model: SyriaModel) -> str:
-    """One line on where the run stands today."""
-    if model.day < 0:
-        return f"{model.p.start_date:%d %b %Y}: before the first day; press Step or Play"
+    """One line on where the run stands: the day (1 = the start date), the capital, the leader.
+
+    Days are counted from 1, so that the day shown equals the number of steps taken (Mesa's
+    Information box); the last day says that the replay has ended.
+    """
     cap = model.c.names[model.c.capital]
     holder = HOLDERS[int(model.battlefield.holder[model.c.capital])]
+    held = f"{cap} is held by the {HOLDER_LABELS[holder]}"
+    if model.day < 0:
+        return (f"{model.p.start_date:%a %-d %b %Y}, before the first day: {held}; the leader "
+                "is in the country. Press Step or Play.")  # fmt: skip
     leader = (
         "the leader is in the country"
         if model.leadership.present
-        else f"the leader left on {model.date(model.leadership.left_day):%d %b}"
+        else f"the leader left on {model.date(model.leadership.left_day):%-d %b}"
     )
-    return (
-        f"Day {model.day} of {model.horizon}: {model.date(model.day):%a %d %b %Y}. "
-        f"{cap} is held by the {HOLDER_LABELS[holder]}; {leader}."
-    )
+    line = (f"Day {model.day + 1} of {model.horizon}: {model.date(model.day):%a %-d %b %Y}. "
+            f"{held}; {leader}.")  # fmt: skip
+    if model.day >= model.horizon - 1:
+        line += " End of the replay (the horizon): press Reset to run again."
+    return line
 
 
 def rows_html(rows: list[dict[str, str]], test_id: str, empty: str) -> str:
-    """An HTML table of event rows (escaped), with the rule's title as a tooltip."""
+    """An HTML table of event rows (escaped): names in the cells, ids and the rule's title in tooltips."""
     if not rows:
         return f'<p data-testid="{test_id}" class="empty">{html.escape(empty)}</p>'
     head = (
@@ -298,8 +462,10 @@ def rows_html(rows: list[dict[str, str]], test_id: str, empty: str) -> str:
     out += [f"<th>{h}</th>" for h in head]
     out.append("</tr></thead><tbody>")
     for r in rows:
-        cells = [r["date"], r["actor"], r["kind"], r["target"], r["channel"], r["outcome"]]
-        out.append("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in cells))
+        ids = html.escape(f"log ids: {r.get('ids', '')}")
+        out.append(f'<tr title="{ids}"><td class="date">{html.escape(r["date"])}</td>')
+        cells = [r["actor"], r["kind"], r["target"], r["channel"], r["outcome"]]
+        out.append("".join(f"<td>{html.escape(str(x))}</td>" for x in cells))
         out.append(f'<td title="{html.escape(r["title"])}"><b>{html.escape(r["rule"])}</b></td>')
         out.append(f"<td>{html.escape(r['section'])}</td></tr>")
     out.append("</tbody></table>")

@@ -42,6 +42,7 @@ def serve(
     # a server on this machine speaks.
     warnings.filterwarnings("ignore", message=r"(?s)Cookies with samesite=none require https")
     settings.telemetry.mixpanel_enable = False
+    settings.theme.show_banner = False  # its fixed footer covered the bottom of the tables
     app.configure(scenario, scenario_path)
 
     class Server(uvicorn.Server):

@@ -5,21 +5,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from model.results.readers import read_daily
 from model.viz.draw import draw_capital_survival
 from model.viz.style import (
+    BINARY_SUPPORT,
     CITY_COLOURS,
     PATRON_COLOURS,
-    SCENARIO_COLOURS,
+    PATRON_SUPPORT_MEANING,
     band,
     documented_city_falls,
-    documented_legend,
-    format_dates,
     mark_documented,
     quantiles,
+    scenario_colour,
+    scenario_linestyle,
+    story_axis,
 )
 
 
@@ -29,58 +33,71 @@ def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
     falls = documented_city_falls(places)
     runs = daily["run"].nunique()
     title = manifest["scenario"]["title"]
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), constrained_layout=True)
-    fig.suptitle(
-        f"{title}\n{runs} runs: median and 5-95 % band of runs; dotted lines: documented fall dates",
-        fontsize=12,
-    )
+    dates = pd.to_datetime(daily["date"].unique())
+    start, horizon = dates.min().date(), len(dates)
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), layout="constrained")
+    fig.suptitle(f"{title}\n{runs} runs: median and 5-95 % band of runs", fontsize=12)
 
     ax = axes[0, 0]
     band(ax, quantiles(daily, "regime_population_share"), "#34495e", "regime")
     ax.set_title("Share of population in regime-held places")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.02)
     ax = axes[0, 1]
     band(ax, quantiles(daily, "units_responsive_share"), "#8e44ad", "units")
     ax.set_title("Share of regime units still answering commands")
     ax.set_ylim(0, 1.02)
     ax = axes[0, 2]
-    for city, colour in CITY_COLOURS.items():
+    for k, city in enumerate(CITY_COLOURS):
         col = f"holder_{city}"
         if col in daily:
             share = (daily[col] == "regime").groupby(daily["date"]).mean().sort_index()
-            ax.plot(
-                pd.to_datetime(share.index), share.values, color=colour, linewidth=2, label=city
-            )
-    ax.set_title("Probability the regime still holds each city")
+            ax.step(pd.to_datetime(share.index), share.values, where="post", linewidth=2,
+                    color=CITY_COLOURS[city], linestyle=scenario_linestyle(k), label=city)  # fmt: skip
+    ax.set_title("Share of runs in which the regime still holds each city")
     ax.set_ylim(-0.02, 1.02)
-    ax.legend(fontsize=8, loc="lower left")
 
     ax = axes[1, 0]
     for patron, colour in PATRON_COLOURS.items():
         col = f"support_{patron}"
-        if col in daily and daily[col].max() > 0:
+        if col not in daily or daily[col].max() <= 0:
+            continue
+        if patron in BINARY_SUPPORT:
+            share = daily.groupby("date")[col].mean().sort_index()
+            ax.step(pd.to_datetime(share.index), share.values, where="post", color=colour, lw=2,
+                    linestyle=":", label=f"{patron.capitalize()} (share of runs)")  # fmt: skip
+        else:
             band(ax, quantiles(daily, col), colour, patron.capitalize())
-    ax.set_title("Patron support (0 none, 1 full)")
+    ax.set_title("Patron support (0-1; Iraq, Turkey: share of runs)")
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, loc="lower left")
     ax = axes[1, 1]
     band(ax, quantiles(daily, "regime_actual_viability"), "#2c3e50", "actual")
-    band(ax, quantiles(daily, "regime_believed_viability"), "#e67e22", "believed by the leader")
+    band(ax, quantiles(daily, "regime_believed_viability"), "#e67e22", "believed by the leader",
+         linestyle=(0, (5, 2)))  # fmt: skip
     ax.set_title("Regime viability: actual and believed")
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, loc="lower left")
     ax = axes[1, 2]
     band(ax, quantiles(daily, "opposition_strength"), "#16a085", "active opposition forces")
-    ax.set_title("Opposition strength (fighters, active forces)")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title("Opposition strength (fighters in active forces)")
+    ax.set_ylim(bottom=0)  # a count: from zero, so that a change reads at its true size
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
 
     for ax in axes.flat:
-        mark_documented(ax, falls)
-        format_dates(ax)
-        ax.set_xlabel("date (2024)")
-    documented_legend(fig, falls)
-    fig.savefig(path, dpi=110)
+        ax.set_title(ax.get_title(), fontsize=10)
+        story_axis(ax, start, horizon, every=4)
+        mark_documented(ax, falls, labels=False)  # named in the note: the panels are narrow
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.supxlabel(_note(falls, named=False), fontsize=8, color="#444444")
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
+
+
+def _note(falls, named: bool) -> str:
+    """The figure's note: the date axis, the shading and the dotted lines (named if not on them)."""
+    if named or not falls:
+        return NOTE
+    dates = ", ".join(f"{p} {d.day} {d:%b}" for p, d in falls.items())
+    return NOTE.replace("documented fall dates", f"documented falls ({dates})")
 
 
 CURVE_COLUMNS = (
@@ -119,71 +136,109 @@ def _scenario_dailies(folder: Path, comparison: dict) -> list[tuple[str, str, pd
     return out
 
 
-def _overlay(ax, dailies, column: str) -> None:
+def _overlay(ax, dailies, column: str, binary: bool = False, indices=None) -> None:
+    """Every scenario's median (and band) on one axes: bands first, then every median above.
+
+    Args:
+        ax: The axes.
+        dailies: (name, title, daily table) per scenario; the first is the base.
+        column: The daily column.
+        binary: The column is 0 or 1 in each run: draw the share of runs, not median and band.
+        indices: Each scenario's position in the comparison (its colour and line style);
+            default 0, 1, 2, ...
+    """
+    idx = list(indices) if indices is not None else list(range(len(dailies)))
     many = len(dailies) > OVERLAY_MAX  # then medians only: the bands would hide each other
-    for k, (name, _, daily) in enumerate(dailies):
-        q = quantiles(daily, column)
-        colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
-        if many:
-            ax.plot(pd.to_datetime(q.index), q["median"], color=colour, linewidth=1.8, label=name)
-        else:
-            band(ax, q, colour, name)
+    qs = [quantiles(daily, column) for _, _, daily in dailies]
+    if not (many or binary):
+        for k, q in zip(idx, qs, strict=True):
+            x = pd.to_datetime(q.index)
+            colour = scenario_colour(k)
+            ax.fill_between(x, q["lo"], q["hi"], color=colour, alpha=0.07, linewidth=0,
+                            step="post", zorder=1)  # fmt: skip
+            for edge in ("lo", "hi"):  # a band's outline says whose band it is
+                ax.step(x, q[edge], where="post", color=colour, lw=0.9, alpha=0.8, zorder=2,
+                        linestyle=scenario_linestyle(k))  # fmt: skip
+    for k, (name, _, daily), q in zip(idx, dailies, qs, strict=True):
+        y = daily.groupby("date")[column].mean().sort_index() if binary else q["median"]
+        # The base is drawn widest and first, every other median narrower on top of it: where
+        # medians coincide, each still shows (a coloured dash inside the base's dark line).
+        ax.step(pd.to_datetime(y.index), y.to_numpy(), where="post", color=scenario_colour(k),
+                linestyle=scenario_linestyle(k), lw=3.6 if k == 0 else 1.8, label=name,
+                zorder=4 + k)  # fmt: skip
 
 
+NOTE = ("date (2024); shaded: the documented period, 27 Nov - 8 Dec; after 14 Dec the axis is "
+        "compressed\ndotted lines: documented fall dates")
 OVERLAY_MAX = 4  # beyond this many scenarios, overlaid bands hide each other
+FIG_WIDTH = 9.6  # inches: at DPI, the width report.html shows figures at (no shrinking)
+DPI = 105
+
+
+def _span(dailies) -> tuple:
+    dates = pd.to_datetime(dailies[0][2]["date"].unique())
+    start = dates.min().date()
+    return start, int((dates.max().date() - start).days) + 1
 
 
 def _scenario_figure(dailies, column: str, ylabel: str, title: str, falls, path: Path) -> Path:
     """One column's curves: overlaid for a few scenarios, else one panel per scenario.
 
-    In the panels each scenario is drawn beside the base (grey), so every comparison the
-    reader makes is with the base, at the same scale.
+    In the panels each scenario is drawn beside the base (its own colour, as everywhere), so
+    every comparison the reader makes is with the base, at the same scale.
     """
+    start, horizon = _span(dailies)
     if len(dailies) <= OVERLAY_MAX:
-        fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+        fig, ax = plt.subplots(figsize=(FIG_WIDTH, 5.0), layout="constrained")
         _overlay(ax, dailies, column)
         ax.set_ylim(0, 1.02)
         ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        return _finish(fig, [ax], falls, path)
+        ax.set_title(title, fontsize=11)
+        return _finish(fig, [ax], falls, path, start, horizon)
     others = dailies[1:]
-    ncols = 4
+    ncols = 3
     nrows = -(-len(others) // ncols)
     fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        figsize=(4.2 * ncols, 3.0 * nrows + 1.2),
-        sharex=True,
-        sharey=True,
-        constrained_layout=True,
-        squeeze=False,
-    )
-    base_q = quantiles(dailies[0][2], column)
+        nrows, ncols, figsize=(FIG_WIDTH, 2.6 * nrows + 1.0), sharex=True, sharey=True,
+        layout="constrained", squeeze=False,
+    )  # fmt: skip
     used = []
-    for k, (ax, (name, _, daily)) in enumerate(zip(axes.flat, others, strict=False), start=1):
-        band(ax, base_q, "#7f7f7f", dailies[0][0])
-        band(ax, quantiles(daily, column), SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)], name)
-        ax.set_title(name, fontsize=10)
+    for k, (ax, entry) in enumerate(zip(axes.flat, others, strict=False), start=1):
+        _overlay(ax, [dailies[0], entry], column, indices=(0, k))
+        ax.set_title(entry[0], fontsize=9)
         ax.set_ylim(0, 1.02)
-        ax.legend(fontsize=7, loc="lower left")
         used.append(ax)
     for ax in list(axes.flat)[len(others) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel, fontsize=8)
-    fig.suptitle(title)
-    return _finish(fig, used, falls, path, legend=False, tick_days=8)
+    fig.suptitle(f"{title}; each panel beside {dailies[0][0]}", fontsize=11)
+    return _finish(fig, used, falls, path, start, horizon, legend=False, labels=False, every=4)
 
 
-def _finish(fig, ax_list, falls, path: Path, legend: bool = True, tick_days: int = 4) -> Path:
+def _finish(fig, ax_list, falls, path: Path, start, horizon, legend=True, labels: bool = True,
+            every: int = 2) -> Path:  # fmt: skip
+    """Axes, documented dates, one legend outside the data (below, or in ``legend`` axes)."""
     for ax in ax_list:
-        mark_documented(ax, falls)
-        format_dates(ax, tick_days)
-        ax.set_xlabel("date (2024)")
-    if legend:
-        ax_list[0].legend(fontsize=8, loc="best")
-    documented_legend(fig, falls)
-    fig.savefig(path, dpi=110)
+        story_axis(ax, start, horizon, every=every)
+        mark_documented(ax, falls, labels=labels)
+        if labels and ax.get_title():  # room above the axes for the slanted date labels
+            ax.set_title(ax.get_title(), pad=46, fontsize=11)
+    if len(ax_list) == 1:
+        ax_list[0].set_xlabel(_note(falls, labels), fontsize=8, color="#444444")
+    else:
+        fig.supxlabel(_note(falls, labels), fontsize=8, color="#444444")
+    if legend is True:
+        handles, names = ax_list[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside lower center", fontsize=8.5, frameon=False,
+                   ncols=min(3, len(names)), handlelength=3.5)  # fmt: skip
+    elif legend is not False:  # an empty axes of the grid holds the legend
+        handles, names = ax_list[0].get_legend_handles_labels()
+        legend.set_visible(True)
+        legend.axis("off")
+        legend.legend(handles, names, loc="center", fontsize=9, frameon=False, title="scenario",
+                      handlelength=3.5)  # fmt: skip
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
@@ -211,9 +266,10 @@ def plot_comparison(folder: Path) -> list[Path]:
         )
     )
 
-    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+    start, horizon = _span(dailies)
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 5.0), layout="constrained")
     draw_capital_survival(ax, [(name, daily) for name, _, daily in dailies], capital, runs)
-    written.append(_finish(fig, [ax], falls, folder / "capital_survival.png"))
+    written.append(_finish(fig, [ax], falls, folder / "capital_survival.png", start, horizon))
 
     written.append(
         _scenario_figure(
@@ -226,12 +282,18 @@ def plot_comparison(folder: Path) -> list[Path]:
         )
     )
 
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8), constrained_layout=True, sharey=True)
-    for ax, patron in zip(axes.flat, ("russia", "iran", "hezbollah", "iraq"), strict=True):
-        _overlay(ax, dailies, f"support_{patron}")
-        ax.set_title(f"{patron.capitalize()}: support (0 none, 1 full)")
+    fig, axes = plt.subplots(3, 2, figsize=(FIG_WIDTH, 9.0), layout="constrained", sharey=True)
+    for ax, patron in zip(axes.flat, PATRON_COLOURS, strict=False):
+        binary = patron in BINARY_SUPPORT
+        _overlay(ax, dailies, f"support_{patron}", binary=binary)
+        ax.set_title(PATRON_SUPPORT_MEANING[patron], fontsize=9)
         ax.set_ylim(0, 1.02)
-    what = "median" if len(dailies) > OVERLAY_MAX else "median, 5-95 % band"
-    fig.suptitle(f"Patron support by scenario ({runs} runs each; {what})")
-    written.append(_finish(fig, list(axes.flat), falls, folder / "patron_support.png"))
+    spare = axes.flat[-1]
+    spare.set_visible(False)
+    what = "median" if len(dailies) > OVERLAY_MAX else "median and 5-95 % band"
+    fig.suptitle(f"Patron support by scenario ({runs} runs each; {what}; Iraq and Turkey: "
+                 "share of runs)", fontsize=11)  # fmt: skip
+    used = [ax for ax in axes.flat if ax.get_visible()]
+    written.append(_finish(fig, used, falls, folder / "patron_support.png", start, horizon,
+                           legend=spare, labels=False, every=4))  # fmt: skip
     return written

@@ -7,13 +7,17 @@ scenario title, rationale or path can inject markup.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from model.analysis.compare import format_table
+from model.analysis.compare import findings, format_cells, format_table, is_share, measure_label
+from model.errors import ResultsError
+from model.results.readers import read_daily
+from model.viz.style import scenario_colour
 
 PLOTS = (
     ("capital_survival.png", "Does the regime still hold the capital?"),
@@ -29,26 +33,62 @@ _ENV = Environment(
 )
 
 
-def _fmt(measure: str, v: float, signed: bool = False) -> str:
-    if pd.isna(v):
-        return "-"
-    if measure.startswith("end_state") or measure.endswith(("_at_horizon", "leader_left")):
-        return f"{v:+.0%}" if signed else f"{v:.0%}"
-    return f"{v:+.1f}" if signed else f"{v:.1f}"
+def _date_of(start: dt.date | None, day: float) -> str:
+    if start is None or pd.isna(day):
+        return ""
+    return f", {start + dt.timedelta(days=round(day)):%d %b}"
+
+
+def _start_date(folder: Path, doc: dict) -> dt.date | None:
+    """The base scenario's start date, from the first row of its daily table."""
+    try:
+        first = read_daily(folder / doc["scenarios"][0]["folder"], ["day", "date"]).iloc[0]
+    except (ResultsError, OSError, KeyError, IndexError):
+        return None
+    return dt.date.fromisoformat(str(first["date"])) - dt.timedelta(days=int(first["day"]))
+
+
+def _groups(table: pd.DataFrame, doc: dict, start: dt.date | None) -> list[dict]:
+    """The outcome table grouped by measure, scenarios as rows, every value in words."""
+    runs, horizon, base = doc["runs"], doc.get("horizon_days"), doc["base"]
+    groups = []
+    for measure in dict.fromkeys(table["measure"]):
+        label, unit = measure_label(measure, horizon)
+        pct = is_share(measure)
+        rows = []
+        for _, r in table[table.measure == measure].iterrows():
+            is_base = r["scenario"] == base
+            if measure.endswith("_median_fall_day"):
+                value = "-" if pd.isna(r["value"]) else f"day {r['value']:.0f}{_date_of(start, r['value'])}"
+                rows.append({"scenario": r["scenario"], "base": is_base, "value": value,
+                             "interval": f"in {int(r['n'])} of {runs} runs", "diff": "",
+                             "diff_interval": ""})  # fmt: skip
+                continue
+            val, diff = format_cells(r, pct, is_base)
+            v, _, ci = val.strip().partition(" ")
+            d, _, dci = diff.partition(" ")
+            rows.append({"scenario": r["scenario"], "base": is_base, "value": v,
+                         "interval": ci.strip("[]").replace(", ", " to "),
+                         "diff": "" if is_base else d,
+                         "diff_interval": dci.strip("[]").replace(", ", " to ")})  # fmt: skip
+        groups.append({"label": label, "unit": unit, "rows": rows})
+    return groups
 
 
 def write_report(folder: Path) -> Path:
-    """Write ``report.html`` from a comparison folder's saved files."""
+    """Write ``report.html`` from a comparison folder's saved files.
+
+    The page opens with the findings (one sentence per scenario, from
+    ``model.analysis.compare.findings``), then the outcome table grouped by measure, the
+    figures at the page's width, what each scenario changes, and the terminal's table.
+    """
     doc = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
     table = pd.read_csv(folder / "comparison.csv")
-    rows = [
-        {
-            "measure": r["measure"],
-            "scenario": r["scenario"],
-            **{k: _fmt(r["measure"], r[k]) for k in ("value", "ci_low", "ci_high")},
-            **{k: _fmt(r["measure"], r[k], True) for k in ("diff", "diff_low", "diff_high")},
-        }
-        for _, r in table.iterrows()
+    start = _start_date(folder, doc)
+    titles = {s["name"]: s["title"] for s in doc["scenarios"]}
+    found = [
+        {**f, "title": titles.get(f["scenario"], f["scenario"])}
+        for f in findings(table, doc["capital"], doc.get("horizon_days"))
     ]
     plots = [
         {
@@ -60,7 +100,12 @@ def write_report(folder: Path) -> Path:
         if (folder / name).exists()
     ]
     page = _ENV.get_template("report.html.j2").render(
-        doc=doc, rows=rows, plots=plots, text_table=format_table(table)
+        doc=doc,
+        findings=found,
+        groups=_groups(table, doc, start),
+        plots=plots,
+        text_table=format_table(table, doc.get("horizon_days")),
+        colours={s["name"]: scenario_colour(k) for k, s in enumerate(doc["scenarios"])},
     )
     out = folder / "report.html"
     out.write_text(page, encoding="utf-8")

@@ -149,6 +149,10 @@ def _day_arg(day: str | None, start: dt.date, horizon: int) -> int:
     return d
 
 
+MAP_NOTE = ("marker size ~ population; straight lines: the model's roads. Boundaries: Natural "
+            "Earth 1:110m (public domain), shown for orientation only")
+
+
 def plot_map(folder: Path, day: str | None) -> Path:
     """A schematic map of who holds each place on a day: most frequent holder over runs."""
     manifest = check_run_folder(folder)
@@ -163,16 +167,19 @@ def plot_map(folder: Path, day: str | None) -> Path:
     for name in places:
         shares = today[f"holder_{name}"].value_counts(normalize=True)
         colours.append(HOLDER_COLOURS.get(shares.index[0], "grey"))
-        labels.append(f"{name}\nregime holds in {float(shares.get('regime', 0.0)):.0%}")
-    fig, ax = plt.subplots(figsize=(9, 9.5), constrained_layout=True)
+        labels.append(f"{name}\nregime {float(shares.get('regime', 0.0)):.0%}")
+    fig, ax = plt.subplots(figsize=(9.6, 7.6), layout="constrained")
     routes = [(r["a"], r["b"]) for r in sc["routes"]]
-    draw_map(ax, places, routes, colours, labels, "most frequent holder")
+    draw_map(ax, places, routes, colours, labels,
+             "most frequent holder\n(label: % of runs the regime holds it)")
     date = start + dt.timedelta(days=d)
     runs = today["run"].nunique()
     ax.set_title(
-        f"{manifest['scenario']['title']}\nWho holds each place on {date.isoformat()} (day {d}), "
-        f"over {runs} runs (schematic; marker size ~ population)"
+        f"{manifest['scenario']['title']}\nWho holds each place on {date:%-d %B %Y} (day {d}), "
+        f"most often over {runs} runs",
+        fontsize=11,
     )
+    ax.set_xlabel(MAP_NOTE, fontsize=7.5, color="#555555")
     path = folder / f"map-{date.isoformat()}.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)

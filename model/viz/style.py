@@ -7,6 +7,7 @@ import datetime as dt
 import matplotlib
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from model.config.observations import DEFAULT_PATH, load_observations  # noqa: E402
@@ -20,7 +21,28 @@ BAND = (0.05, 0.95)
 CITY_COLOURS = {"Aleppo": "#1b9e77", "Hama": "#d95f02", "Homs": "#7570b3", "Damascus": "#e7298a"}
 
 
-PATRON_COLOURS = {"russia": "#c0392b", "iran": "#27ae60", "hezbollah": "#f39c12", "iraq": "#2980b9"}
+PATRON_COLOURS = {
+    "russia": "#c0392b",
+    "iran": "#27ae60",
+    "hezbollah": "#f39c12",
+    "iraq": "#2980b9",
+    "turkey": "#7f8c8d",
+}
+
+
+# What each patron's daily support column measures (daily.csv), said where it is drawn.
+PATRON_SUPPORT_MEANING = {
+    "russia": "Russia: support level (0 none, 1 full air support)",
+    "iran": "Iran: support level (0 none, 1 full)",
+    "hezbollah": "Hezbollah: fighters deployed (share of a full commitment)",
+    "iraq": "Iraq: share of runs with the PMF in Syria",
+    "turkey": "Turkey: share of runs in which it presses the opposition to halt",
+}
+
+
+# Support columns that are 0 or 1 in each run: their median is 0 or 1 and their 5-95 % band
+# spans everything as soon as a few runs differ, so they are drawn as a share of runs.
+BINARY_SUPPORT = ("iraq", "turkey")
 
 
 def quantiles(daily: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -31,11 +53,17 @@ def quantiles(daily: pd.DataFrame, column: str) -> pd.DataFrame:
     ).sort_index()
 
 
-def band(ax, q: pd.DataFrame, colour: str, label: str) -> None:
-    """Draw a median line with its band."""
+def band(ax, q: pd.DataFrame, colour: str, label: str, linestyle="-", alpha: float = 0.2) -> None:
+    """Draw a median line with its band, both as steps (a day's value holds for the day).
+
+    The band sits below every line (``zorder``), so that overlaid medians are never hidden
+    by another scenario's band.
+    """
     x = pd.to_datetime(q.index)
-    ax.fill_between(x, q["lo"], q["hi"], color=colour, alpha=0.2, linewidth=0)
-    ax.plot(x, q["median"], color=colour, linewidth=2, label=label)
+    ax.fill_between(x, q["lo"], q["hi"], color=colour, alpha=alpha, linewidth=0, step="post",
+                    zorder=1)  # fmt: skip
+    ax.step(x, q["median"], where="post", color=colour, linewidth=2, label=label,
+            linestyle=linestyle, zorder=3)  # fmt: skip
 
 
 def documented_city_falls(places: list[str]) -> dict[str, dt.date]:
@@ -47,29 +75,67 @@ def documented_city_falls(places: list[str]) -> dict[str, dt.date]:
     return out
 
 
-def mark_documented(ax, falls: dict[str, dt.date]) -> None:
-    """Dotted vertical lines at the documented fall dates."""
-    for place, date in falls.items():
-        ax.axvline(pd.Timestamp(date), color=CITY_COLOURS.get(place, "grey"), linestyle=":", lw=1.2)
+def mark_documented(ax, falls: dict[str, dt.date], labels: bool = True) -> None:
+    """Grey dotted vertical lines at the documented fall dates, named on a top axis.
+
+    Grey, not a colour: the colours belong to the scenarios. The names sit above the axes
+    (slanted, so that falls a day apart do not collide), never over the data or a legend.
+    """
+    for date in falls.values():
+        ax.axvline(pd.Timestamp(date), color="#555555", linestyle=":", lw=1.1, zorder=2)
+    if labels:
+        for place, date in falls.items():
+            ax.annotate(f"{place} {date.day} {date:%b}", (pd.Timestamp(date), 1.0),
+                        xycoords=("data", "axes fraction"), xytext=(1, 3),
+                        textcoords="offset points", rotation=30, ha="left", va="bottom",
+                        fontsize=7.5, color="#444444", annotation_clip=False)  # fmt: skip
 
 
-def documented_legend(fig, falls: dict[str, dt.date]) -> None:
-    """One legend for the documented fall dates, below the figure."""
-    # One key for the whole figure: labels written beside each line collided with titles.
-    from matplotlib.lines import Line2D
+def mark_window(ax, start: dt.date, end: dt.date) -> None:
+    """Shade the documented period (27 Nov - 8 Dec) lightly behind the data."""
+    ax.axvspan(pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1), color="#f3f3f3",
+               zorder=0, linewidth=0)  # fmt: skip
 
-    handles = [
-        Line2D([], [], color=CITY_COLOURS.get(p, "grey"), linestyle=":", lw=1.5) for p in falls
-    ]
-    labels = [f"{p} fell (documented {d:%d %b})" for p, d in falls.items()]
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncol=max(1, min(len(falls), int(fig.get_figwidth() // 3.5))),
-        fontsize=9,
-        frameon=False,
-    )
+
+# The documented period the story covers; the horizon runs on to show what happens after.
+DOCUMENTED_END = dt.date(2024, 12, 8)
+
+
+def story_axis(ax, start: dt.date, horizon: int, end: dt.date = DOCUMENTED_END,
+               share: float = 0.75, every: int = 2) -> None:  # fmt: skip
+    """A date axis giving the documented period most of the width, the horizon the rest.
+
+    The documented period and six days after it take ``share`` of the width and the rest of
+    the horizon the remainder; the documented period is shaded. The curves are mostly flat after the story ends; an even axis gave them half the width.
+    The x scale is piecewise linear (matplotlib's "function" scale), so nothing is hidden.
+    """
+    t0 = mdates.date2num(pd.Timestamp(start))
+    t_end = mdates.date2num(pd.Timestamp(start) + pd.Timedelta(days=horizon))  # end of last day
+    knee = min(mdates.date2num(pd.Timestamp(end) + pd.Timedelta(days=6)), t_end)
+    a = share / (knee - t0)
+    b = (1 - share) / max(t_end - knee, 1e-9)
+
+    def fwd(x):
+        x = np.asarray(x, dtype=float)
+        return np.where(x <= knee, (x - t0) * a, share + (x - knee) * b)
+
+    def inv(y):
+        y = np.asarray(y, dtype=float)
+        return np.where(y <= share, t0 + y / a, knee + (y - share) / b)
+
+    mark_window(ax, start, end)
+    ax.set_xscale("function", functions=(fwd, inv))
+    ax.set_xlim(t0, t_end)
+    first = [pd.Timestamp(start) + pd.Timedelta(days=d)
+             for d in range(0, int(knee - t0) - every // 2 + 1, every)]  # fmt: skip
+    last = (horizon - 1,) if every > 2 else (int(knee - t0) + 5, horizon - 1)  # narrow: fewer
+    later = [pd.Timestamp(start) + pd.Timedelta(days=d) for d in last if d < horizon]
+    ax.set_xticks([mdates.date2num(t) for t in first + later])
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+    ax.tick_params(axis="x", labelsize=8)
+    for lab in ax.get_xticklabels():
+        lab.set_rotation(0)
+    ax.grid(alpha=0.3, zorder=0)
 
 
 def format_dates(ax, every: int = 4) -> None:
@@ -79,8 +145,31 @@ def format_dates(ax, every: int = 4) -> None:
     ax.grid(alpha=0.3)
 
 
-# Paired-free palette with room for a full catalogue comparison (eleven scenarios and more).
-SCENARIO_COLOURS = plt.get_cmap("tab10").colors + plt.get_cmap("Dark2").colors
+# One palette for every picture of a comparison (CLI plots, report, dashboard): the base in
+# near-black, then the Okabe-Ito colours (distinguishable with the common colour-vision
+# deficiencies; its yellow is left out, unreadable on white), then Dark2 for long catalogues.
+# Colour k always goes with line style k, so overlaid medians differ in two ways.
+BASE_COLOUR = "#333333"
+SCENARIO_COLOURS = (
+    BASE_COLOUR,
+    "#E69F00",  # orange
+    "#0072B2",  # blue
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+) + tuple(matplotlib.colors.to_hex(c) for c in plt.get_cmap("Dark2").colors)
+SCENARIO_LINESTYLES = ("-", (0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)), (0, (3, 1, 1, 1, 1, 1)))
+
+
+def scenario_colour(k: int) -> str:
+    """The colour of the k-th scenario of a comparison (0: the base), as a hex string."""
+    return SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
+
+
+def scenario_linestyle(k: int):
+    """The line style of the k-th scenario's median (0: the base, solid)."""
+    return SCENARIO_LINESTYLES[k % len(SCENARIO_LINESTYLES)]
 
 
 HOLDER_COLOURS = {
@@ -93,9 +182,9 @@ HOLDER_COLOURS = {
 
 
 HOLDER_LABELS = {
-    "regime": "regime",
-    "northern_opposition": "northern opposition",
+    "regime": "regime (Assad government)",
+    "northern_opposition": "northern opposition (HTS-led offensive)",
     "southern_command": "southern operational command",
-    "sdf": "SDF",
+    "sdf": "SDF (Syrian Democratic Forces)",
     "transitional_authority": "transitional authority",
 }
