@@ -31,10 +31,16 @@ DATA = ("daily.csv", "events.csv", "runs.csv", "summary.json")
 SEED = "77"
 
 
+def _default_sigint() -> None:
+    # A shell runs background jobs with SIGINT ignored, and Python then keeps ignoring it;
+    # the command under test must see Ctrl-C as a user's terminal sends it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(*args, cwd: Path, **kw) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "model", *map(str, args)]
     return subprocess.Popen(cmd, cwd=cwd, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, **kw)  # fmt: skip
+                            text=True, preexec_fn=_default_sigint, **kw)  # fmt: skip
 
 
 def _children(pid: int) -> list[int]:
@@ -321,7 +327,8 @@ def test_an_interrupted_compare_resumes_to_the_same_files(tmp_path):
     cmd = err.split("continue with: ")[1].strip()
     assert cmd.startswith("python -m model compare") and "--out" not in cmd
     proc = subprocess.run([sys.executable, *cmd.split()[1:]], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+                          capture_output=True, text=True, timeout=120,
+                          preexec_fn=_default_sigint)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert not hidden.exists()
     for sub in ("baseline", "turkey_restrains"):
