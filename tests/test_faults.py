@@ -336,3 +336,12 @@ def test_an_interrupted_compare_resumes_to_the_same_files(tmp_path):
     assert (out / "comparison.csv").read_bytes() == (ref / "comparison.csv").read_bytes()
     assert main(["verify", str(out)]) == 0
     shutil.rmtree(ref)
+
+
+def test_a_plot_inside_a_comparison_keeps_the_comparison_intact(run_cli, tmp_path):
+    out = tmp_path / "cmp"
+    args = ("compare", BASELINE, TURKEY, "--runs", 10, "--workers", 1, "--quiet", "--out", out)
+    assert run_cli(*args).code == 0
+    assert run_cli("plot", out / "baseline", "--map", "--day", "5").code == 0
+    res = run_cli("verify", out)
+    assert res.code == 0, res.err

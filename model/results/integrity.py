@@ -113,12 +113,23 @@ def record(top: Path, paths: Iterable[Path]) -> None:
             continue
         doc["files"].update(file_digests(owner, names))
         write_json_atomic(owner / MANIFEST, doc)
-        if owner != top:
-            outer = _owner(owner, top)
-            if outer is not None:
-                pending.setdefault(outer, set()).add(
-                    (owner / MANIFEST).relative_to(outer).as_posix()
-                )
+        outer = _listing(owner)
+        if outer is not None:
+            pending.setdefault(outer, set()).add((owner / MANIFEST).relative_to(outer).as_posix())
+
+
+def _listing(folder: Path) -> Path | None:
+    """The folder above ``folder`` whose manifest lists ``folder``'s manifest, if any.
+
+    A scenario's folder inside a comparison is listed by the comparison's manifest, even
+    when ``plot`` is given the scenario's folder alone.
+    """
+    for d in folder.parents:
+        doc = _read_manifest(d) if (d / MANIFEST).is_file() else None
+        if doc is not None:
+            rel = (folder / MANIFEST).relative_to(d).as_posix()
+            return d if rel in doc.get("files", {}) else None
+    return None
 
 
 def _owner(path: Path, top: Path) -> Path | None:
