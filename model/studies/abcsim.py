@@ -5,8 +5,10 @@ scenario's data with the values set (``sensitivity.with_values``), validated and
 One evaluation is one run with its own seed; its data are the days on which the run
 produced each documented observation. The distance to the documented record is, per
 observation, the days from the simulated day to the documented date or range (0 inside
-it), capped at ``CAP_DAYS`` (an event the run never produced counts as the cap), divided by
-that observation's scale (the spread of its distance over prior-predictive runs), and summed.
+it), capped at ``CAP_DAYS``, divided by that observation's scale (the spread of its distance
+over prior-predictive runs), and summed. An event the run never produced counts as happening
+on the horizon (after the last day): for a documented event that is more than the cap away,
+and it lets a synthetic record say that an event did not happen (documented on the horizon).
 """
 
 from __future__ import annotations
@@ -72,16 +74,40 @@ def run_days(observations: Sequence[Observation], compiled: Compiled, r: RunResu
     return out
 
 
+def synthetic(
+    observations: Sequence[Observation], days: np.ndarray, start, horizon: int
+) -> list[Observation]:
+    """The observations as a synthetic record: each dated on the day one run produced it.
+
+    An event the run never produced is dated on the horizon (it did not happen by then).
+    Used to check the inference on records whose true parameters are known.
+    """
+    import datetime as dt
+
+    out = []
+    for o, d in zip(observations, days, strict=True):
+        day = horizon if np.isnan(d) else int(d)
+        date = start + dt.timedelta(days=day)
+        out.append(o.model_copy(update={"date": date, "earliest": None, "latest": None}))
+    return out
+
+
 def day_ranges(observations: Sequence[Observation], start) -> np.ndarray:
     """Observations x 2 array of the documented (earliest, latest) day."""
     return np.array([o.day_range(start)[1:] for o in observations], dtype=float).reshape(-1, 2)
 
 
-def distances(days: np.ndarray, ranges: np.ndarray, cap: float = CAP_DAYS) -> np.ndarray:
-    """Capped day distances of simulated ``days`` (... x observations) to documented ranges."""
+def distances(
+    days: np.ndarray, ranges: np.ndarray, horizon: int, cap: float = CAP_DAYS
+) -> np.ndarray:
+    """Capped day distances of simulated ``days`` (... x observations) to documented ranges.
+
+    A day that is NaN (never produced) counts as ``horizon``.
+    """
     lo, hi = ranges[:, 0], ranges[:, 1]
+    days = np.where(np.isnan(days), float(horizon), days)
     d = np.maximum(np.maximum(lo - days, 0.0), days - hi)
-    return np.where(np.isnan(d), cap, np.minimum(d, cap))
+    return np.minimum(d, cap)
 
 
 def scales_from(pilot: np.ndarray) -> np.ndarray:
@@ -128,15 +154,23 @@ class Prior:
         return self.low + (self.high - self.low) * rng.random((n, len(self.names)))
 
     def pyabc(self):
-        """The priors as a ``pyabc.Distribution``."""
+        """The priors as a ``pyabc.Distribution`` over the unbounded coordinates ``u``.
+
+        ``x = low + (high - low) * expit(u)`` with ``u`` standard logistic is exactly
+        uniform on ``[low, high]``. Sampling in ``u`` keeps pyabc's Gaussian proposals
+        away from the box's edges and corners, where in ten dimensions most of a kernel's
+        mass falls outside the prior and a few particles take most of the weight (measured
+        on the baseline: effective sample size 5 of 300 particles in the uniform coordinates).
+        """
         import pyabc
 
-        return pyabc.Distribution(
-            **{
-                key(n): pyabc.RV("uniform", lo, hi - lo)
-                for n, lo, hi in zip(self.names, self.low, self.high, strict=True)
-            }
-        )
+        return pyabc.Distribution(**{key(n): pyabc.RV("logistic", 0.0, 1.0) for n in self.names})
+
+    def values(self, u: np.ndarray) -> np.ndarray:
+        """Parameter values of unbounded coordinates ``u`` (... x parameters)."""
+        from scipy.special import expit
+
+        return self.low + (self.high - self.low) * expit(u)
 
 
 def key(name: str) -> str:
@@ -156,6 +190,7 @@ class Simulator:
         self.data = sc.model_dump()
         self.observations = list(observations)
         self.ranges = day_ranges(self.observations, sc.start_date)
+        self.horizon = sc.horizon_days.value
         self._last: tuple[tuple, Compiled] | None = None
 
     def compiled(self, values: dict[str, float]) -> Compiled:
@@ -173,7 +208,7 @@ class Simulator:
 
     def distances(self, values: dict[str, float], seed: int) -> np.ndarray:
         """Capped day distances of one run to each documented range."""
-        return distances(self.days(values, seed), self.ranges)
+        return distances(self.days(values, seed), self.ranges, self.horizon)
 
 
 def simulate_sets(

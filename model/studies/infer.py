@@ -38,21 +38,25 @@ from model.studies.abcsim import (
     require,
     scales_from,
     simulate_sets,
+    synthetic,
 )
+from model.studies.calibrate import current_values
 
 if TYPE_CHECKING:
     from model.ensemble.runner import Job
 
-DEFAULT_PARTICLES = 300
-DEFAULT_GENERATIONS = 6
+DEFAULT_PARTICLES = 400
+DEFAULT_GENERATIONS = 7
 PILOT_RUNS = 300  # prior-predictive runs that set each observation's scale
 PREDICTIVE_RUNS = 300  # posterior-predictive runs behind predictive.csv
 CONSTRAINED = 0.75  # posterior sd / prior sd below this: the dates constrain the parameter
+TRANSITION_SCALING = 2.0  # kernel width x Silverman's: a smoother proposal, more even weights
 STATE = "infer-state.json"
 INCOMPLETE = "INCOMPLETE"
 DB = "abc.db"
 # SeedSequence tags: the pilot, the predictive draws and their runs use streams of their own
-PILOT_TAG, PREDICTIVE_TAG = 0x5049, 0x5052
+PILOT_TAG, PREDICTIVE_TAG, SBC_TAG = 0x5049, 0x5052, 0x5342
+SBC_LEVELS = (0.5, 0.9)
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,8 @@ class AbcModel:
         """One run with the evaluation's seed; capped day distance per observation."""
         from model.studies.abc_sampler import run_seed
 
-        values = {n: float(pars[key(n)]) for n in self.prior.names}
+        u = np.array([float(pars[key(n)]) for n in self.prior.names])
+        values = dict(zip(self.prior.names, self.prior.values(u).tolist(), strict=True))
         return dict(zip(self.ids, self.sim.distances(values, run_seed()).tolist(), strict=True))
 
 
@@ -148,7 +153,7 @@ def pilot_scales(
     x = prior.draw(rng, runs)
     seeds = [int(c.generate_state(1)[0]) for c in ss.spawn(runs)]
     days = simulate_sets(sim, executor, x, seeds, progress, "pilot runs")
-    return scales_from(distances(days, sim.ranges))
+    return scales_from(distances(days, sim.ranges, sim.horizon))
 
 
 def _abc(sim: Simulator, prior: Prior, scales: np.ndarray, settings: Settings, executor, progress):
@@ -168,6 +173,7 @@ def _abc(sim: Simulator, prior: Prior, scales: np.ndarray, settings: Settings, e
         population_size=settings.particles,
         sampler=sampler,
         eps=pyabc.QuantileEpsilon(alpha=0.5),
+        transitions=pyabc.MultivariateNormalTransition(scaling=TRANSITION_SCALING),
     )
     return abc, {i: 0.0 for i in ids}
 
@@ -239,7 +245,8 @@ def _reached(history, min_epsilon: float | None) -> bool:
 def read_posterior(history, prior: Prior) -> Posterior:
     """The last generation of a pyabc history as a ``Posterior``."""
     df, w = history.get_distribution(m=0, t=history.max_t)
-    values = np.column_stack([df[key(n)].to_numpy(dtype=float) for n in prior.names])
+    u = np.column_stack([df[key(n)].to_numpy(dtype=float) for n in prior.names])
+    values = prior.values(u)
     wd = history.get_weighted_distances(t=history.max_t)
     pops = history.get_all_populations()
     ess = []
@@ -433,11 +440,15 @@ def infer_to_dir(
         "observations_used": [o.id for o in used],
         "distance": {
             "per_observation": "days from the run's day to the documented date or range, "
-            f"capped at {CAP_DAYS:g} (a run without the event counts as {CAP_DAYS:g})",
+            f"capped at {CAP_DAYS:g}; a run without the event counts as the horizon, "
+            "so as the cap",
             "standardised_by": "sd of the capped distance over prior-predictive pilot runs",
             "scales": dict(zip([o.id for o in used], scales.tolist(), strict=True)),
             "combined": "sum over observations of distance / scale",
         },
+        # the scenario's own values: a scenario run with --posterior keeps a parameter it
+        # sets to another value than these (model/ensemble/posterior.py)
+        "scenario_values": current_values(sc),
         "priors": {
             n: {"low": float(lo), "high": float(hi), "distribution": "uniform"}
             for n, lo, hi in zip(prior.names, prior.low, prior.high, strict=True)
@@ -486,3 +497,60 @@ def format_coverage(pred: pd.DataFrame) -> str:
                 f"{c['inside_50']:.0%}, 90 % interval {c['inside_90']:.0%}"
             )
     return "\n".join(lines)
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``x`` with weights ``w`` (the first value reaching it)."""
+    order = np.argsort(x)
+    cw = np.cumsum(w[order])
+    return float(x[order][min(np.searchsorted(cw, q * cw[-1]), len(x) - 1)])
+
+
+def calibration_check(
+    sc: Scenario,
+    observations: Sequence[Observation],
+    cases: int,
+    settings: Settings,
+    executor,
+    folder: Path,
+    levels: Sequence[float] = SBC_LEVELS,
+) -> pd.DataFrame:
+    """Simulation-based calibration: infer from synthetic records with known parameters.
+
+    Each case draws true values from the priors, runs the model once with them and uses
+    that run's days as the record (``abcsim.synthetic``), then infers the posterior with
+    ``settings`` (its seed varied per case). A calibrated inference puts the truth inside
+    its central ``level`` interval in about ``level`` of the cases.
+
+    Returns:
+        One row per case and parameter: ``case, parameter, truth, rank`` (weighted share
+        of particles below the truth), ``sd_ratio`` and ``inside_<level>`` per level.
+    """
+    prior = Prior.of(sc)
+    sim = Simulator(sc, observations)
+    ss = np.random.SeedSequence([int(settings.seed), SBC_TAG])
+    rng = np.random.default_rng(ss.spawn(1)[0])
+    truths = prior.draw(rng, cases)
+    rows = []
+    for c in range(cases):
+        values = dict(zip(prior.names, truths[c].tolist(), strict=True))
+        run = int(np.random.SeedSequence([int(settings.seed), SBC_TAG, c]).generate_state(1)[0])
+        record = synthetic(observations, sim.days(values, run), sc.start_date, sim.horizon)
+        s = Settings(**{**asdict(settings), "seed": run})
+        post, _ = fit(sc, record, s, executor, folder / f"sbc-{c}.db")
+        spread = post.spread().set_index("parameter")
+        for j, name in enumerate(prior.names):
+            x, w, t = post.values[:, j], post.weights, truths[c, j]
+            row = {
+                "case": c,
+                "parameter": name,
+                "truth": float(t),
+                "rank": float(np.sum(w[x < t])),
+                "sd_ratio": float(spread.loc[name, "sd_ratio"]),
+            }
+            for level in levels:
+                lo = weighted_quantile(x, w, (1 - level) / 2)
+                hi = weighted_quantile(x, w, (1 + level) / 2)
+                row[f"inside_{level:g}"] = bool(lo <= t <= hi)
+            rows.append(row)
+    return pd.DataFrame(rows)
