@@ -469,7 +469,7 @@ def infer_to_dir(
         "spread": spread.to_dict(orient="records"),
         "coverage": coverage(pred),
     }
-    posterior.table().to_csv(tmp / "posterior.csv", index=False, float_format="%.6g")
+    posterior.table().to_csv(tmp / "posterior.csv", index=False)  # full precision: weights sum to 1
     pred.to_csv(tmp / "predictive.csv", index=False, float_format="%.6g")
     (tmp / "posterior.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     plot_posterior(
