@@ -215,9 +215,9 @@ def _add_infer(sub) -> None:
     )
     inf.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     inf.add_argument("--particles", type=_positive_int, default=None,
-                     help="particles per generation (default 400)")  # fmt: skip
+                     help="particles per generation (default 300)")  # fmt: skip
     inf.add_argument("--generations", type=_positive_int, default=None,
-                     help="generations of ABC-SMC (default 7)")  # fmt: skip
+                     help="generations of ABC-SMC (default 6)")  # fmt: skip
     inf.add_argument("--epsilon", type=float, default=None,
                      help="stop earlier once the acceptance threshold is at most this")  # fmt: skip
     inf.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")

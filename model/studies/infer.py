@@ -45,8 +45,8 @@ from model.studies.calibrate import current_values
 if TYPE_CHECKING:
     from model.ensemble.runner import Job
 
-DEFAULT_PARTICLES = 400
-DEFAULT_GENERATIONS = 7
+DEFAULT_PARTICLES = 300
+DEFAULT_GENERATIONS = 6
 PILOT_RUNS = 300  # prior-predictive runs that set each observation's scale
 PREDICTIVE_RUNS = 300  # posterior-predictive runs behind predictive.csv
 CONSTRAINED = 0.75  # posterior sd / prior sd below this: the dates constrain the parameter
@@ -553,4 +553,19 @@ def calibration_check(
                 hi = weighted_quantile(x, w, (1 + level) / 2)
                 row[f"inside_{level:g}"] = bool(lo <= t <= hi)
             rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def coverage_curve(table: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
+    """Per parameter and level, the share of cases whose truth lies in the central interval.
+
+    Read from each case's ``rank`` (weighted share of particles below the truth), so any
+    level can be drawn from one ``calibration_check`` table; ``parameter`` ``all`` pools them.
+    """
+    rows = []
+    groups = [*table.groupby("parameter", sort=False), ("all", table)]
+    for name, t in groups:
+        for lv in levels:
+            inside = ((t["rank"] >= (1 - lv) / 2) & (t["rank"] <= (1 + lv) / 2)).mean()
+            rows.append({"parameter": name, "level": float(lv), "covered": float(inside)})
     return pd.DataFrame(rows)

@@ -126,7 +126,10 @@ def plot_calibration_check(coverage: pd.DataFrame, title: str, path: Path) -> Pa
     """
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for name, t in coverage.groupby("parameter", sort=False):
-        ax.plot(t["level"], t["covered"], marker="o", lw=1, alpha=0.7, label=_short(name))
+        if name == "all":
+            ax.plot(t["level"], t["covered"], color="black", marker="s", lw=2.5, label="pooled")
+        else:
+            ax.plot(t["level"], t["covered"], marker="o", lw=1, alpha=0.6, label=_short(name))
     ax.plot([0, 1], [0, 1], color="black", ls="--", lw=1)
     ax.set_xlabel("nominal level of the central posterior interval")
     ax.set_ylabel("share of cases containing the true value")
