@@ -44,7 +44,8 @@ def main() -> None:
     post = load_posterior(a.posterior)
     n = a.draws * a.seeds_per_draw
     seeds = run_seeds(a.seed, n)
-    ids = draw_ids(post, n, a.seed, a.seeds_per_draw)
+    assert len(draw_ids(post, n, a.seed, a.seeds_per_draw)) == n  # the particles the runs use
+    ids = np.arange(n) // a.seeds_per_draw  # the draw each run belongs to
     base = load_scenario(ROOT / "baseline.yaml")
     others = sorted((ROOT / "counterfactuals").glob("*.yaml"))
     with make_executor("process", a.workers) as ex:
@@ -64,6 +65,9 @@ def main() -> None:
             f"   [{r.total_low:+5.1f}, {r.total_high:+5.1f}]{r.robust_share:8.0%}"
             + ("  holds" if r.holds else "")
         )
+    hz, rs = diffs["hezbollah_full"], diffs["russia_stays"]
+    by = pd.DataFrame({"h": hz, "r": rs}).groupby(ids).mean()
+    print(f"\nhezbollah_full delays the fall more than russia_stays in {np.mean(by.h > by.r):.0%} of draws")
     print()
     print("rank by effect on days held (share of draws):")
     print(rank_shares(diffs, ids).round(2).to_string())

@@ -206,3 +206,15 @@ def test_simulation_based_calibration(baseline, calibration, tmp_path):
             Path(target) / "sbc.png",
         )
         table.to_csv(Path(target) / "sbc.csv", index=False)
+
+
+def test_dask_gives_the_posterior_of_a_serial_run(baseline_path, run_cli, tmp_path):
+    pytest.importorskip("distributed")
+    args = ["--particles", "12", "--generations", "2"]
+    res = run_cli("infer", baseline_path, *args, "--executor", "serial", "--out", tmp_path / "s")
+    assert res.code == 0, res.err
+    res = run_cli("infer", baseline_path, *args, "--executor", "dask", "--workers", "2",
+                  "--out", tmp_path / "d")  # fmt: skip
+    assert res.code == 0, res.err
+    for name in ("posterior.csv", "predictive.csv"):
+        assert (tmp_path / "s" / name).read_bytes() == (tmp_path / "d" / name).read_bytes()

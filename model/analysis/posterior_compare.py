@@ -38,7 +38,7 @@ def _normal_cdf(x: float) -> float:
 
 
 def per_draw(diffs: np.ndarray, draw_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Per draw (in order of first appearance): mean difference, sample variance, and K."""
+    """Per draw (consecutive runs with one draw number): mean, sample variance, and K."""
     d = np.asarray(diffs, dtype=float)
     ids = np.asarray(draw_ids)
     if d.shape != ids.shape:
@@ -58,7 +58,8 @@ def total_interval(diffs: np.ndarray, draw_ids: Sequence[int], z: float = Z95) -
 
     Args:
         diffs: Per run, the paired difference (other minus base), in run order.
-        draw_ids: Per run, the posterior draw it used (consecutive runs of one draw).
+        draw_ids: Per run, the number of the draw it belongs to (``run // seeds_per_draw``),
+            not the particle: a particle drawn twice in a row is two draws.
         z: The normal quantile of the intervals (95 %).
 
     Returns:
@@ -95,7 +96,7 @@ def total_intervals(
     Args:
         paired_differences: One row per run (run order), one column per scenario-measure
             difference from the base (e.g. ``"russia_stays:Damascus_days_held"``).
-        draw_ids: Per run, the posterior draw it used.
+        draw_ids: Per run, the number of the draw it belongs to (``run // seeds_per_draw``).
         z: The normal quantile of the intervals (95 %).
 
     Returns:
@@ -117,7 +118,7 @@ def rank_shares(
     Args:
         effects: One row per run, one column per scenario: its paired difference from the
             base on one measure.
-        draw_ids: Per run, the posterior draw it used.
+        draw_ids: Per run, the number of the draw it belongs to (``run // seeds_per_draw``).
         descending: Rank the largest effect first.
 
     Returns:
