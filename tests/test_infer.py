@@ -20,9 +20,11 @@ import yaml
 pytest.importorskip("pyabc")
 
 from model.analysis.validate import observation_days  # noqa: E402
+from model.config.loader import load_scenario  # noqa: E402
 from model.config.observations import load_observations  # noqa: E402
 from model.ensemble.executors import Executor, make_executor  # noqa: E402
 from model.results.tables import build_tables  # noqa: E402
+from model.sim.compiled import compile_scenario  # noqa: E402
 from model.sim.model import simulate  # noqa: E402
 from model.studies import abc_sampler  # noqa: E402
 from model.studies.abcsim import (  # noqa: E402
@@ -36,6 +38,7 @@ from model.studies.abcsim import (  # noqa: E402
 )
 from model.studies.infer import Settings, calibration_check, coverage_curve, fit  # noqa: E402
 
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = Settings(particles=24, generations=2, seed=3, pilot_runs=30, predictive_runs=30)
 
 
@@ -47,7 +50,10 @@ def calibration():
 # ------------------------------------------------------------------ the simulator
 
 
-def test_run_days_read_the_runs_as_validate_reads_the_tables(compiled):
+@pytest.mark.parametrize("scenario", ["baseline.yaml", "counterfactuals/assad_accepts_offer.yaml"])
+def test_run_days_read_the_runs_as_validate_reads_the_tables(scenario):
+    # the accepted offer: an event of the same actor, kind and target with another outcome
+    compiled = compile_scenario(load_scenario(SCENARIOS / scenario))
     obs = load_observations()
     results = [simulate(compiled, s) for s in range(25)]
     tables = build_tables(compiled, results)
@@ -98,11 +104,22 @@ def test_same_seed_same_posterior_whatever_the_executor(baseline, calibration, t
     assert not np.array_equal(a.values, c.values)
 
 
-def test_resumed_inference_equals_an_uninterrupted_one(baseline, calibration, tmp_path):
+def test_resumed_inference_equals_an_uninterrupted_one(
+    baseline, calibration, tmp_path, monkeypatch
+):
     three = Settings(**{**SMALL.__dict__, "generations": 3})
     full, scales = fit(baseline, calibration, three, Executor(), tmp_path / "full.db")
     fit(baseline, calibration, SMALL, Executor(), tmp_path / "part.db", scales)
+    sampled = []
+    original = abc_sampler.SeededSampler.sample_until_n_accepted
+
+    def record(self, n, simulate_one, t, **kw):
+        sampled.append(t)
+        return original(self, n, simulate_one, t, **kw)
+
+    monkeypatch.setattr(abc_sampler.SeededSampler, "sample_until_n_accepted", record)
     resumed, _ = fit(baseline, calibration, three, Executor(), tmp_path / "part.db", scales)
+    assert sampled == [2]  # only the missing generation is sampled
     np.testing.assert_array_equal(full.values, resumed.values)
     np.testing.assert_array_equal(full.weights, resumed.weights)
     assert list(resumed.populations["t"]) == [-1, 0, 1, 2]
