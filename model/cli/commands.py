@@ -268,9 +268,11 @@ def cmd_infer(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from model.studies.infer import Settings, format_coverage, format_spread, infer_to_dir
 
     sc, job = _trust_job(args, argv)
-    if args.resume is not None and args.out is not None:
-        raise OptionError("out", args.out, "cannot be given with --resume: the resumed "
-                          "folder keeps the name it was given")  # fmt: skip
+    if args.resume is not None:
+        for option in ("out", "particles", "generations", "epsilon"):
+            if getattr(args, option) is not None:
+                raise OptionError(option, getattr(args, option), "cannot be given with "
+                                  "--resume: the resumed inference keeps its folder and settings")  # fmt: skip
     base = Settings()
     settings = Settings(
         particles=args.particles or base.particles,
