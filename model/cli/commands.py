@@ -318,3 +318,55 @@ def cmd_dashboard(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise OptionError("port", args.port, f"cannot listen on {args.host}:{args.port}") from None
     print("Dashboard stopped.", flush=True)
     return 0
+
+
+def cmd_infer(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Infer the posterior of the uncertain parameters; write a posterior folder."""
+    from model.studies.infer import Settings, format_coverage, format_spread, infer_to_dir
+
+    sc, job = _trust_job(args, argv)
+    if args.resume is not None:
+        for option in ("out", "particles", "generations", "epsilon"):
+            if getattr(args, option) is not None:
+                raise OptionError(option, getattr(args, option), "cannot be given with "
+                                  "--resume: the resumed inference keeps its folder and settings")  # fmt: skip
+    base = Settings()
+    settings = Settings(
+        particles=args.particles or base.particles,
+        generations=args.generations or base.generations,
+        seed=args.seed,
+        min_epsilon=args.epsilon,
+    )
+    where, posterior, pred, doc = infer_to_dir(sc, args.scenario, settings, job, args.resume)
+    s = doc["settings"]
+    print(
+        f"Scenario {sc.name}: {s['particles']} particles, {len(doc['generations'])} generations, "
+        f"{doc['simulations']} simulations, master seed {s['seed']}, "
+        f"{doc['wall_time_s']:.0f} s"
+    )
+    print("epsilon: " + ", ".join(f"{g['epsilon']:.2f}" for g in doc["generations"]))
+    print()
+    print(format_spread(posterior.spread()))
+    print()
+    print(format_coverage(pred))
+    print(f"\nResults written to {where}")
+    return 0
+
+
+def cmd_hindcast(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Forecast the documented events from each origin; score against three baselines."""
+    from model.studies.hindcast import HindcastSettings, format_skill, hindcast_to_dir
+
+    sc, job = _trust_job(args, argv)
+    base = HindcastSettings()
+    settings = HindcastSettings(
+        origins=tuple(args.origins.split(",")) if args.origins else base.origins,
+        particles=args.particles or base.particles,
+        generations=args.generations or base.generations,
+        forecast_runs=args.forecast_runs or base.forecast_runs,
+        seed=args.seed,
+    )
+    where, scores, doc = hindcast_to_dir(sc, args.scenario, settings, job)
+    print(format_skill(doc))
+    print(f"\nResults written to {where}")
+    return 0

@@ -226,6 +226,47 @@ def _add_trust(sub) -> None:
     )
 
 
+def _add_infer(sub) -> None:
+    inf = sub.add_parser(
+        "infer", help="the posterior of the uncertain parameters given the documented dates (ABC-SMC)"
+    )
+    inf.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    inf.add_argument("--particles", type=_positive_int, default=None,
+                     help="particles per generation (default 300)")  # fmt: skip
+    inf.add_argument("--generations", type=_positive_int, default=None,
+                     help="generations of ABC-SMC (default 6)")  # fmt: skip
+    inf.add_argument("--epsilon", type=float, default=None,
+                     help="stop earlier once the acceptance threshold is at most this")  # fmt: skip
+    inf.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    _add_executor_options(inf)
+    inf.add_argument("--out", default=None,
+                     help="results folder (default results/<scenario>-posterior/<time>-<id>/)")  # fmt: skip
+    inf.add_argument("--resume", default=None, metavar="DIR",
+                     help="continue an interrupted inference: the hidden .incomplete-... folder")  # fmt: skip
+    inf.set_defaults(func=commands.cmd_infer)
+
+
+def _add_hindcast(sub) -> None:
+    hc = sub.add_parser(
+        "hindcast", help="forecast the documented events from earlier dates, scored against baselines"
+    )
+    hc.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    hc.add_argument("--origins", default=None,
+                    help="forecast dates, comma-separated (default "
+                    "2024-11-30,2024-12-02,2024-12-04,2024-12-06)")  # fmt: skip
+    hc.add_argument("--particles", type=_positive_int, default=None,
+                    help="particles per generation at each origin (default 200)")  # fmt: skip
+    hc.add_argument("--generations", type=_positive_int, default=None,
+                    help="generations at each origin (default 4)")  # fmt: skip
+    hc.add_argument("--forecast-runs", type=_positive_int, default=None,
+                    help="runs behind each forecast (default 300)")  # fmt: skip
+    hc.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    _add_executor_options(hc)
+    hc.add_argument("--out", default=None,
+                    help="results folder (default results/<scenario>-hindcast/<time>-<id>/)")  # fmt: skip
+    hc.set_defaults(func=commands.cmd_hindcast)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand; each sets ``func``, the command to call."""
     parser = _Parser(
@@ -238,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_plot_and_explain(sub)
     _add_trust(sub)
+    _add_infer(sub)
+    _add_hindcast(sub)
     _add_dashboard(sub)
     for p in (parser, *sub.choices.values()):
         p.add_argument(
