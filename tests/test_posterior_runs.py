@@ -28,6 +28,7 @@ from model.errors import ScenarioError
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate
 
+REPO = Path(__file__).resolve().parent.parent
 NAMES = ("actors.units.threshold_mean", "combat.max_advance_km_per_day")
 
 
@@ -139,3 +140,59 @@ def test_total_intervals_flag_what_holds_and_rank_shares():
     assert t.loc["b", "robust_share"] == 0.6 and not t.loc["b", "holds"]
     ranks = rank_shares(diffs, ids)
     assert ranks.index[0] == "a" and ranks.loc["a", 1] == 1.0 and ranks.loc["b", 2] == 1.0
+
+
+# --- the command line: run, compare, validate and ablate with --posterior ------------------
+
+
+def test_run_with_a_posterior_draws_each_runs_parameters(
+    run_cli, tmp_path, baseline_path, post_dir
+):
+    plain, post = tmp_path / "plain", tmp_path / "post_run"
+    common = ("run", baseline_path, "--runs", "16", "--seed", "5", "--workers", "1", "--quiet")
+    assert run_cli(*common, "--out", plain).code == 0
+    res = run_cli(*common, "--posterior", post_dir, "--seeds-per-draw", "4", "--out", post)
+    assert res.code == 0, res.err
+    a, b = pd.read_csv(plain / "runs.csv"), pd.read_csv(post / "runs.csv")
+    assert list(a.seed) == list(b.seed)  # the seeds stay those of the master seed
+    assert not a.equals(b)  # the drawn parameters change what happens
+    man = json.loads((post / "manifest.json").read_text())
+    assert man["posterior"]["sha256"] == load_posterior(post_dir).digest
+    assert man["posterior"]["seeds_per_draw"] == 4
+    again = tmp_path / "again"
+    assert (
+        run_cli(*common, "--posterior", post_dir, "--seeds-per-draw", "4", "--out", again).code == 0
+    )
+    assert (again / "runs.csv").read_bytes() == (post / "runs.csv").read_bytes()
+
+
+def test_compare_with_a_posterior_pairs_draws_and_gives_total_intervals(
+    run_cli, tmp_path, baseline_path, make_scenario, post_dir
+):
+    same = make_scenario({"name": "same"})  # the baseline again: every paired difference is 0
+    russia = REPO / "scenarios" / "counterfactuals" / "russia_stays.yaml"
+    out = tmp_path / "cmp"
+    res = run_cli("compare", baseline_path, same, russia, "--runs", "24", "--seed", "5",
+                  "--workers", "1", "--posterior", post_dir, "--seeds-per-draw", "4",
+                  "--out", out)  # fmt: skip
+    assert res.code == 0, res.err
+    t = pd.read_csv(out / "comparison.csv")
+    assert {"total_low", "total_high", "robust_share"} <= set(t.columns)
+    s = t[(t.scenario == "same") & t["diff"].notna()]
+    assert (s["diff"] == 0).all() and (s["total_low"] == 0).all() and (s["total_high"] == 0).all()
+    r = t[(t.scenario == "russia_stays") & (t.measure == "Damascus_days_held")].iloc[0]
+    assert r.total_low <= r["diff"] <= r.total_high and 0 <= r.robust_share <= 1
+    assert "total [" in res.out and "Ranking by effect" in res.out
+    assert (out / "ranking.csv").is_file()
+    plain = tmp_path / "plain"
+    assert run_cli("compare", baseline_path, russia, "--runs", "8", "--workers", "1",
+                   "--quiet", "--out", plain).code == 0  # fmt: skip
+    assert "total_low" not in pd.read_csv(plain / "comparison.csv").columns
+
+
+def test_validate_and_ablate_take_a_posterior(run_cli, tmp_path, baseline_path, post_dir):
+    res = run_cli("validate", baseline_path, "--runs", "8", "--workers", "1", "--posterior",
+                  post_dir, "--out", tmp_path / "v")  # fmt: skip
+    assert res.code == 0, res.err
+    res = run_cli("run", baseline_path, "--posterior", tmp_path / "nothing", "--quiet")
+    assert res.code == 2 and res.err.startswith("ERROR") and "posterior.csv" in res.err

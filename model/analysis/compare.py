@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from model.analysis.posterior_compare import ROBUST as ROBUST_SHARE
 from model.analysis.stats import paired_mean, wilson
 from model.config.schema import Scenario, iter_params
 from model.sim.outputs import END_STATES
@@ -41,7 +42,11 @@ def held_days(runs: pd.DataFrame, column: str, horizon: int) -> np.ndarray:
 
 
 def compare_runs(
-    names: Sequence[str], runs: Sequence[pd.DataFrame], capital: str, horizon: int
+    names: Sequence[str],
+    runs: Sequence[pd.DataFrame],
+    capital: str,
+    horizon: int,
+    draw_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The comparison table: one row per scenario and measure, the first scenario is the base.
 
@@ -50,6 +55,12 @@ def compare_runs(
     fall day of the capital; days until the leader leaves (likewise); the share of runs where
     he leaves. Each has a 95 % interval and, for the other scenarios, the difference from
     the base paired by seed with its 95 % interval.
+
+    With ``draw_ids`` (runs drawn from a posterior, ``--posterior``: per run, the number of
+    its parameter draw), each difference also gets its total interval (seeds and parameters)
+    and ``robust_share``, the share of draws in which it has the sign of its mean
+    (``model.analysis.posterior_compare``); ``diff_low``/``diff_high`` stay the seed-only
+    interval.
     """
     base = runs[0]
     rows = []
@@ -107,7 +118,9 @@ def compare_runs(
             else:
                 value, lo, hi = paired_mean(x)
             d, dlo, dhi = (0.0, 0.0, 0.0) if r is base else paired_mean(x - b)
-            rows.append((name, measure, value, lo, hi, d, dlo, dhi, n))
+            rows.append(
+                (name, measure, value, lo, hi, d, dlo, dhi, n, *_total(x - b, r is base, draw_ids))
+            )
         fell = r[fall_col][r[fall_col] >= 0]
         med = float(fell.median()) if len(fell) else math.nan
         rows.append(
@@ -121,6 +134,7 @@ def compare_runs(
                 math.nan,
                 math.nan,
                 int(len(fell)),
+                *_total(None, True, draw_ids),
             )
         )
     return pd.DataFrame(
@@ -135,8 +149,58 @@ def compare_runs(
             "diff_low",
             "diff_high",
             "n",
+            *(TOTAL_COLUMNS if draw_ids is not None else ()),
         ],
     )
+
+
+TOTAL_COLUMNS = ("total_low", "total_high", "robust_share")
+
+
+def effect_ranking(
+    names: Sequence[str],
+    runs: Sequence[pd.DataFrame],
+    capital: str,
+    horizon: int,
+    draw_ids: Sequence[int],
+) -> pd.DataFrame:
+    """How often each scenario's effect on the days the capital is held ranks 1st, 2nd...
+
+    Over the posterior draws (``draw_ids``: per run, its draw): the question "which decision
+    mattered most" with the uncertainty the documented dates leave in the parameters.
+    """
+    from model.analysis.posterior_compare import rank_shares
+
+    col = f"fall_day_{capital}"
+    base = held_days(runs[0], col, horizon)
+    effects = pd.DataFrame(
+        {n: held_days(r, col, horizon) - base for n, r in zip(names[1:], runs[1:], strict=True)}
+    )
+    table = rank_shares(effects, draw_ids)
+    table.index.name = "scenario"
+    return table.reset_index()
+
+
+def format_ranking(ranking: pd.DataFrame) -> str:
+    """The ranking of the scenarios' effects across draws, for the terminal."""
+    ranks = [c for c in ranking.columns if str(c).isdigit()]
+    lines = ["Ranking by effect on the days the capital is held (share of posterior draws):"]
+    for _, r in ranking.iterrows():
+        shares = ", ".join(f"#{k} {r[k]:.0%}" for k in ranks)
+        lines.append(f"  {r['scenario']:<26s}mean rank {r['mean_rank']:.1f}  ({shares})")
+    return "\n".join(lines)
+
+
+def _total(d: np.ndarray | None, is_base: bool, draw_ids) -> tuple:
+    """The total interval and robust share of one paired difference, with a posterior."""
+    if draw_ids is None:
+        return ()
+    if is_base or d is None:
+        return (math.nan, math.nan, math.nan)
+    from model.analysis.posterior_compare import total_interval
+
+    t = total_interval(d, draw_ids)
+    return (t["total_low"], t["total_high"], t["robust_share"])
 
 
 def changes(base: Scenario, other: Scenario) -> list[dict]:
@@ -280,10 +344,17 @@ def format_cells(row: pd.Series, pct: bool, base: bool) -> tuple[str, str]:
     )
     if base:
         return val, "(base)"
-    return val, (
+    diff = (
         f"{fmt_number(row['diff'], pct, True)} "
         f"[{fmt_number(row.diff_low, pct, True)}, {fmt_number(row.diff_high, pct, True)}]"
     )
+    if "total_low" in row and not pd.isna(row.total_low):
+        diff += (
+            f"  total [{fmt_number(row.total_low, pct, True)}, "
+            f"{fmt_number(row.total_high, pct, True)}], same sign in "
+            f"{row.robust_share:.0%} of draws"
+        )
+    return val, diff
 
 
 def _clear(row: pd.Series) -> bool:
@@ -331,12 +402,42 @@ def findings(table: pd.DataFrame, capital: str, horizon: int | None = None) -> l
             r = row(s, m)
             if _clear(r):
                 label = END_STATE_LABELS.get(m.split(":", 1)[1], m)
-                changed.append(f"{label} in {r.value:.0%} of runs ({base}: {row(base, m).value:.0%})")
+                changed.append(
+                    f"{label} in {r.value:.0%} of runs ({base}: {row(base, m).value:.0%})"
+                )
         if changed:
             text += "; end states: " + ", ".join(changed)
         else:
             top = max(HEADLINE_STATES, key=lambda m: row(s, m).value)
             label = END_STATE_LABELS.get(top.split(":", 1)[1], top)
             text += f"; the end states do not change clearly ({label} in {row(s, top).value:.0%} of runs)"
+        if "total_low" in table and not pd.isna(held.total_low):
+            holds = "holds" if held.robust_share >= ROBUST_SHARE else "does not hold"
+            text += (
+                f"; over the posterior's parameter sets the days held differ by "
+                f"{fmt_number(held.total_low, False, True)} to "
+                f"{fmt_number(held.total_high, False, True)} (seeds and parameters), with the "
+                f"sign of the mean in {held.robust_share:.0%} of draws: the conclusion {holds} "
+                f"in at least {ROBUST_SHARE:.0%} of draws"
+            )
         out.append({"scenario": s, "text": text[0].upper() + text[1:] + "."})
+    return out
+
+
+
+
+def robust_conclusions(table: pd.DataFrame, horizon: int | None = None) -> list[str]:
+    """The differences whose sign holds in at least ``ROBUST_SHARE`` of posterior draws."""
+    if "robust_share" not in table:
+        return []
+    out = []
+    for _, r in table.iterrows():
+        if pd.isna(r.robust_share) or r.robust_share < ROBUST_SHARE or r["diff"] == 0:
+            continue
+        label, unit = measure_label(r.measure, horizon)
+        pct = is_share(r.measure)
+        out.append(
+            f"{r.scenario}: {label} {fmt_number(r['diff'], pct, True)}"
+            f"{'' if pct else ' ' + unit} (same sign in {r.robust_share:.0%} of draws)"
+        )
     return out

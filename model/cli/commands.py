@@ -45,6 +45,11 @@ def _job(args: argparse.Namespace, argv: Sequence[str], seed: int, progress: boo
     """The ``Job`` a subcommand's options ask for: seed, executor, output, drawing."""
     from model.ensemble.runner import Job
 
+    posterior = None
+    if getattr(args, "posterior", None) is not None:
+        from model.ensemble.posterior import load_posterior
+
+        posterior = load_posterior(args.posterior)
     return Job(
         seed,
         _executor(args),
@@ -53,6 +58,8 @@ def _job(args: argparse.Namespace, argv: Sequence[str], seed: int, progress: boo
         progress and sys.stderr.isatty(),
         draw_run=_draw_run,
         draw_comparison=_draw_comparison,
+        posterior=posterior,
+        seeds_per_draw=getattr(args, "seeds_per_draw", 1),
     )
 
 
@@ -154,9 +161,27 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if not args.quiet:
         print(f"{len(paths)} scenarios, {args.runs} runs each, master seed {args.seed}")
         print("value [95 % interval]   difference from the base, paired by seed [95 % interval]")
+        if job.posterior is not None:
+            print(f"parameters drawn from the posterior in {args.posterior}, "
+                  f"{job.seeds_per_draw} seeds per draw: the bracket after the difference is "
+                  "its seed-only interval; 'total' adds the parameters' uncertainty")  # fmt: skip
         print()
         print(format_table(table, scenarios[0][0].horizon_days.value))
         print()
+        from model.analysis.compare import robust_conclusions
+
+        robust = robust_conclusions(table, scenarios[0][0].horizon_days.value)
+        if job.posterior is not None:
+            print("Holding in at least 90 % of the posterior's draws:" if robust else
+                  "No difference holds its sign in 90 % of the posterior's draws.")  # fmt: skip
+            print("\n".join(f"  {line}" for line in robust) + ("\n" if robust else ""))
+        if (folder / "ranking.csv").is_file():
+            import pandas as pd
+
+            from model.analysis.compare import format_ranking
+
+            print(format_ranking(pd.read_csv(folder / "ranking.csv")))
+            print()
     print(f"Results written to {folder}")
     print(f"Report: {folder / 'report.html'}")
     return 0

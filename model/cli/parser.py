@@ -66,6 +66,24 @@ def _add_executor_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_posterior_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--posterior",
+        default=None,
+        metavar="DIR",
+        help="draw run i's parameters from the posterior in DIR (written by infer); run i of "
+        "every scenario uses the same draw and seed",
+    )
+    parser.add_argument(
+        "--seeds-per-draw",
+        type=_positive_int,
+        default=1,
+        metavar="K",
+        help="with --posterior: consecutive runs sharing one draw (default 1; K >= 2 tells "
+        "seed noise from parameter uncertainty)",
+    )
+
+
 def _add_format_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
@@ -85,6 +103,7 @@ def _add_run(sub) -> None:
     )
     _add_executor_options(run)
     _add_format_option(run)
+    _add_posterior_options(run)
     run.add_argument(
         "--out", default=None, help="results folder (default results/<scenario>/<time>-<id>/)"
     )
@@ -108,6 +127,7 @@ def _add_compare(sub) -> None:
     cmp.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
     _add_executor_options(cmp)
     _add_format_option(cmp)
+    _add_posterior_options(cmp)
     cmp.add_argument("--out", default=None, help="results folder (default results/compare/...)")
     cmp.add_argument(
         "--resume",
@@ -212,6 +232,8 @@ def _add_trust(sub) -> None:
         _add_executor_options(p)
         p.add_argument("--out", default=None, help=out_help)
         p.set_defaults(func=func)
+    for name in ("validate", "ablate"):
+        _add_posterior_options(parsers[name])
     parsers["sensitivity"].add_argument(
         "--method", choices=("sobol", "morris"), default="morris", help="default morris"
     )

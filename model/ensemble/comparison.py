@@ -62,6 +62,15 @@ def compare_to_dir(
     if resume is not None:
         tmp = Path(resume)
         state = _resumable(tmp, digests, runs, int(job.master_seed), fmt)
+        post = None if job.posterior is None else job.posterior.digest
+        if (state.get("posterior_sha256"), state.get("seeds_per_draw", 1)) != (
+            post,
+            job.seeds_per_draw,
+        ):
+            raise OptionError(
+                "posterior", post, "differs from the posterior (or --seeds-per-draw) the "
+                "resumed comparison was started with"
+            )  # fmt: skip
         final = tmp.parent / state["final"]
     else:
         final = new_results_dir("compare", job.out)
@@ -78,6 +87,8 @@ def compare_to_dir(
                 "runs": runs,
                 "master_seed": int(job.master_seed),
                 "format": fmt,
+                "posterior_sha256": None if job.posterior is None else job.posterior.digest,
+                "seeds_per_draw": job.seeds_per_draw,
                 "finished": [],
             }
         try:
@@ -165,7 +176,7 @@ def _write_comparison(tmp: Path, names, scenarios, compiled, runs: int, job: Job
 
     base_sc = scenarios[0][0]
     runs_tables = [pd.read_csv(tmp / name / "runs.csv") for name in names]
-    table = comparison_table(names, runs_tables, compiled)
+    table = comparison_table(names, runs_tables, compiled, job.draw_numbers(runs))
     capital = compiled[0].names[compiled[0].capital]
     horizon = compiled[0].p.horizon_days
     entries = [
@@ -182,6 +193,12 @@ def _write_comparison(tmp: Path, names, scenarios, compiled, runs: int, job: Job
         for k, (name, (sc, path)) in enumerate(zip(names, scenarios, strict=True))
     ]
     table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+    ranking = None
+    if job.posterior is not None and len(names) > 2:
+        ranking = compare.effect_ranking(
+            names, runs_tables, capital, horizon, job.draw_numbers(runs)
+        )
+        ranking.to_csv(tmp / "ranking.csv", index=False, float_format="%.6g")
     doc = {
         "format_version": FORMAT_VERSION,
         "base": names[0],
@@ -189,8 +206,12 @@ def _write_comparison(tmp: Path, names, scenarios, compiled, runs: int, job: Job
         "horizon_days": horizon,
         "runs": runs,
         "master_seed": int(job.master_seed),
+        "posterior": None
+        if job.posterior is None
+        else {**job.posterior.manifest(), "seeds_per_draw": job.seeds_per_draw},
         "scenarios": entries,
         "table": json.loads(table.to_json(orient="records")),
+        "ranking": None if ranking is None else json.loads(ranking.to_json(orient="records")),
         "command_line": list(job.argv) if job.argv is not None else sys.argv,
         "packages": package_versions(),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -66,18 +66,22 @@ def unique_names(names: Sequence[str]) -> list[str]:
 
 
 def comparison_table(
-    names: Sequence[str], runs_tables: Sequence[pd.DataFrame], compiled: Sequence[Compiled]
+    names: Sequence[str],
+    runs_tables: Sequence[pd.DataFrame],
+    compiled: Sequence[Compiled],
+    draw_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The comparison table of scenarios run with the same seeds; the first is the base.
 
-    The capital and the horizon are the base scenario's.
+    The capital and the horizon are the base scenario's; ``draw_ids`` (per run, its
+    posterior draw) adds the total intervals and robust shares.
     """
     # Imported here: it loads scipy.stats, which a plain ``run`` never needs.
     from model.analysis import compare
 
     capital = compiled[0].names[compiled[0].capital]
     horizon = compiled[0].p.horizon_days
-    return compare.compare_runs(names, runs_tables, capital, horizon)
+    return compare.compare_runs(names, runs_tables, capital, horizon, draw_ids)
 
 
 @dataclass

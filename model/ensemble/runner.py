@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from model.analysis import summary as summ
 from model.config.schema import Scenario, scenario_digest
-from model.ensemble.executors import Executor, ExecutorSpec
+from model.ensemble.executors import Executor, ExecutorSpec, simulate_task
 from model.ensemble.memory import iter_runs, run_seeds
+from model.ensemble.posterior import PosteriorSet, draw_ids, posterior_tasks
 from model.ensemble.progress import track
 from model.errors import (
     Interrupted,
@@ -64,6 +66,30 @@ def _blocks(it: Iterator[RunResult], size: int) -> Iterator[list[RunResult]]:
         yield block
 
 
+def runs_from(
+    compiled: Compiled,
+    seeds: Sequence[int],
+    executor: Executor,
+    posterior: PosteriorSet | None = None,
+    master_seed: int = 0,
+    seeds_per_draw: int = 1,
+    start: int = 0,
+) -> Iterator[RunResult]:
+    """Yield runs ``start..`` of an ensemble in seed order, over a posterior if one is given.
+
+    With a posterior, run ``i`` uses the parameter set of draw ``i // seeds_per_draw``, a
+    seeded weighted resample that depends on the master seed alone (``posterior.draw_ids``),
+    so that run ``i`` of every scenario uses the same draw and the same seed.
+    """
+    if posterior is None:
+        yield from iter_runs(compiled, seeds[start:], executor=executor)
+        return
+    ids = draw_ids(posterior, len(seeds), master_seed, seeds_per_draw)[start:]
+    tasks = posterior_tasks(compiled.scenario, posterior, seeds[start:], ids)
+    for batch in executor.map(simulate_task, tasks):
+        yield from batch
+
+
 def stream_runs(
     folder: Path,
     compiled: Compiled,
@@ -73,6 +99,9 @@ def stream_runs(
     resume: bool = False,
     label: str = "",
     progress: bool = False,
+    posterior: PosteriorSet | None = None,
+    master_seed: int = 0,
+    seeds_per_draw: int = 1,
 ) -> dict:
     """Run the ensemble into ``folder`` block by block and write its summary.
 
@@ -85,6 +114,9 @@ def stream_runs(
         resume: Continue an interrupted folder from ``state``.
         label: Progress bar label.
         progress: Show a progress bar.
+        posterior: Draw each run's parameters from it (see ``runs_from``).
+        master_seed: The seed the draws are spawned from, with a posterior.
+        seeds_per_draw: Consecutive runs sharing one draw, with a posterior.
 
     Returns:
         The summary written to ``summary.json``.
@@ -92,7 +124,9 @@ def stream_runs(
     writer = BlockWriter(folder, state, resume)
     done = writer.runs_done
     try:
-        results = iter_runs(compiled, seeds[done:], executor=executor)
+        results = runs_from(
+            compiled, seeds, executor, posterior, master_seed, seeds_per_draw, start=done
+        )
         shown = track(results, len(seeds), label, progress, initial=done)
         for block in _blocks(shown, WRITE_CHUNK):
             tables = build_tables(compiled, block, writer.runs_done)
@@ -124,6 +158,10 @@ class Job:
         draw_run: Draws the plots of one scenario's folder, before the folder is published
             (the ensemble layer draws nothing itself).
         draw_comparison: Draws the plots and report of a comparison folder, likewise.
+        posterior: Run ``i`` uses a parameter set drawn from this posterior (``infer``'s
+            folder), the same draw for run ``i`` of every scenario; None: the scenario's own
+            values.
+        seeds_per_draw: Consecutive runs sharing one posterior draw.
     """
 
     master_seed: int
@@ -133,6 +171,14 @@ class Job:
     progress: bool = True
     draw_run: Callable[[Path], object] | None = None
     draw_comparison: Callable[[Path], object] | None = None
+    posterior: PosteriorSet | None = None
+    seeds_per_draw: int = 1
+
+    def draw_numbers(self, runs: int) -> np.ndarray | None:
+        """Per run, the number of the posterior draw it uses (``run // seeds_per_draw``)."""
+        if self.posterior is None:
+            return None
+        return np.arange(runs) // max(int(self.seeds_per_draw), 1)
 
 
 @dataclass
@@ -156,7 +202,7 @@ def run_ensemble(sc: Scenario, scenario_path: str, runs: int, job: Job) -> Ensem
     compiled = compile_scenario(sc)
     seeds = run_seeds(job.master_seed, runs)
     with job.executor.start(runs) as ex:
-        results = iter_runs(compiled, seeds, executor=ex)
+        results = runs_from(compiled, seeds, ex, job.posterior, job.master_seed, job.seeds_per_draw)
         results = list(track(results, runs, sc.name, job.progress))
     tables = build_tables(compiled, results)
     summary = summ.summarize(tables.runs, tables.events, compiled.names)
@@ -181,12 +227,32 @@ def ensemble_into(
     compiled = compile_scenario(sc)
     if not resume:
         doc = manifest(sc, scenario_path, job.master_seed, runs, job.argv)
+        if job.posterior is not None:
+            doc["posterior"] = {**job.posterior.manifest(), "seeds_per_draw": job.seeds_per_draw}
         write_json(folder / MANIFEST, doc)
     seeds = run_seeds(job.master_seed, runs)
-    summary = stream_runs(folder, compiled, seeds, executor, state, resume, sc.name, job.progress)
+    summary = stream_runs(
+        folder, compiled, seeds, executor, state, resume, sc.name, job.progress,
+        job.posterior, job.master_seed, job.seeds_per_draw,
+    )  # fmt: skip
     if job.draw_run is not None:
         job.draw_run(folder)
     return compiled, summary
+
+
+def _posterior_of(man: dict, folder: str) -> tuple[PosteriorSet | None, int]:
+    """The posterior a resumed folder was started with, checked against its digest."""
+    from model.ensemble.posterior import load_posterior
+
+    rec = man.get("posterior")
+    if not rec:
+        return None, 1
+    post = load_posterior(rec["folder"])
+    if post.digest != rec["sha256"]:
+        raise OptionError(
+            "resume", folder, f"the posterior {rec['folder']} changed since this run started"
+        )
+    return post, int(rec.get("seeds_per_draw", 1))
 
 
 def check_format(fmt: str) -> None:
@@ -371,9 +437,12 @@ def resume_to_dir(
     spec = executor or ExecutorSpec("process", 1)
     compiled = compile_scenario(sc)
     seeds = run_seeds(seed, total)
+    post, per_draw = _posterior_of(man, folder)
     with spec.start(total - int(state["runs_done"])) as ex, sole_writer(final, "resume"):
         try:
-            summary = stream_runs(tmp, compiled, seeds, ex, state, True, sc.name, progress)
+            summary = stream_runs(
+                tmp, compiled, seeds, ex, state, True, sc.name, progress, post, seed, per_draw
+            )
             if draw_run is not None:
                 draw_run(tmp)
             finish_folder(tmp, final)

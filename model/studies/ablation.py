@@ -61,7 +61,9 @@ def ablate_to_dir(
     ensembles = [run_ensemble(v, scenario_path, runs, job) for _, v in named]
     capital = sc.actors.regime.capital.value
     horizon = sc.horizon_days.value
-    table = compare_runs(names, [e.tables.runs for e in ensembles], capital, horizon)
+    table = compare_runs(
+        names, [e.tables.runs for e in ensembles], capital, horizon, job.draw_numbers(runs)
+    )
     fit = fit_table(names, ensembles, sc)
     doc = {
         **provenance(sc, scenario_path, job.argv),
