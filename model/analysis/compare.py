@@ -382,8 +382,10 @@ def findings(table: pd.DataFrame, capital: str, horizon: int | None = None) -> l
     for s in scen[1:]:
         held = row(s, f"{capital}_days_held")
         b = row(base, f"{capital}_days_held")
+        seeds_only = "total_low" in table and not pd.isna(held.get("total_low"))
         interval = (
-            f"95 % interval {fmt_number(held.diff_low, False, True)} to "
+            f"{'seed-only ' if seeds_only else ''}95 % interval "
+            f"{fmt_number(held.diff_low, False, True)} to "
             f"{fmt_number(held.diff_high, False, True)}"
         )
         if _clear(held):
