@@ -196,3 +196,16 @@ def test_validate_and_ablate_take_a_posterior(run_cli, tmp_path, baseline_path, 
     assert res.code == 0, res.err
     res = run_cli("run", baseline_path, "--posterior", tmp_path / "nothing", "--quiet")
     assert res.code == 2 and res.err.startswith("ERROR") and "posterior.csv" in res.err
+
+
+def test_the_dashboards_ensemble_takes_a_posterior(baseline, make_scenario, post_dir):
+    ens = pytest.importorskip("model.dashboard.ensemble", reason="the dashboard extra")
+    other = load_scenario(REPO / "scenarios" / "counterfactuals" / "russia_stays.yaml")
+    cmp = ens.run_comparison([baseline, other], 16, 5, workers=1, posterior_dir=str(post_dir),
+                             seeds_per_draw=4)  # fmt: skip
+    assert {"total_low", "total_high", "robust_share"} <= set(cmp.table.columns)
+    assert "total [" in ens.table_html(cmp) and "of draws" in ens.table_html(cmp)
+    plain = ens.run_comparison([baseline, other], 16, 5, workers=1)
+    assert "total [" not in ens.table_html(plain)
+    with pytest.raises(ScenarioError):
+        ens.run_comparison([baseline, other], 4, 5, workers=1, posterior_dir=str(post_dir / "x"))

@@ -284,13 +284,16 @@ def _first_model(sc: Scenario) -> rp.ReplayModel:
 
 
 @solara.lab.task
-def ensemble_task(scenarios: list, runs: int, seed: int):
+def ensemble_task(scenarios: list, runs: int, seed: int, posterior: str = "", per_draw: int = 1):
     """Run the comparison in a thread, reporting progress to the page."""
 
     def progress(done: int, total: int) -> None:
         ensemble_task.progress = 100.0 * done / total
 
-    return ens.run_comparison(scenarios, runs, seed, progress)
+    return ens.run_comparison(
+        scenarios, runs, seed, progress, posterior_dir=posterior.strip() or None,
+        seeds_per_draw=per_draw,
+    )  # fmt: skip
 
 
 @solara.component
@@ -303,6 +306,8 @@ def EnsemblePage():
     chosen = solara.use_reactive(frozenset())
     runs = solara.use_reactive(200)
     seed = solara.use_reactive(rp.DEFAULT_SEED)
+    posterior = solara.use_reactive("")
+    per_draw = solara.use_reactive(4)
     solara.Style(CSS)
     Nav(1)
     with solara.AppBar():
@@ -311,6 +316,11 @@ def EnsemblePage():
         solara.Select("Base scenario", values=labels, value=base, style={"min-width": "420px"})
         solara.InputInt("Runs per scenario", value=runs)
         solara.InputInt("Master seed", value=seed)
+    with solara.Row(style={"align-items": "end", "gap": "24px"}):
+        solara.InputText("Posterior folder from infer (optional: parameters drawn from it)",
+                         value=posterior, style={"min-width": "520px"})  # fmt: skip
+        if posterior.value.strip():
+            solara.InputInt("Seeds per draw", value=per_draw)
     solara.HTML(tag="h3", unsafe_innerHTML="Scenarios to compare with the base")
     others = [e for e in entries if e.label != base.value]
     half = (len(others) + 1) // 2
@@ -333,7 +343,8 @@ def EnsemblePage():
     busy = ensemble_task.pending
 
     def start() -> None:
-        ensemble_task(picked, n_runs, int(seed.value or 0))
+        ensemble_task(picked, n_runs, int(seed.value or 0), posterior.value,
+                      max(1, int(per_draw.value or 1)))  # fmt: skip
 
     what = f"{len(picked)} scenario{'s' if len(picked) > 1 else ''} x {n_runs} runs"
     solara.Button(f"Run ensemble ({what})", on_click=start,
@@ -353,11 +364,15 @@ def EnsemblePage():
             f"master seed {cmp.master_seed}",
         )
         solara.FigureMatplotlib(ens.survival_figure(cmp), dependencies=[cmp], format="png")
+        total = "total_low" in cmp.table
         solara.HTML(
             unsafe_innerHTML="value [95 % interval]; difference from the base, paired by "
-            "seed [95 % interval]",
+            "seed [95 % interval]"
+            + ("; with the posterior: the bracket is the seed-only interval, 'total' adds the "
+               "parameters' uncertainty, and the share of draws in which the difference keeps "
+               "its sign follows" if total else ""),
             classes=["note"],
-        )
+        )  # fmt: skip
         solara.HTML(unsafe_innerHTML=ens.table_html(cmp))
 
 

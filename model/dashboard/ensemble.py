@@ -19,6 +19,7 @@ from model.config.loader import load_scenario, read_yaml
 from model.config.schema import Scenario
 from model.ensemble.executors import ExecutorSpec
 from model.ensemble.memory import Comparison, compare_in_memory
+from model.ensemble.posterior import load_posterior
 from model.errors import ScenarioError
 from model.viz.draw import draw_capital_survival
 from model.viz.style import documented_city_falls, mark_documented, scenario_colour, story_axis
@@ -85,10 +86,21 @@ def run_comparison(
     seed: int,
     on_progress: Callable[[int, int], object] | None = None,
     workers: int | None = None,
+    posterior_dir: str | None = None,
+    seeds_per_draw: int = 1,
 ) -> Comparison:
-    """Run the base and the other scenarios with the same seeds, on this machine's cores."""
+    """Run the base and the other scenarios with the same seeds, on this machine's cores.
+
+    With ``posterior_dir`` (an ``infer`` folder), run ``i`` of every scenario draws the same
+    parameter set from it, and the table gains each difference's total interval and robust
+    share, as ``compare --posterior`` does.
+
+    Raises:
+        ScenarioError: The posterior folder is missing or malformed.
+    """
     spec = ExecutorSpec("process", workers or os.cpu_count() or 1)
-    return compare_in_memory(scenarios, runs, seed, spec, on_progress)
+    post = load_posterior(posterior_dir) if posterior_dir else None
+    return compare_in_memory(scenarios, runs, seed, spec, on_progress, post, seeds_per_draw)
 
 
 def survival_figure(cmp: Comparison) -> Figure:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from model.config.schema import Scenario, scenario_digest
 from model.ensemble.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
+from model.ensemble.posterior import PosteriorSet, draw_ids, posterior_tasks
 from model.results.tables import Tables, build_tables
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.model import simulate
@@ -51,6 +52,30 @@ def iter_runs(
     data = compiled.scenario.model_dump()
     key = scenario_digest(compiled.scenario)
     tasks = [(key, data, seeds[i : i + CHUNK]) for i in range(0, len(seeds), CHUNK)]
+    for batch in executor.map(simulate_task, tasks):
+        yield from batch
+
+
+def runs_from(
+    compiled: Compiled,
+    seeds: Sequence[int],
+    executor: Executor,
+    posterior: PosteriorSet | None = None,
+    master_seed: int = 0,
+    seeds_per_draw: int = 1,
+    start: int = 0,
+) -> Iterator[RunResult]:
+    """Yield runs ``start..`` of an ensemble in seed order, over a posterior if one is given.
+
+    With a posterior, run ``i`` uses the parameter set of draw ``i // seeds_per_draw``, a
+    seeded weighted resample that depends on the master seed alone (``posterior.draw_ids``),
+    so that run ``i`` of every scenario uses the same draw and the same seed.
+    """
+    if posterior is None:
+        yield from iter_runs(compiled, seeds[start:], executor=executor)
+        return
+    ids = draw_ids(posterior, len(seeds), master_seed, seeds_per_draw)[start:]
+    tasks = posterior_tasks(compiled.scenario, posterior, seeds[start:], ids)
     for batch in executor.map(simulate_task, tasks):
         yield from batch
 
@@ -113,6 +138,8 @@ def compare_in_memory(
     master_seed: int,
     executor: ExecutorSpec | None = None,
     on_progress: Callable[[int, int], object] | None = None,
+    posterior: PosteriorSet | None = None,
+    seeds_per_draw: int = 1,
 ) -> Comparison:
     """Run every scenario with the same seeds and compare them, writing nothing.
 
@@ -122,6 +149,9 @@ def compare_in_memory(
         master_seed: The run seeds are spawned from it, the same for every scenario.
         executor: Where runs happen (default: this process).
         on_progress: Called with (runs done, runs in all) as runs finish.
+        posterior: Draw run ``i``'s parameters from it, the same draw for every scenario;
+            the table then has the total intervals and robust shares.
+        seeds_per_draw: Consecutive runs sharing one draw, with a posterior.
     """
     names = unique_names([sc.name for sc in scenarios])
     seeds = run_seeds(master_seed, runs)
@@ -131,12 +161,13 @@ def compare_in_memory(
         for sc in scenarios:
             c = compile_scenario(sc)
             results = []
-            for r in iter_runs(c, seeds, executor=ex):
+            for r in runs_from(c, seeds, ex, posterior, master_seed, seeds_per_draw):
                 results.append(r)
                 done += 1
                 if on_progress is not None and (done % CHUNK == 0 or done == total):
                     on_progress(done, total)
             compiled.append(c)
             tables.append(build_tables(c, results))
-    table = comparison_table(names, [t.runs for t in tables], compiled)
+    draws = None if posterior is None else np.arange(runs) // max(int(seeds_per_draw), 1)
+    table = comparison_table(names, [t.runs for t in tables], compiled, draws)
     return Comparison(names, list(scenarios), compiled, tables, table, runs, int(master_seed))

@@ -24,9 +24,9 @@ import pandas as pd
 
 from model.analysis import summary as summ
 from model.config.schema import Scenario, scenario_digest
-from model.ensemble.executors import Executor, ExecutorSpec, simulate_task
-from model.ensemble.memory import iter_runs, run_seeds
-from model.ensemble.posterior import PosteriorSet, draw_ids, posterior_tasks
+from model.ensemble.executors import Executor, ExecutorSpec
+from model.ensemble.memory import run_seeds, runs_from
+from model.ensemble.posterior import PosteriorSet
 from model.ensemble.progress import track
 from model.errors import (
     Interrupted,
@@ -64,30 +64,6 @@ def _blocks(it: Iterator[RunResult], size: int) -> Iterator[list[RunResult]]:
             block = []
     if block:
         yield block
-
-
-def runs_from(
-    compiled: Compiled,
-    seeds: Sequence[int],
-    executor: Executor,
-    posterior: PosteriorSet | None = None,
-    master_seed: int = 0,
-    seeds_per_draw: int = 1,
-    start: int = 0,
-) -> Iterator[RunResult]:
-    """Yield runs ``start..`` of an ensemble in seed order, over a posterior if one is given.
-
-    With a posterior, run ``i`` uses the parameter set of draw ``i // seeds_per_draw``, a
-    seeded weighted resample that depends on the master seed alone (``posterior.draw_ids``),
-    so that run ``i`` of every scenario uses the same draw and the same seed.
-    """
-    if posterior is None:
-        yield from iter_runs(compiled, seeds[start:], executor=executor)
-        return
-    ids = draw_ids(posterior, len(seeds), master_seed, seeds_per_draw)[start:]
-    tasks = posterior_tasks(compiled.scenario, posterior, seeds[start:], ids)
-    for batch in executor.map(simulate_task, tasks):
-        yield from batch
 
 
 def stream_runs(
