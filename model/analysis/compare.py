@@ -59,8 +59,8 @@ def compare_runs(
     With ``draw_ids`` (runs drawn from a posterior, ``--posterior``: per run, the number of
     its parameter draw), each difference also gets its total interval (seeds and parameters)
     and ``robust_share``, the share of draws in which it has the sign of its mean
-    (``model.analysis.posterior_compare``); ``diff_low``/``diff_high`` stay the seed-only
-    interval.
+    (``model.analysis.posterior_compare``); ``diff_low``/``diff_high`` are then the seed-only
+    interval, from the spread of the differences within each draw.
     """
     base = runs[0]
     rows = []
@@ -118,9 +118,13 @@ def compare_runs(
             else:
                 value, lo, hi = paired_mean(x)
             d, dlo, dhi = (0.0, 0.0, 0.0) if r is base else paired_mean(x - b)
-            rows.append(
-                (name, measure, value, lo, hi, d, dlo, dhi, n, *_total(x - b, r is base, draw_ids))
-            )
+            total = _total(x - b, r is base, draw_ids)
+            if total and r is not base:
+                # Over a posterior, the paired interval over all runs mixes the draws'
+                # differences with the seeds' noise; the seed-only interval is the one from
+                # the spread within each draw (model.analysis.posterior_compare).
+                dlo, dhi = total[3], total[4]
+            rows.append((name, measure, value, lo, hi, d, dlo, dhi, n, *total[:3]))
         fell = r[fall_col][r[fall_col] >= 0]
         med = float(fell.median()) if len(fell) else math.nan
         rows.append(
@@ -134,7 +138,7 @@ def compare_runs(
                 math.nan,
                 math.nan,
                 int(len(fell)),
-                *_total(None, True, draw_ids),
+                *_total(None, True, draw_ids)[:3],
             )
         )
     return pd.DataFrame(
@@ -200,7 +204,10 @@ def _total(d: np.ndarray | None, is_base: bool, draw_ids) -> tuple:
     from model.analysis.posterior_compare import total_interval
 
     t = total_interval(d, draw_ids)
-    return (t["total_low"], t["total_high"], t["robust_share"])
+    seed = (t["seed_low"], t["seed_high"])
+    if not all(map(math.isfinite, seed)):  # one run per draw: seeds and draws not apart
+        seed = paired_mean(d)[1:]
+    return (t["total_low"], t["total_high"], t["robust_share"], *seed)
 
 
 def changes(base: Scenario, other: Scenario) -> list[dict]:
