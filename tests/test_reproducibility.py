@@ -6,7 +6,7 @@ import numpy as np
 import pandas.testing as pdt
 
 from model.config.loader import load_scenario
-from model.ensemble.runner import iter_runs, run_seeds
+from model.ensemble.memory import iter_runs, run_seeds
 from model.results.tables import build_tables
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from model.ensemble import runner
-from model.ensemble.runner import iter_runs, run_seeds
+from model.ensemble.memory import iter_runs, run_seeds
 from model.results import blocks, files
 from model.results.contract import INCOMPLETE, PROGRESS
 from model.results.tables import build_tables, write_tables
