@@ -7,6 +7,7 @@ scenario as plain data and the seeds to run, so every executor gives identical r
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import multiprocessing as mp
@@ -194,6 +195,23 @@ class ProcessExecutor(Executor):
         self.restarts += 1
         self.close(abort=True)
 
+    def _wait(self, future: Future) -> Any:
+        """The task's answer; a worker found dead that the pool has not noticed breaks it.
+
+        The pool notices a dead worker at once, unless the worker died while writing its
+        answer: the pool's reading thread then waits for the rest of that answer for ever.
+        """
+        stalled = 0.0
+        while True:
+            try:
+                return future.result(timeout=_POLL)
+            except TimeoutError:
+                pool = self._pool
+                procs = (getattr(pool, "_processes", None) or {}).values() if pool else ()
+                stalled = stalled + _POLL if any(p.exitcode is not None for p in procs) else 0.0
+                if stalled >= _STALLED:
+                    raise BrokenProcessPool("a worker died while answering") from None
+
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for each task, in task order, computed in the pool.
 
@@ -214,7 +232,7 @@ class ProcessExecutor(Executor):
         while pending:
             head = pending[0]
             try:
-                result = head[1].result()
+                result = self._wait(head[1])
             except BrokenProcessPool:
                 self._restart()
                 for item in pending:
@@ -258,6 +276,18 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
     for p in list((getattr(pool, "_processes", None) or {}).values()):
         if p.is_alive():
             p.kill()
+    # A worker killed while it wrote an answer leaves half a message in the answers' pipe,
+    # and the pool's reading thread would wait for the rest for ever (this process holds
+    # the pipe's other end too, so no end of file comes): closing that end, with every
+    # worker gone, gives the reader its end of file and lets the pool shut down.
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
+
+
+_POLL = 1.0  # seconds between looks at the workers while waiting for an answer
+_STALLED = 5.0  # seconds a dead worker may go unnoticed by the pool before it is replaced
 
 
 class DaskExecutor(Executor):
