@@ -252,17 +252,22 @@ class ProcessExecutor(Executor):
             yield result
 
     def close(self, abort: bool = False) -> None:
-        """Shut the pool down, cancelling what has not started.
+        """Shut the pool down; its workers are killed, not asked to stop.
+
+        Every answer wanted has been read when an ensemble closes its pool, and a worker
+        holds nothing that needs saving. Asked to stop, a worker would be sent SIGTERM by a
+        pool that broke meanwhile (a worker killed after the last answer), which it ignores
+        (see ``_init_worker``), and the shutdown would wait for it for ever.
 
         Args:
-            abort: Kill the workers rather than wait for the tasks they are running.
+            abort: The ensemble is being stopped (kept for the interface: the pool's workers
+                are killed either way).
         """
         pool, self._pool = self._pool, None
         if pool is None:
             return
         try:
-            if abort:
-                _kill_workers(pool)
+            _kill_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
         except BaseException:
             # A second Ctrl-C while waiting: the workers would wait for ever for the end
