@@ -148,6 +148,7 @@ def test_infer_writes_its_folder(baseline_path, run_cli, tmp_path):
     assert (pred["p05"] <= pred["p25"]).all() and (pred["p75"] <= pred["p95"]).all()
     assert "constrained" in res.out or "near its prior" in res.out
     assert not list(tmp_path.glob(".incomplete-*"))
+    assert run_cli("verify", out).code == 0  # sealed: every file's SHA-256 in manifest.json
 
 
 def test_interrupted_inference_keeps_its_generations_and_resumes(

@@ -479,6 +479,12 @@ def infer_to_dir(
         f"{len(gens)} generations)",
         tmp / "posterior.png",
     )
+    from model.results.contract import FORMAT_VERSION
+    from model.results.integrity import seal
+
+    # Sealed like every results folder (python -m model verify), the markers kept until the
+    # manifest is written so that a failure here leaves the folder resumable.
+    seal(tmp, {"format_version": FORMAT_VERSION, "kind": "posterior"}, exclude=(STATE, INCOMPLETE))
     (tmp / STATE).unlink()
     (tmp / INCOMPLETE).unlink()
     publish(tmp, final)
