@@ -118,13 +118,13 @@ def compare_runs(
             else:
                 value, lo, hi = paired_mean(x)
             d, dlo, dhi = (0.0, 0.0, 0.0) if r is base else paired_mean(x - b)
-            total = _total(x - b, r is base, draw_ids)
-            if total and r is not base:
-                # Over a posterior, the paired interval over all runs mixes the draws'
-                # differences with the seeds' noise; the seed-only interval is the one from
-                # the spread within each draw (model.analysis.posterior_compare).
-                dlo, dhi = total[3], total[4]
-            rows.append((name, measure, value, lo, hi, d, dlo, dhi, n, *total[:3]))
+            total: tuple = () if draw_ids is None else (math.nan,) * len(TOTAL_COLUMNS)
+            if draw_ids is not None and r is not base:
+                # Over a posterior the paired interval over all runs mixes the draws'
+                # differences with the seeds' noise: the seed-only interval comes from
+                # the spread within each draw.
+                dlo, dhi, *total = _over_draws(x - b, draw_ids)
+            rows.append((name, measure, value, lo, hi, d, dlo, dhi, n, *total))
         fell = r[fall_col][r[fall_col] >= 0]
         med = float(fell.median()) if len(fell) else math.nan
         rows.append(
@@ -138,7 +138,7 @@ def compare_runs(
                 math.nan,
                 math.nan,
                 int(len(fell)),
-                *_total(None, True, draw_ids)[:3],
+                *(() if draw_ids is None else (math.nan,) * len(TOTAL_COLUMNS)),
             )
         )
     return pd.DataFrame(
@@ -195,19 +195,15 @@ def format_ranking(ranking: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _total(d: np.ndarray | None, is_base: bool, draw_ids) -> tuple:
-    """The total interval and robust share of one paired difference, with a posterior."""
-    if draw_ids is None:
-        return ()
-    if is_base or d is None:
-        return (math.nan, math.nan, math.nan)
+def _over_draws(d: np.ndarray, draw_ids) -> tuple[float, ...]:
+    """Seed-only interval, then total interval and robust share, of one paired difference."""
     from model.analysis.posterior_compare import total_interval
 
     t = total_interval(d, draw_ids)
     seed = (t["seed_low"], t["seed_high"])
     if not all(map(math.isfinite, seed)):  # one run per draw: seeds and draws not apart
         seed = paired_mean(d)[1:]
-    return (t["total_low"], t["total_high"], t["robust_share"], *seed)
+    return (*seed, t["total_low"], t["total_high"], t["robust_share"])
 
 
 def changes(base: Scenario, other: Scenario) -> list[dict]:

@@ -220,17 +220,11 @@ def _require_verified(folder: Path) -> None:
     """
     from model.results import integrity
 
-    if not (folder / "manifest.json").is_file():
-        if (folder / "comparison.json").is_file():
-            print(f"WARNING {folder}: written before results were checked; not verified",
-                  file=sys.stderr)  # fmt: skip
-        return
-    problems = integrity.check(folder, integrity.is_read)
-    if problems and all("lists no files" in p for p in problems):
+    if integrity.written_before_checks(folder):
         print(f"WARNING {folder}: written before results were checked; not verified",
               file=sys.stderr)  # fmt: skip
-        return
-    integrity.require_intact(folder, problems=problems)
+    elif (folder / "manifest.json").is_file():
+        integrity.require_intact(folder, integrity.is_read)
 
 
 def cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:

@@ -145,19 +145,14 @@ class Executor:
         for t in tasks:
             yield fn(t)
 
-    def close(self, abort: bool = False) -> None:
-        """Release whatever the executor holds.
-
-        Args:
-            abort: The ensemble is being stopped (an interrupt, an error): what is still
-                running is not wanted, so do not wait for it.
-        """
+    def close(self) -> None:
+        """Release whatever the executor holds."""
 
     def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.close(abort=exc_type is not None)
+        self.close()
 
 
 class ProcessExecutor(Executor):
@@ -193,7 +188,7 @@ class ProcessExecutor(Executor):
 
     def _restart(self) -> None:
         self.restarts += 1
-        self.close(abort=True)
+        self.close()
 
     def _wait(self, future: Future) -> Any:
         """The task's answer; a worker found dead that the pool has not noticed breaks it.
@@ -206,9 +201,8 @@ class ProcessExecutor(Executor):
             try:
                 return future.result(timeout=_POLL)
             except TimeoutError:
-                pool = self._pool
-                procs = (getattr(pool, "_processes", None) or {}).values() if pool else ()
-                stalled = stalled + _POLL if any(p.exitcode is not None for p in procs) else 0.0
+                dead = any(p.exitcode is not None for p in _workers_of(self._pool))
+                stalled = stalled + _POLL if dead else 0.0
                 if stalled >= _STALLED:
                     raise BrokenProcessPool("a worker died while answering") from None
 
@@ -251,17 +245,13 @@ class ProcessExecutor(Executor):
             fill()
             yield result
 
-    def close(self, abort: bool = False) -> None:
+    def close(self) -> None:
         """Shut the pool down; its workers are killed, not asked to stop.
 
         Every answer wanted has been read when an ensemble closes its pool, and a worker
         holds nothing that needs saving. Asked to stop, a worker would be sent SIGTERM by a
         pool that broke meanwhile (a worker killed after the last answer), which it ignores
         (see ``_init_worker``), and the shutdown would wait for it for ever.
-
-        Args:
-            abort: The ensemble is being stopped (kept for the interface: the pool's workers
-                are killed either way).
         """
         pool, self._pool = self._pool, None
         if pool is None:
@@ -276,9 +266,14 @@ class ProcessExecutor(Executor):
             raise
 
 
+def _workers_of(pool: ProcessPoolExecutor | None) -> list:
+    # concurrent.futures keeps its processes private; nothing public lists them.
+    return list((getattr(pool, "_processes", None) or {}).values()) if pool else []
+
+
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
     # The pool itself stops workers with SIGTERM, which they ignore (see _init_worker).
-    for p in list((getattr(pool, "_processes", None) or {}).values()):
+    for p in _workers_of(pool):
         if p.is_alive():
             p.kill()
     # A worker killed while it wrote an answer leaves half a message in the answers' pipe,
@@ -359,7 +354,7 @@ class DaskExecutor(Executor):
                 "after its allowed failures (distributed.scheduler.allowed-failures)"
             ) from None
 
-    def close(self, abort: bool = False) -> None:
+    def close(self) -> None:
         """Close the connection, and the local cluster if this executor started one."""
         client = getattr(self, "_client", None)
         if client is not None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from model.config.schema import Scenario, scenario_digest
 from model.ensemble.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
-from model.ensemble.posterior import PosteriorSet, draw_ids, posterior_tasks
+from model.ensemble.posterior import PosteriorSet, draw_ids, draw_numbers, posterior_tasks
 from model.results.tables import Tables, build_tables
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.model import simulate
@@ -168,6 +168,6 @@ def compare_in_memory(
                     on_progress(done, total)
             compiled.append(c)
             tables.append(build_tables(c, results))
-    draws = None if posterior is None else np.arange(runs) // max(int(seeds_per_draw), 1)
+    draws = None if posterior is None else draw_numbers(runs, seeds_per_draw)
     table = comparison_table(names, [t.runs for t in tables], compiled, draws)
     return Comparison(names, list(scenarios), compiled, tables, table, runs, int(master_seed))

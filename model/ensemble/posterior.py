@@ -107,6 +107,15 @@ def draw_ids(
     return np.repeat(picks, k)[:n_runs]
 
 
+def draw_numbers(n_runs: int, seeds_per_draw: int = 1) -> np.ndarray:
+    """Per run, the number of the draw it belongs to (``run // seeds_per_draw``).
+
+    Not the particle: a particle drawn twice in a row is two draws. This is what
+    ``model.analysis.posterior_compare`` groups the paired differences by.
+    """
+    return np.arange(int(n_runs)) // max(int(seeds_per_draw), 1)
+
+
 def draws_for_runs(
     posterior_dir: str | Path, n_runs: int, master_seed: int, seeds_per_draw: int = 1
 ) -> list[dict[str, float]]:

@@ -26,7 +26,7 @@ from model.analysis import summary as summ
 from model.config.schema import Scenario, scenario_digest
 from model.ensemble.executors import Executor, ExecutorSpec
 from model.ensemble.memory import run_seeds, runs_from
-from model.ensemble.posterior import PosteriorSet
+from model.ensemble.posterior import PosteriorSet, draw_numbers
 from model.ensemble.progress import track
 from model.errors import (
     Interrupted,
@@ -154,7 +154,7 @@ class Job:
         """Per run, the number of the posterior draw it uses (``run // seeds_per_draw``)."""
         if self.posterior is None:
             return None
-        return np.arange(runs) // max(int(self.seeds_per_draw), 1)
+        return draw_numbers(runs, self.seeds_per_draw)
 
 
 @dataclass

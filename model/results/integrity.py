@@ -150,6 +150,16 @@ def _read_manifest(folder: Path) -> dict | None:
     return doc if isinstance(doc, dict) else None
 
 
+def written_before_checks(folder: Path) -> bool:
+    """A finished folder of format version 1, with no file list to check it against."""
+    if (folder / INCOMPLETE).exists() or (folder / PROGRESS).exists():
+        return False
+    doc = _read_manifest(folder)
+    if doc is None:  # a comparison of version 1 had no manifest of its own
+        return (folder / "comparison.json").is_file()
+    return "files" not in doc
+
+
 DRAWN = (".png", ".html")  # files ``plot`` draws from the others; no reader reads them
 
 
@@ -246,20 +256,17 @@ def _check_blocks(folder: Path, state: dict) -> list[str]:
     return problems
 
 
-def require_intact(
-    folder: Path, only: Callable[[str], bool] | None = None, problems: list[str] | None = None
-) -> None:
+def require_intact(folder: Path, only: Callable[[str], bool] | None = None) -> None:
     """Refuse a folder that fails ``check``, with one line naming what differs.
 
     Args:
         folder: The folder.
         only: As for ``check``.
-        problems: What ``check`` found, if it was called already.
 
     Raises:
         ResultsError: Some file is missing, changed or unlisted.
     """
-    problems = check(folder, only) if problems is None else problems
+    problems = check(folder, only)
     if problems:
         shown = "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
         raise ResultsError(
