@@ -15,17 +15,22 @@ import pytest
 from model.analysis.stats import paired_mean
 from model.config.loader import load_scenario
 from model.config.paths import set_in
-from model.config.schema import RULE_IDS
+from model.config.schema import HOLDERS, RULE_IDS
 from model.ensemble.runner import run_seeds
 from model.errors import ScenarioError
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate
+from model.sim.outputs import METRICS
 from model.sim.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = run_seeds(99, 80)
 WHERE = {rid: "scenarios/baseline.yaml" for rid in RULE_IDS}
 WHERE["R9"] = "scenarios/counterfactuals/doha_ceasefire.yaml"
+# Exit routes matter where the way out needs a place that may fall first.
+WHERE["R6"] = "tests/data/route_through_hama.yaml"
+# Restraint acts where Turkey restrains: here it holds the coalition back before it attacks.
+WHERE["R17"] = "tests/data/turkey_holds_back.yaml"
 
 
 def test_every_rule_can_be_named_in_a_scenario():
@@ -55,7 +60,22 @@ def _headline(path: str, off: list[str]) -> dict[str, np.ndarray]:
         return np.where(d >= 0, d, horizon)
 
     exit_day = np.array([r.leader_exit_day for r in results], dtype=float)
+    north = HOLDERS.index("northern_opposition")
+    answering, crossed = (
+        METRICS.index("units_responsive_share"),
+        METRICS.index("soldiers_crossed_iraq"),
+    )
     return {
+        "Aleppo days held": held(c.index["Aleppo"]),
+        "Deir ez-Zor days held": held(c.index["Deir ez-Zor"]),
+        "regime places at the horizon": np.array(
+            [float(np.sum(r.holders[-1] == 0)) for r in results]
+        ),
+        "capital with the northern coalition at the horizon": np.array(
+            [float(r.holders[-1, c.capital] == north) for r in results]
+        ),
+        "units answering on 8 December": np.array([r.metrics[11, answering] for r in results]),
+        "soldiers crossed into Iraq": np.array([r.metrics[-1, crossed] for r in results]),
         "capital days held": held(c.capital),
         "coast days held": held(c.index["Latakia"]),
         "leader days in the country": np.where(exit_day >= 0, exit_day, horizon),

@@ -112,8 +112,9 @@ def test_turkey_restrains_halts_the_north(base):
         )
 
     assert _share(results, asked) > 0.95
-    # R9: it complies to the degree of its halt_compliance (0.9 in the baseline).
-    assert 0.75 < _share(results, lambda r: _has(r, "northern_opposition", "halt")) < 0.99
+    # R9/R17: it complies as far as its halt_compliance and Turkey's hold on it allow
+    # (0.9 x 0.7 in the baseline).
+    assert 0.45 < _share(results, lambda r: _has(r, "northern_opposition", "halt")) < 0.85
     # In the baseline Turkey refuses most of the time (R1), so the north halts in few runs.
     assert _share(base[1], lambda r: _has(r, "northern_opposition", "halt")) < 0.3
 
@@ -153,8 +154,9 @@ def test_pmf_arrive_through_the_east_when_sent():
     closed = _share(results, lambda r: _has(r, "iraq", "deployment", "PMF entry closed"))
     asked = _share(results, lambda r: _has(r, "regime", "appeal"))
     assert asked > 0.95
-    assert arrived > 0.5
-    assert arrived + closed <= 1.0
+    # The SDF often takes al-Bukamal as the army leaves the east, closing the entry (R6).
+    assert arrived > 0.3 and closed > 0.1
+    assert 0.8 < arrived + closed <= 1.0
 
 
 def test_russia_stays_means_no_shift_and_no_offer(base):

@@ -15,7 +15,7 @@ import pytest
 
 from model.config.loader import load_scenario
 from model.config.paths import get_in
-from model.config.schema import Param, iter_params
+from model.config.schema import HOLDERS, Param, iter_params
 from model.ensemble.runner import run_seeds
 from model.sim.compiled import compile_scenario
 from model.sim.model import SyriaModel, release
@@ -42,7 +42,13 @@ def perturbed(value, places: list[str]):
     if isinstance(value, str):
         return next(p for p in places if p != value)
     if isinstance(value, list):
-        return value[:-1] if len(value) > 1 else value + value
+        if len(value) > 1:
+            return value[1:]
+        if value and value[0] in places:  # one place: another place
+            return [next(p for p in places if p not in value)]
+        if value and value[0] in HOLDERS:  # one holder: another holder
+            return [next(h for h in HOLDERS if h not in value)]
+        return [] if value else value + value
     if isinstance(value, dict):  # scale one entry only: a uniform scale may be normalised away
         first = next(iter(value))
         return {k: (v * 0.2 if k == first else v) for k, v in value.items()}
@@ -100,8 +106,13 @@ def test_every_parameter_changes_some_run(probes):
 
 def test_the_probe_finds_a_parameter_whose_rule_is_switched_off():
     # The check can fail: with R8 off, nothing reads Russia's partner affinities.
-    name, new = "actors.russia.partner_affinity", {"southern_command": 0.0, "northern_opposition": 1.0}
+    name, new = (
+        "actors.russia.partner_affinity",
+        {"southern_command": 0.0, "northern_opposition": 1.0},
+    )
     on = BASELINE
-    off = BASELINE.model_copy(update={"rules": BASELINE.rules.model_copy(update={"disabled": ["R8"]})})
+    off = BASELINE.model_copy(
+        update={"rules": BASELINE.rules.model_copy(update={"disabled": ["R8"]})}
+    )
     assert signature(_with(off, name, new)) == signature(compile_scenario(off))
     assert signature(_with(on, name, new)) != signature(compile_scenario(on))

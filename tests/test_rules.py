@@ -323,8 +323,9 @@ def test_pinned_turkey_halt_is_always_agreed_and_halts_the_north(load_override):
         answered += 1
         assert all(e[5].startswith("agreed") for e in answers), (s, answers)
         # R9: asked to halt, the north complies or refuses, on the day of the answer.
-        asked = _events(r, "northern_opposition", "halt") + _events(
-            r, "northern_opposition", "halt_refused"
+        asked = sorted(
+            _events(r, "northern_opposition", "halt")
+            + _events(r, "northern_opposition", "halt_refused")
         )
         assert asked and asked[0][0] <= answers[0][0], (s, asked)
     assert answered >= len(seeds) * 0.9
@@ -381,11 +382,12 @@ def test_a_halted_force_takes_no_place(load_override):
     halted_runs = 0
     for s in SEEDS:
         r = simulate(c, s)
-        for force in ("northern_opposition", "southern_command"):
+        for force in ("northern_opposition", "southern_command", "sna"):
             ever, taken = _taken_while_halted(r, force)
             halted_runs += ever
             assert not taken, (s, force, taken)
-    assert halted_runs > len(SEEDS)  # most runs halt both forces for some days
+    # R17: the ceasefire binds the north (Turkey restrains it), not the southern factions.
+    assert halted_runs > 0.5 * len(SEEDS)
 
 
 def _ceasefire_with_compliance(load_override, compliance: float):
@@ -394,8 +396,10 @@ def _ceasefire_with_compliance(load_override, compliance: float):
         {
             "decisions": {"ceasefire_accepted": "accept"},
             "actors": {
-                force: {"halt_compliance": compliance}  # one mapping each: YAML aliases are refused
-                for force in ("northern_opposition", "southern_command")
+                # One mapping each: YAML aliases are refused. Turkey's hold on the north is
+                # made complete, so that its compliance is the halt's only chance (R17).
+                "northern_opposition": {"halt_compliance": compliance, "restraint": 1.0},
+                "southern_command": {"halt_compliance": compliance},
             },
         },
         name=f"ceasefire-{compliance:g}",
@@ -428,8 +432,14 @@ def _all_quiet_from_the_start(load_override, speed: float):
             "places": {"Raqqa": {"holder": "northern_opposition"}},
             "actors": {"units": {"threshold_mean": 0.0, "threshold_sd": 0.0}},
             "combat": {"unopposed_km_per_day": speed},
-            # Turkey, asked, may press the north to halt; here nothing may stop the column.
-            "decisions": {"turkey_halts_offensive": "refuse", "turkey_deescalates_for_iran": "refuse"},
+            # Turkey, asked, may press the north to halt; here nothing may stop the column,
+            # and no local actor acts (R11): only the north and its pace are measured.
+            "decisions": {
+                "turkey_halts_offensive": "refuse",
+                "turkey_deescalates_for_iran": "refuse",
+                "turkey_holds_back_offensive": "refuse",
+            },
+            "rules": {"disabled": ["R11"]},
         },
         name=f"quiet-{speed:g}",
     )

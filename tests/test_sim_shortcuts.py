@@ -32,7 +32,9 @@ def test_unit_agents_are_created_only_when_asked_for(compiled):
     assert Unit not in m._agents_by_type  # a plain run registers no unit
     units = list(m.agents_by_type[Unit])
     assert len(units) == len(m.garrison.place) == len(m.garrison.units)
-    assert len(m.agents) == len(units) + len(m.observer_list) + 2 + len(m.insider_list)
+    assert len(m.agents) == (
+        len(units) + len(m.observer_list) + len(m.force_list) + len(m.insider_list)
+    )
     for _ in range(m.horizon):
         m.step()
     g = m.garrison
@@ -56,7 +58,8 @@ def test_asking_for_the_units_changes_no_result(compiled):
 
 def test_agent_sets_hold_the_actors_in_the_order_they_act(compiled):
     m = SyriaModel(compiled, seed=0)
-    assert list(m.forces) == [m.north, m.south] == list(m.force_list)
+    assert list(m.forces) == [m.north, *m.locals] == list(m.force_list)
+    assert [f.key for f in m.locals][0] == "southern_command" and m.south is m.locals[0]
     assert list(m.patrons) == list(m.patron_list)
     assert list(m.observers) == [m.leadership, *m.patron_list, m.doha]
     assert list(m.insiders) == list(m.insider_list)

@@ -8,22 +8,36 @@ import pandas as pd
 from model.config.observations import Observation
 
 
+def _column(runs: pd.DataFrame, col: str) -> np.ndarray:
+    """A day column as floats; all NaN where the table lacks it (a folder written before it)."""
+    if col not in runs:
+        return np.full(len(runs), np.nan)
+    return pd.to_numeric(runs[col], errors="coerce").to_numpy(dtype=float)
+
+
 def observed_days(obs: Observation, runs: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     """Per run, the day the model produced ``obs``, or NaN where it did not.
 
     Args:
         obs: The observation.
-        runs: One row per run (``runs.csv``): ``run``, ``leader_exit_day``, ``fall_day_<place>``.
+        runs: One row per run (``runs.csv``): ``run``, ``leader_exit_day``,
+            ``fall_day_<place>``, ``taken_by_<place>``, ``regime_gone_day``. A table
+            written before a column existed gives NaN for the observations that need it.
         events: The event log (``events.csv``).
     """
     m = obs.match
     if m.place is not None:
-        col = f"fall_day_{m.place}"
-        if col not in runs:
-            return np.full(len(runs), np.nan)
-        v = runs[col].to_numpy(dtype=float)
+        v = _column(runs, f"fall_day_{m.place}")
+        if m.by is not None:
+            col = f"taken_by_{m.place}"
+            if col not in runs:
+                return np.full(len(runs), np.nan)
+            taker = runs[col].fillna("").astype(str).to_numpy()
+            v = np.where(taker == m.by, v, np.nan)
     elif m.leader_exit:
-        v = runs["leader_exit_day"].to_numpy(dtype=float)
+        v = _column(runs, "leader_exit_day")
+    elif m.regime_gone:
+        v = _column(runs, "regime_gone_day")
     else:
         e = m.event
         mask = (events["actor"] == e.actor) & (events["kind"] == e.kind)
@@ -33,4 +47,5 @@ def observed_days(obs: Observation, runs: pd.DataFrame, events: pd.DataFrame) ->
             mask &= events["outcome"].astype(str).str.startswith(e.outcome)
         first = events[mask].groupby("run")["day"].min()
         v = first.reindex(runs["run"]).to_numpy(dtype=float)
-    return np.where(v >= 0, v, np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.where(v >= 0, v, np.nan)

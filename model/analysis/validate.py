@@ -14,23 +14,23 @@ Definitions (also in the README):
   whether the simulated medians keep the documented order (a tie counts as kept, since
   one step is one day); ``order_runs`` is the share of runs in which no such pair involving
   this observation is reversed.
+
+``country_patterns`` describes the ensemble across the country rather than against the
+record: when and by whom each place changed hands, the order of the falls, the day the
+regime held nothing and who held the capital at the horizon.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from model.analysis.observed import observed_days
 from model.config.observations import Observation
-
-if TYPE_CHECKING:
-    pass
-
 
 ROLES = ("calibration", "held_out")
 
@@ -183,4 +183,187 @@ def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
             f"{label:<12s} {s['observations']:2d} observations: mean absolute error {mae} days, "
             f"hit within one day {s['hit_share']:.0%}, not produced {s['not_produced']}"
         )
+    return "\n".join(lines)
+
+
+# Readable names of the holders (as in the plots' legends: the analysis layer does not
+# import the plotting one).
+HOLDER_WORDS = {
+    "regime": "regime (Assad government)",
+    "northern_opposition": "northern opposition (HTS-led offensive)",
+    "southern_command": "southern operational command",
+    "sdf": "SDF (Syrian Democratic Forces)",
+    "transitional_authority": "transitional authority",
+    "druze_factions": "Suwayda's Druze factions",
+    "syrian_free_army": "Syrian Free Army (al-Tanf)",
+    "sna": "SNA (Turkish-backed Syrian National Army)",
+}
+
+HORIZON_DAY = 14  # 11 December 2024, three days after the fall of Damascus
+
+
+def _iso(start: dt.date, day: float | None) -> str | None:
+    return None if day is None else (start + dt.timedelta(days=round(day))).isoformat()
+
+
+def _spread(days: np.ndarray, start: dt.date) -> dict:
+    """Median and 5-95 % of ``days`` (non-negative, no NaN) as day numbers and dates."""
+    if not len(days):
+        return {k: None for k in ("median_day", "median", "p05", "p95")}
+    med = float(np.median(days))
+    return {
+        "median_day": med,
+        "median": _iso(start, med),
+        "p05": _iso(start, float(np.percentile(days, 5))),
+        "p95": _iso(start, float(np.percentile(days, 95))),
+    }
+
+
+def _shares(values: pd.Series) -> dict[str, float]:
+    """Share of each value, largest first (ties by name); empty values left out."""
+    v = values.fillna("").astype(str)
+    v = v[v != ""]
+    if not len(v):
+        return {}
+    counts = sorted(v.value_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+    return {str(k): float(c / len(values)) for k, c in counts}
+
+
+def country_patterns(
+    runs: pd.DataFrame,
+    places: list[str],
+    start: dt.date,
+    horizon_day: int = HORIZON_DAY,
+    *,
+    daily: pd.DataFrame | None = None,
+    capital: str | None = None,
+) -> dict:
+    """What happened across the country in an ensemble, from its saved tables.
+
+    Args:
+        runs: One row per run (``runs.csv``): ``fall_day_<place>``, ``taken_by_<place>``,
+            ``regime_gone_day``, ``capital_holder_end``. A table written before one of these
+            columns existed gives None for what needs it.
+        places: The places to describe (those that never changed hands are left out).
+        start: Day 0.
+        horizon_day: The day the last two parts are read at (14: 11 December).
+        daily: The daily table; if given (with ``holder_<capital>``), the capital's holder
+            is read on ``horizon_day``, else on the last simulated day
+            (``capital_holder_end``).
+        capital: The capital's name (default: ``runs.attrs["capital"]``).
+
+    Returns:
+        ``places``: per place that changed hands in any run, ``median``, ``p05``, ``p95``
+        (ISO dates of the day it changed hands, over the runs where it did),
+        ``median_day``, ``share`` (of runs in which it changed hands), ``taker`` (the
+        holder that most often took it, ties by name) and ``taker_share`` (its share of
+        the runs in which the place changed hands); ``order``: those places by median day
+        (ties by 5 % day, then name); ``regime_gone``: the spread of the first day the
+        regime held no place, ``share`` of runs in which that happened at all and
+        ``share_by_horizon`` of runs in which it happened by ``horizon_day``;
+        ``capital``: ``place``, ``date`` it is read on (None: the last simulated day) and
+        ``shares`` by holder.
+    """
+    n = len(runs)
+    out_places: dict[str, dict] = {}
+    for place in places:
+        col = f"fall_day_{place}"
+        if col not in runs:
+            continue
+        day = pd.to_numeric(runs[col], errors="coerce").to_numpy(dtype=float)
+        fell = day >= 0
+        if not fell.any():
+            continue
+        entry = {**_spread(day[fell], start), "share": float(fell.mean())}
+        taker, taker_share = None, None
+        if f"taken_by_{place}" in runs:
+            takers = _shares(runs.loc[fell, f"taken_by_{place}"])
+            if takers:
+                taker, taker_share = next(iter(takers.items()))
+        entry["taker"], entry["taker_share"] = taker, taker_share
+        out_places[place] = entry
+    order = sorted(
+        out_places,
+        key=lambda p: (out_places[p]["median_day"], out_places[p]["p05"], p),
+    )
+    if "regime_gone_day" in runs and n:
+        g = pd.to_numeric(runs["regime_gone_day"], errors="coerce").to_numpy(dtype=float)
+        gone = g >= 0
+        regime_gone = {
+            **_spread(g[gone], start),
+            "share": float(gone.mean()),
+            "share_by_horizon": float((gone & (g <= horizon_day)).mean()),
+        }
+    else:
+        regime_gone = {
+            **_spread(np.array([]), start),
+            "share": None,
+            "share_by_horizon": None,
+        }
+    capital = capital or runs.attrs.get("capital")
+    cap = {"place": capital, "date": None, "shares": {}}
+    col = f"holder_{capital}"
+    if daily is not None and capital and col in daily and len(daily):
+        day = min(horizon_day, int(daily["day"].max()))
+        at = daily[daily["day"] == day]
+        cap.update(date=_iso(start, day), shares=_shares(at[col]))
+    elif "capital_holder_end" in runs and n:
+        cap["shares"] = _shares(runs["capital_holder_end"])
+    return {
+        "horizon_day": horizon_day,
+        "horizon_date": _iso(start, horizon_day),
+        "runs": n,
+        "places": out_places,
+        "order": order,
+        "regime_gone": regime_gone,
+        "capital": cap,
+    }
+
+
+def format_patterns(patterns: dict) -> str:
+    """``country_patterns`` as text for the terminal, with the holders' names in words."""
+
+    def md(iso: str | None) -> str:
+        return "-" if iso is None else iso[5:]
+
+    def who(holder: str) -> str:
+        return HOLDER_WORDS.get(holder, holder.replace("_", " "))
+
+    horizon = dt.date.fromisoformat(patterns["horizon_date"])
+    by = f"{horizon.day} {horizon:%b} (day {patterns['horizon_day']})"
+    lines = ["Across the country", ""]
+    places = patterns["places"]
+    if not places:
+        lines.append("No place changed hands in any run.")
+    else:
+        lines.append(
+            f"{'place':<16s}{'changed hands [5-95 %]':<25s}{'runs':>6s}"
+            "  most often taken by (share of those runs)"
+        )
+        for place in patterns["order"]:
+            p = places[place]
+            when = f"{md(p['median'])} [{md(p['p05'])}..{md(p['p95'])}]"
+            taker = "-" if p["taker"] is None else f"{who(p['taker'])} ({p['taker_share']:.0%})"
+            lines.append(f"{place:<16s}{when:<25s}{p['share']:>6.0%}  {taker}")
+        lines.append("")
+        lines += textwrap.wrap(
+            "Order of the falls (by median day): " + ", ".join(patterns["order"]) + ".", 100
+        )
+    g = patterns["regime_gone"]
+    if g["share"] is None:
+        lines.append("The regime holding no place: not recorded in these results.")
+    elif g["median"] is None:
+        lines.append("The regime held at least one place to the end in every run.")
+    else:
+        lines.append(
+            f"The regime holds no place: {md(g['median'])} [{md(g['p05'])}..{md(g['p95'])}], "
+            f"in {g['share']:.0%} of runs; by {by} in {g['share_by_horizon']:.0%}."
+        )
+    cap = patterns["capital"]
+    if cap["shares"]:
+        on = by if cap["date"] else "the last simulated day"
+        shares = "; ".join(f"{who(h)} {s:.0%}" for h, s in cap["shares"].items())
+        lines.append(f"{cap['place'] or 'The capital'} on {on}: {shares}.")
+    else:
+        lines.append("Who holds the capital: not recorded in these results.")
     return "\n".join(lines)

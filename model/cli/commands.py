@@ -261,13 +261,15 @@ def _trust_job(args: argparse.Namespace, argv: Sequence[str]):
 
 def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Score a scenario's ensemble against the documented dates; exit 0 whatever the score."""
-    from model.analysis.validate import format_scores
+    from model.analysis.validate import format_patterns, format_scores
     from model.studies.validation import validate_to_dir
 
     sc, job = _trust_job(args, argv)
-    where, table, summary = validate_to_dir(sc, args.scenario, args.runs, job)
+    where, table, summary, patterns = validate_to_dir(sc, args.scenario, args.runs, job)
     print(f"Scenario {sc.name}: {args.runs} runs, master seed {args.seed}\n")
     print(format_scores(table, summary, sc.start_date))
+    print()
+    print(format_patterns(patterns))
     print(f"\nResults written to {where}")
     return 0
 

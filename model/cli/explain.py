@@ -29,6 +29,29 @@ def _expand(name: str) -> list[str]:
     return [name]
 
 
+def _actors(sc) -> list[str]:
+    """The armed actors that take places: where each starts, acts and whom it answers to."""
+    out = ["Actors that take places (R7; the local ones decide when to act, R11):"]
+    for key in OPPOSITION:
+        f = getattr(sc.actors, key)
+        held = [n for n, p in sc.places.items() if p.holder == key] or ["none"]
+
+        def val(param, default):
+            return default if param is None else param.value
+
+        out.append(
+            f"    {key}: holds {', '.join(held)}; acts on "
+            f"{', '.join(val(f.scope, ['any place']))}; already in "
+            f"{', '.join(val(f.present_in, []) or ['none'])}; attacks "
+            f"{', '.join(val(f.enemies, ['regime']))}; restrained by "
+            f"{', '.join(val(f.restrained_by, [])) or 'no state'}"
+            f"{'' if f.restraint is None else f' (as far as {f.restraint.value})'}; "
+            f"defers to {val(f.defers_to, 'no one')}"
+        )
+    out.append("")
+    return out
+
+
 def explain(path: str) -> str:
     """Text listing every rule, its parameters with values and provenance, and the changes.
 
@@ -44,7 +67,8 @@ def explain(path: str) -> str:
     out.append("")
     for rule in RULES.values():
         out.append(f"{rule.id}  {rule.title}")
-        out.append(f"    article section: {rule.section}")
+        where = "sources" if rule.section.startswith("other outlets") else "article section"
+        out.append(f"    {where}: {rule.section}")
         out += wrap.wrap(f'"{rule.quote}"')
         for name in rule.params:
             for full in _expand(name):
@@ -65,6 +89,7 @@ def explain(path: str) -> str:
                         out.append(f"    exit route {rname}: open while {er.requires} are held")
                         out += wrap.wrap(f"source: {er.source}")
         out.append("")
+    out += _actors(sc)
     pins = {k: v for k, v in sc.decisions.items() if v != "auto"}
     out.append("Pinned decisions: " + (", ".join(f"{k}={v}" for k, v in pins.items()) or "none"))
     out.append("Rules switched off: " + (", ".join(sc.rules.disabled) or "none"))
@@ -91,6 +116,7 @@ def explain(path: str) -> str:
 
 # decision -> the actor whose rule draws it (None: it follows another decision)
 DECIDERS = {
+    "turkey_holds_back_offensive": "turkey",
     "turkey_halts_offensive": "turkey",
     "turkey_deescalates_for_iran": "turkey",
     "turkey_reins_in_opposition": "turkey",

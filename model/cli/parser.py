@@ -146,7 +146,8 @@ def _add_plot_and_explain(sub) -> None:
     plot.add_argument(
         "--timeline",
         action="store_true",
-        help="the event log as a timeline (run nearest the median)",
+        help="the event log as a timeline (the run nearest the median among those with the "
+        "documented refusals)",
     )
     plot.add_argument("--map", action="store_true", help="a schematic map of holders on --day")
     plot.add_argument("--day", default=None, help="day number (0 = 27 Nov) or date YYYY-MM-DD")

@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from model.config.paths import set_in
-from model.config.schema import OPPOSITION, PATRONS, Scenario, iter_params
+from model.config.schema import HOLDERS, INHERITED, OPPOSITION, PATRONS, Scenario, iter_params
 from model.errors import ScenarioError
 
 # Parameters read once when a run starts (sizes, starting states, drawn thresholds): an
@@ -82,6 +82,39 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
     for j, p in enumerate(a.hezbollah.limited_reach.value):
         need_place(p, f"actors.hezbollah.limited_reach[{j}]")
     need_place(a.iraq.pmf_entry.value, "actors.iraq.pmf_entry")
+    for key in ("northern_opposition", "southern_command"):  # the others may inherit these
+        for name in INHERITED:
+            if getattr(getattr(a, key), name) is None:
+                problems.append((f"actors.{key}.{name}", "required"))
+    for key in OPPOSITION:
+        f = getattr(a, key)
+        for field in ("scope", "present_in"):
+            param = getattr(f, field)
+            for j, p in enumerate(param.value if param is not None else []):
+                need_place(p, f"actors.{key}.{field}[{j}]")
+        if f.enemies is not None:
+            for j, h in enumerate(f.enemies.value):
+                if h not in HOLDERS or h == key:
+                    problems.append((f"actors.{key}.enemies[{j}]", f"unknown or own holder {h!r}"))
+        if f.defers_to is not None and f.defers_to.value not in OPPOSITION:
+            problems.append(
+                (
+                    f"actors.{key}.defers_to",
+                    f"unknown actor {f.defers_to.value!r}; valid: {', '.join(OPPOSITION)}",
+                )
+            )
+    for j, p in enumerate(a.units.elite_places.value):
+        need_place(p, f"actors.units.elite_places[{j}]")
+    if a.units.elite_insider.value not in {i.name for i in a.insiders}:
+        problems.append(
+            (
+                "actors.units.elite_insider",
+                f"not one of the insiders: {', '.join(i.name for i in a.insiders)}",
+            )
+        )
+    for rname, route in sc.exit_routes.items():
+        for j, p in enumerate(route.units_from):
+            need_place(p, f"exit_routes.{rname}.units_from[{j}]")
     for k in a.units.patron_signal_weights.value:
         if k not in PATRONS:
             problems.append(

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model.config.loader import read_yaml
+from model.config.schema import HOLDERS
 from model.errors import ScenarioError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "scenarios" / "observations.yaml"
@@ -28,16 +29,32 @@ class EventMatch(_Strict):
 
 
 class Match(_Strict):
-    """What in a run counts as the model producing an observation (exactly one key)."""
+    """What in a run counts as the model producing an observation.
+
+    Exactly one of ``place`` (the day the place first leaves the hands of its holder at
+    the start), ``leader_exit`` (the day the leader leaves), ``event`` (the first matching
+    event-log entry) and ``regime_gone`` (the first day the regime holds no place). ``by``
+    goes only with ``place``: a run counts only where that holder is the one who took it.
+    """
 
     place: str | None = None
+    by: str | None = None
     leader_exit: bool | None = None
     event: EventMatch | None = None
+    regime_gone: bool | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Match:
-        if sum(x is not None for x in (self.place, self.leader_exit, self.event)) != 1:
-            raise ValueError("give exactly one of place, leader_exit, event")
+        keys = (self.place, self.leader_exit, self.event, self.regime_gone)
+        if sum(x is not None for x in keys) != 1:
+            raise ValueError("give exactly one of place, leader_exit, event, regime_gone")
+        if self.leader_exit is False or self.regime_gone is False:
+            raise ValueError("leader_exit and regime_gone can only be true")
+        if self.by is not None:
+            if self.place is None:
+                raise ValueError("by goes only with place")
+            if self.by not in HOLDERS:
+                raise ValueError(f"unknown holder {self.by!r} in by; valid: {', '.join(HOLDERS)}")
         return self
 
 

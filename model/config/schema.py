@@ -23,11 +23,41 @@ from pydantic_core import PydanticCustomError
 
 # The transitional authority holds no place at the start: it receives the capital when a
 # transition is agreed (rule R4), so it is last and never a starting holder.
-HOLDERS = ("regime", "northern_opposition", "southern_command", "sdf", "transitional_authority")
+# Codes are positions in this tuple and are stored in results: new holders go at the end.
+HOLDERS = (
+    "regime",
+    "northern_opposition",
+    "southern_command",
+    "sdf",
+    "transitional_authority",
+    "druze_factions",
+    "syrian_free_army",
+    "sna",
+)
 TRANSITIONAL = "transitional_authority"
 
 
-OPPOSITION = ("northern_opposition", "southern_command")
+# Every armed actor other than the regime that takes places (rule R7), in the order they act.
+OPPOSITION = (
+    "northern_opposition",
+    "southern_command",
+    "druze_factions",
+    "syrian_free_army",
+    "sdf",
+    "sna",
+)
+# Those of them that are local: they decide for themselves when to act (rule R11).
+LOCAL_ACTORS = OPPOSITION[1:]
+# How a force fights, which a local actor may leave to be as the southern command's.
+INHERITED = (
+    "initial_momentum",
+    "momentum_gain",
+    "momentum_decay",
+    "momentum_weight",
+    "focus",
+    "capture_gain",
+    "halt_compliance",
+)
 
 
 PATRONS = ("russia", "iran", "hezbollah", "iraq", "turkey")
@@ -41,6 +71,8 @@ DECISIONS = {
     "turkey_reins_in_opposition": "Turkey agrees at Doha to rein in the opposition (Astana Process)",
     "ceasefire_accepted": "The ceasefire Iran proposed at Doha is accepted (Astana Process)",
     "leader_accepts_offer": "The leader accepts Russia's offer of safe passage (Russian Offers)",
+    "turkey_holds_back_offensive": "Turkey holds the northern coalition back before it attacks "
+    "(Pleas to Turkey: its condition, a political process)",
 }
 
 
@@ -101,7 +133,15 @@ class Place(_Strict):
     lat: Annotated[float, Field(ge=29.0, le=40.0)]
     lon: Annotated[float, Field(ge=33.0, le=45.0)]
     population: Annotated[int, Field(ge=0, le=20_000_000)]
-    holder: Literal["regime", "northern_opposition", "southern_command", "sdf"]
+    holder: Literal[
+        "regime",
+        "northern_opposition",
+        "southern_command",
+        "sdf",
+        "druze_factions",
+        "syrian_free_army",
+        "sna",
+    ]
     garrison_weight: Annotated[float, Field(ge=0.0, le=10_000.0)]
     strategic_weight: Weight
     major_city: bool = False
@@ -123,6 +163,7 @@ class ExitRoute(_Strict):
     requires: list[str] = Field(min_length=1, max_length=20)
     destination: str
     guarantor: str | None = None
+    units_from: list[str] = Field(default_factory=list, max_length=50)
     source: str
 
 
@@ -143,6 +184,7 @@ class RegimeParams(_Strict):
     political_process_before_offensive: Param[bool]
     capital: Param[str]
     exit_routes: Param[list[str]]
+    pay_rise_threshold: Param[Unit]
 
 
 class Insider(_Strict):
@@ -171,20 +213,56 @@ class UnitParams(_Strict):
     weight_threat: Param[Weight]
     noise_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
     patron_signal_weights: Param[dict[str, Weight]]
+    elite_share: Param[Unit]
+    elite_places: Param[list[str]]
+    elite_insider: Param[str]
+    elite_threshold_shift: Param[Signed]
+    conscript_share: Param[Unit]
+    conscript_threshold_shift: Param[Signed]
+    weight_insider: Param[Weight]
+    pay_rise_effect: Param[Signed]
+    exit_cross: Param[Unit]
+    exit_surrender: Param[Unit]
+    exit_dissolve: Param[Unit]
 
 
 class OppositionParams(_Strict):
-    """An opposition force: its strength, momentum and choice of targets (rule R7)."""
+    """An armed actor that takes places: strength, momentum, targets (R7), joining (R11).
+
+    ``scope`` lists the only places it acts on (all, if absent); ``present_in`` the places
+    where its fighters already are, inside or around a place another holds, so that it can
+    take them without a road to cover; ``enemies`` whose places it attacks (the regime's, if
+    absent); ``restrained_by`` the states that can make it halt and ``restraint`` how far (R17);
+    ``defers_to`` the force it hands places outside its scope to (R8).
+    """
 
     strength: Param[Force]
-    activation_viability: Param[Unit]
-    initial_momentum: Param[Unit]
-    momentum_gain: Param[Unit]
-    momentum_decay: Param[Unit]
-    momentum_weight: Param[Weight]
-    focus: Param[Weight]
-    capture_gain: Param[Unit]
-    halt_compliance: Param[Unit]
+    join_threshold: Param[Unit]
+    # A local actor that does not give these fights as the southern command does
+    # (``INHERITED``; filled in when the scenario is compiled).
+    initial_momentum: Param[Unit] | None = None
+    momentum_gain: Param[Unit] | None = None
+    momentum_decay: Param[Unit] | None = None
+    momentum_weight: Param[Weight] | None = None
+    focus: Param[Weight] | None = None
+    capture_gain: Param[Unit] | None = None
+    halt_compliance: Param[Unit] | None = None
+    scope: Param[list[str]] | None = None
+    present_in: Param[list[str]] | None = None
+    enemies: Param[list[str]] | None = None
+    restrained_by: Param[list[str]] | None = None
+    restraint: Param[Unit] | None = None
+    defers_to: Param[str] | None = None
+
+
+class JoinParams(_Strict):
+    """What a local actor weighs when it decides to act (rule R11)."""
+
+    weight_weakness: Param[Weight]
+    weight_city_falls: Param[Weight]
+    weight_withdrawal: Param[Weight]
+    weight_bandwagon: Param[Weight]
+    noise_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
 
 
 class CombatParams(_Strict):
@@ -196,6 +274,7 @@ class CombatParams(_Strict):
     noise_sd: Param[Annotated[float, Field(ge=0.0, le=2.0)]]
     air_power_multiplier: Param[Weight]
     collapse_share: Param[Unit]
+    present_km: Param[Positive]
 
 
 class BeliefParams(_Strict):
@@ -226,6 +305,7 @@ class SupportParams(BeliefParams):
     support_max: Param[Unit]
     support_threshold: Param[Unit]
     support_width: Param[Annotated[float, Field(gt=0.0, le=1.0)]]
+    capacity: Param[Unit]
 
 
 class IraqParams(PatronParams):
@@ -247,6 +327,7 @@ class IranParams(SupportParams):
     transition_signal: Param[Unit]
     rhetoric_signal: Param[Unit]
     astana_convening_lag_days: Param[Days]
+    evacuation_threshold: Param[Unit]
 
 
 class HezbollahParams(PatronParams):
@@ -256,6 +337,7 @@ class HezbollahParams(PatronParams):
     full_fighters: Param[Force]
     limited_reach: Param[list[str]]
     deploy_lag_days: Param[Days]
+    capacity_fighters: Param[Force]
 
 
 class RussiaParams(SupportParams):
@@ -283,6 +365,11 @@ class Actors(_Strict):
     units: UnitParams
     northern_opposition: OppositionParams
     southern_command: OppositionParams
+    druze_factions: OppositionParams
+    syrian_free_army: OppositionParams
+    sdf: OppositionParams
+    sna: OppositionParams
+    local_actors: JoinParams
     turkey: TurkeyParams
     iraq: IraqParams
     iran: IranParams
@@ -363,8 +450,26 @@ class Intervention(_Strict):
 
 
 # The behavioural rules' ids (the rules themselves are ``model.sim.rules.RULES``).
-RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10")
-RuleId = Literal["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10"]
+RULE_IDS = tuple(f"R{i}" for i in range(1, 18))
+RuleId = Literal[
+    "R1",
+    "R2",
+    "R3",
+    "R4",
+    "R5",
+    "R6",
+    "R7",
+    "R8",
+    "R9",
+    "R10",
+    "R11",
+    "R12",
+    "R13",
+    "R14",
+    "R15",
+    "R16",
+    "R17",
+]
 
 
 class RuleSwitches(_Strict):

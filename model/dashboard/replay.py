@@ -33,6 +33,7 @@ DECISION_LABELS = {
     "turkey_reins_in_opposition": "Turkey reins in the opposition",
     "ceasefire_accepted": "Ceasefire accepted at Doha",
     "leader_accepts_offer": "Assad accepts Russia's offer",
+    "turkey_holds_back_offensive": "Turkey holds the offensive back",
 }
 
 # What the event log's ids mean, for a reader: actors, kinds of event, channels.
@@ -42,6 +43,9 @@ NAMES = {
     "southern_command": "southern operational command",
     "sdf": "SDF",
     "transitional_authority": "transitional authority",
+    "druze_factions": "Druze factions",
+    "syrian_free_army": "Syrian Free Army",
+    "sna": "SNA",
     "doha_participants": "Doha participants",
     "hezbollah": "Hezbollah",
     "iran": "Iran",
@@ -57,12 +61,17 @@ NAMES = {
     "not_informed": "not informed",
     "support_shift": "support shifts",
     "unresponsive": "stops answering",
+    "halt_not_binding": "halt not binding",
+    "stance": "takes a stance",
+    "measure": "decrees a measure",
+    "end": "regime's end",
     # channels
     "ankara": "in Ankara",
     "doha": "at Doha",
     "direct": "directly",
     "hmeymim_air": "by air from Hmeymim",
     "iraq_via_bukamal": "to Iraq via al-Bukamal",
+    "lebanon_road": "by the road to Lebanon",
 }
 
 

@@ -11,7 +11,10 @@ RESULTS_ROOT = Path("results")
 
 # Rule id -> the "source" column of events.csv; "S" marks a scenario's own intervention.
 EVENT_SOURCES = {
-    **{r.id: f"article: {r.section}" for r in RULES.values()},
+    **{
+        r.id: r.section if r.section.startswith("other outlets") else f"article: {r.section}"
+        for r in RULES.values()
+    },
     "S": "scenario file (scheduled intervention)",
 }
 

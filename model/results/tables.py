@@ -25,6 +25,17 @@ class Tables:
     runs: pd.DataFrame
 
 
+def _holder_name(taken_by, k: int) -> str:
+    """Who first took place ``k`` from its holder at the start ("none" if nobody did).
+
+    A word, not an empty field: CSV would read an empty field back as missing, and the
+    table read back must equal the one written.
+    """
+    if taken_by is None or taken_by[k] < 0:
+        return "none"
+    return HOLDERS[int(taken_by[k])]
+
+
 def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: int = 0) -> Tables:
     """Turn run results into the daily, events and runs tables of the results contract.
 
@@ -69,6 +80,12 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: in
             "end_state": [r.end_state for r in results],
             "leader_exit_day": [r.leader_exit_day for r in results],
             **{f"fall_day_{p}": [int(r.fall_day[k]) for r in results] for k, p in enumerate(names)},
+            **{
+                f"taken_by_{p}": [_holder_name(r.taken_by, k) for r in results]
+                for k, p in enumerate(names)
+            },
+            "regime_gone_day": [int(r.regime_gone_day) for r in results],
+            "capital_holder_end": [HOLDERS[int(r.holders[-1, compiled.capital])] for r in results],
         }
     )
     runs.attrs["capital"] = names[compiled.capital]

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model.config.schema import HOLDERS, OPPOSITION, TRANSITIONAL
+from model.config.schema import HOLDERS, TRANSITIONAL
 from model.sim import rules
+from model.sim.forces import REGIME
 from model.sim.schedule import DailyNoise
 
 
@@ -52,6 +53,9 @@ class Battlefield:
         self.c = c
         self.holder = c.start_holder.copy()
         self.fall_day = np.full(len(c.names), -1, dtype=np.int16)
+        # Who first took each place from its holder at the start (-1: nobody yet).
+        self.taken_by = np.full(len(c.names), -1, dtype=np.int8)
+        self.regime_gone_day = -1  # the first day the regime held no place
         self._attract_weight = c.attract_weight.tolist()
         self._lines: FrontLines | None = None
         self.allied_at: dict[int, float] = {}
@@ -59,18 +63,10 @@ class Battlefield:
         # ``battle``: the forces do not exist yet).
         self._noise: DailyNoise | None = None
         self._around_capital = [j for j, _ in c.neighbours[c.capital]]
-        # R7 abandon: each place next to a non-agent holder's area at the start (the SDF's),
-        # with those neighbours; no other place can pass to such a holder.
-        start = c.start_holder.tolist()
-        static = [
-            (i, [j for j, _ in nb if start[j] != 0 and HOLDERS[start[j]] not in OPPOSITION])
-            for i, nb in enumerate(c.neighbours)
-        ]
-        self._start = start
-        self._static_edges = [(i, js) for i, js in static if js]
         self._dist_to_capital = c.dist_to_capital.tolist()
-        self.version = 0  # counts changes of holder, for ``abandon``
-        self._abandon_checked: tuple | None = None
+        self._major = list(c.major)
+        self.version = 0  # counts changes of holder
+        self.end_day: int | None = None  # R15: the day the regime's end began
 
     def lines_moved(self) -> None:
         """Forget the front lines: a place changed hands, or a force joined the fighting."""
@@ -82,36 +78,76 @@ class Battlefield:
             self._lines = self._draw_lines()
         return self._lines
 
+    def reach(self, f, holder: list[int]) -> dict[int, float]:
+        """R7: the places force ``f`` can attack today, with the km to cover to each.
+
+        Places of its enemies within its scope that are next to a place it holds (the
+        shortest road) or that its fighters are already in (``present_km``); and, under R8,
+        the capital held by a force that defers to ``f``, to be handed over on arrival.
+        """
+        best: dict[int, float] = {}
+        code, enemies, neighbours = f.code, f.enemies, self.c.neighbours
+        for i, h in enumerate(holder):
+            if h == code:
+                for j, km in neighbours[i]:
+                    if holder[j] in enemies and km < best.get(j, math.inf) and f.acts_on(j):
+                        best[j] = km
+        if f.present:
+            km = self.model.p.combat.present_km
+            for j in f.present:
+                if holder[j] in enemies and km < best.get(j, math.inf) and f.acts_on(j):
+                    best[j] = km
+        cap = self.c.capital
+        if self.model.on("R8") and holder[cap] != code:
+            keeper = self.model.force_by_code.get(holder[cap])
+            if keeper is not None and keeper.defers_to == f.key:
+                km = min((k for i, k in neighbours[cap] if holder[i] == code), default=None)
+                if km is not None:
+                    best[cap] = km
+        return best
+
     def _draw_lines(self) -> FrontLines:
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.
         holder = self.holder.tolist()
-        neighbours = self.c.neighbours
         forces = self.model.force_list
         fronts: list[list[tuple[int, float]]] = []
         contested: list[int] = []
         for f in forces:
-            best: dict[int, float] = {}
-            if f.active:
-                code = f.code
-                for i, h in enumerate(holder):
-                    if h == code:
-                        for j, km in neighbours[i]:
-                            if holder[j] == 0 and km < best.get(j, math.inf):
-                                best[j] = km
-            front = sorted(best.items())
+            front = sorted(self.reach(f, holder).items()) if f.active else []
             fronts.append(front)
-            contested.extend(j for j, _ in front if j not in contested)
-        # The contested places are exactly those next to a place an active force holds.
+            contested.extend(j for j, _ in front if j not in contested and holder[j] == REGIME)
+        # Units see an attacker at the regime's places that are on an active front.
         threat = np.zeros(len(holder))
         threat[contested] = 1.0
-        around = {holder[j] for j in self._around_capital}
+        cap = self.c.capital
         return FrontLines(
-            regime_population=float(self.c.population[self.holder == 0].sum()),
+            regime_population=float(self.c.population[self.holder == REGIME].sum()),
             fronts=fronts,
             contested=contested,
             threat=threat,
-            capital_contested=any(f.active and f.code in around for f in forces),
+            capital_contested=holder[cap] == REGIME and cap in contested,
             shares={},
+        )
+
+    def major_fallen_share(self) -> float:
+        """R11: the share of the major cities no longer regime-held (what everyone sees)."""
+        if not self._major:
+            return 0.0
+        holder = self.holder
+        return sum(holder[i] != REGIME for i in self._major) / len(self._major)
+
+    def army_left_near(self, f) -> float:
+        """R11: how far the army has stopped answering around the places ``f`` could take.
+
+        The largest share, over the regime places it could attack today, of the army's
+        strength at and next to that place that no longer answers (``nearby_quiet``).
+        """
+        if REGIME not in f.enemies:
+            return 0.0
+        holder = self.holder.tolist()
+        near = self.model.garrison.nearby_quiet()
+        return max(
+            (float(near[j]) for j in self.reach(f, holder) if holder[j] == REGIME), default=0.0
         )
 
     def forces_at_capital(self) -> list:
@@ -150,7 +186,7 @@ class Battlefield:
         return lines.shares[k][1]
 
     def battle(self) -> None:
-        """R7: each active force splits its effort over the regime places next to it."""
+        """R7: each active force splits its effort over the places it can attack."""
         m = self.model
         cp, up = m.p.combat, m.p.actors.units
         forces = m.force_list
@@ -162,6 +198,7 @@ class Battlefield:
         lines = self.lines()
         self._allocate_allies(lines.contested)
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.
+        holder = self.holder.tolist()
         answering = m.garrison.answering.tolist()
         garrison0 = m.garrison.garrison0_list
         air = 1.0 + cp.air_power_multiplier * m.russia.support
@@ -175,14 +212,23 @@ class Battlefield:
             shares = self.target_shares(k, f.params.focus)
             lead = max(shares)
             for (j, km), share in zip(front, shares, strict=True):
+                h = holder[j]
+                keeper = None if h == REGIME else m.force_by_code.get(h)
                 g0 = garrison0[j]
-                # A garrison that has stopped answering lets the attacker in unopposed, unless
-                # allied fighters hold the place (the article's "little resistance" is the
-                # Syrian army's; Hezbollah or the PMF would still have to be fought).
                 allied = self.allied_at.get(j, 0.0)
-                unopposed = (
-                    strength > 0 and g0 > 0 and not allied and answering[j] / g0 < cp.collapse_share
-                )
+                if keeper is not None:
+                    # R8: a place held by a force that defers to this one is handed over on
+                    # arrival; another force's place is defended by its fighters there.
+                    unopposed = f.key == keeper.defers_to
+                else:
+                    # A garrison that has stopped answering lets the attacker in unopposed,
+                    # unless allied fighters hold the place (the article's "little resistance"
+                    # is the Syrian army's; Hezbollah or the PMF would still have to be fought).
+                    unopposed = (
+                        strength > 0
+                        and not allied
+                        and (g0 <= 0 or answering[j] / g0 < cp.collapse_share)
+                    )
                 if unopposed:
                     # R10: nobody fights, but a column still has the road to cover; the force
                     # sends its columns first where it aims most (its largest share).
@@ -191,8 +237,10 @@ class Battlefield:
                     else:  # without R10 a column is there the day the garrison goes quiet
                         f.progress[j] = km
                 elif r7:
-                    # R7 defence: responsive strength, allied fighters and Russian air power.
-                    defense = (answering[j] * up.readiness + allied) * air
+                    if keeper is not None:
+                        defense = keeper.defense_at(j)
+                    else:  # responsive strength, allied fighters and Russian air power
+                        defense = (answering[j] * up.readiness + allied) * air
                     f.progress[j] += rules.advance_km(
                         strength * share,
                         defense,
@@ -204,80 +252,121 @@ class Battlefield:
                 if ratio >= 1.0 and ratio > captures.get(j, (0.0, None))[0]:
                     captures[j] = (ratio, f)
         for j, (_, f) in sorted(captures.items()):
-            self.capture(j, f.code, f.key, "taken", f)
-        if self.c.capital in captures:  # after the day's captures, which happen together
-            m.russia.coordinate_after_fall()
-        self.abandon()
+            h = holder[j]
+            how = "taken"
+            if h != REGIME and m.force_by_code[h].defers_to == f.key:
+                how = f"handed over by the {HOLDERS[h]}"
+            self.capture(j, f.code, f.key, how, f, rule="R8" if how != "taken" else "R7")
+        if captures.get(self.c.capital) and holder[self.c.capital] == REGIME:
+            m.russia.coordinate_after_fall()  # after the day's captures, which happen together
+        self.regime_end()
 
-    def abandon(self) -> None:
-        """R7: a collapsed garrison next to a non-agent holder's own area passes to it.
+    def regime_end(self) -> None:
+        """R15: once the leader has gone and the capital is lost, the regime's places pass on.
 
-        Only places next to what that holder (the SDF) held at the start: it takes over what
-        the army leaves at its edge, and does not spread from one abandoned place to the next.
+        A regime place whose garrison has gone passes to the nearest force able to take it
+        (active, not halted, the place within its scope), once that force's column could have
+        covered the road from its nearest place at the unopposed pace (R10). Places on a
+        force's front are taken in battle as before; this reaches those on nobody's front.
         """
-        cs = self.model.p.combat.collapse_share
-        garrison = self.model.garrison
-        checked = (garrison.version, self.version, cs)
-        if checked == self._abandon_checked:  # no garrison or holder changed since
+        m = self.model
+        if not m.on("R15") or self.end_day is None:
             return
-        start = self._start
-        holder, answering = self.holder.tolist(), garrison.answering.tolist()
-        for i, edge in self._static_edges:
-            g0 = garrison.garrison0_list[i]
-            if holder[i] != 0 or g0 <= 0 or answering[i] / g0 >= cs:
+        holder = self.holder.tolist()
+        if REGIME not in holder:
+            return
+        g, cs = m.garrison, m.p.combat.collapse_share
+        pace = m.p.combat.unopposed_km_per_day
+        covered = (m.day - self.end_day + 1) * pace
+        dist = self.c.dist
+        for j, h in enumerate(holder):
+            if h != REGIME or not g.collapsed(j, cs):
                 continue
-            static = [holder[j] for j in edge if holder[j] == start[j]]  # still its own
-            if static:
-                code = min(static)
-                self.capture(i, code, HOLDERS[code], "garrison withdrew", None)
-                holder, answering = self.holder.tolist(), garrison.answering.tolist()
-        self._abandon_checked = (garrison.version, self.version, cs)
+            best = None
+            for f in m.force_list:
+                if not f.active or f.halted or REGIME not in f.enemies or not f.acts_on(j):
+                    continue
+                km = min(
+                    (dist[i][j] for i, hi in enumerate(holder) if hi == f.code), default=math.inf
+                )
+                if km <= covered and (best is None or km < best[0]):
+                    best = (km, f)
+            if best is not None:
+                f = best[1]
+                self.capture(
+                    j, f.code, f.key, "garrison gone after the regime's end", f, rule="R15"
+                )
+                holder = self.holder.tolist()
 
-    def capture(self, place: int, code: int, actor: str, how: str, force) -> None:
+    def begin_end(self) -> None:
+        """R15: mark the day the regime's end began (leader gone, capital lost)."""
+        if self.end_day is None:
+            self.end_day = self.model.day
+            self.model.log("regime", "end", "", "", "leader gone and capital lost", "R15")
+
+    def capture(self, place: int, code: int, actor: str, how: str, force, rule: str = "R7") -> None:
         """R7: a place changes hands; units there retreat toward the capital or dissolve."""
         m, g = self.model, self.model.garrison
         name = self.c.names[place]
+        was_regime = self.holder[place] == REGIME
+        self._changed(place, code)
+        here = g.alive & (g.place == place)
+        if force is not None:
+            force.captured(float(np.add.reduce(g.strength[here])) * m.p.actors.units.readiness)
+        if was_regime:
+            retreat = self.retreat_target(place)
+            if retreat is not None:
+                keep = here & g.responsive
+                g.place[keep] = retreat
+                g.alive ^= here ^ keep  # those here that no longer answered dissolve
+                outcome = f"{how}; responsive units fell back to {self.c.names[retreat]}"
+            else:
+                g.alive[here] = False
+                outcome = f"{how}; garrison dissolved"
+            g.refresh()
+        else:
+            outcome = f"{how} from the {HOLDERS[self.holder_before]}"
+        m.log(actor, "holder_change", name, "", outcome, rule)
+
+    def _changed(self, place: int, code: int) -> None:
+        """Record a change of holder and what follows from it for every force."""
+        m = self.model
+        self.holder_before = int(self.holder[place])
         self.holder[place] = code
         self.version += 1
         self.lines_moved()
         if self.fall_day[place] < 0:
             self.fall_day[place] = m.day
+            self.taken_by[place] = code
         for f in m.force_list:
             f.progress[place] = 0.0
-        here = g.alive & (g.place == place)
-        if force is not None:
-            force.captured(float(np.add.reduce(g.strength[here])) * m.p.actors.units.readiness)
-        retreat = self.retreat_target(place)
-        if retreat is not None:
-            keep = here & g.responsive
-            g.place[keep] = retreat
-            g.alive ^= here ^ keep  # those here that no longer answered dissolve
-            outcome = f"{how}; responsive units fell back to {self.c.names[retreat]}"
-        else:
-            g.alive[here] = False
-            outcome = f"{how}; garrison dissolved"
-        g.refresh()
-        m.log(actor, "holder_change", name, "", outcome, "R7")
+        if self.regime_gone_day < 0 and not (self.holder == REGIME).any():
+            self.regime_gone_day = m.day
 
     def capital_threat(self) -> float:
         """R4: the threat to the capital as its leader sees it, 0..1.
 
         Zero unless an advancing (not halted) force is next to the capital; then the larger
         of how far its column has come along the road and the share of the capital's own
-        garrison that has stopped answering.
+        garrison that has stopped answering. Once that garrison has gone quiet, a column
+        counts as far as it could march unopposed today (R10): one that will be in by
+        nightfall is already at the gates.
         """
         lines = self.lines()
         if not lines.capital_contested:  # no force next to it: the capital is on no front
             return 0.0
+        m = self.model
         cap = self.c.capital
+        quiet = 1.0 - m.garrison.share(cap)
+        collapsed = m.garrison.collapsed(cap, m.p.combat.collapse_share) and m.on("R10")
+        today = m.p.combat.unopposed_km_per_day if collapsed else 0.0
         threat = 0.0
-        for f, front in zip(self.model.force_list, lines.fronts, strict=True):
+        for f, front in zip(m.force_list, lines.fronts, strict=True):
             if f.halted:
                 continue
             for j, km in front:
                 if j == cap:
-                    quiet = 1.0 - self.model.garrison.share(cap)
-                    threat = max(threat, min(1.0, float(f.progress[j]) / km), quiet)
+                    threat = max(threat, min(1.0, (float(f.progress[j]) + today) / km), quiet)
         return threat
 
     def hand_over(self, place: int) -> None:
@@ -286,13 +375,7 @@ class Battlefield:
         The units there pass to it with the place: they leave the regime's army.
         """
         m, g = self.model, self.model.garrison
-        self.holder[place] = HOLDERS.index(TRANSITIONAL)
-        self.version += 1
-        self.lines_moved()
-        if self.fall_day[place] < 0:
-            self.fall_day[place] = m.day
-        for f in m.force_list:
-            f.progress[place] = 0.0
+        self._changed(place, HOLDERS.index(TRANSITIONAL))
         g.alive[g.alive & (g.place == place)] = False
         g.refresh()
         m.log(

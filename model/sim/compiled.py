@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.sparse import csgraph
 
-from model.config.schema import HOLDERS, Param, Scenario
+from model.config.schema import HOLDERS, INHERITED, LOCAL_ACTORS, Param, Scenario
 
 
 def plain(node: Any) -> Any:
@@ -40,6 +40,7 @@ class Compiled:
         neighbours: For each place, a list of (neighbour index, km).
         adjacency: (I + adjacency) matrix: a place and its neighbours, for the units' view.
         dist_to_capital: Road km from each place to the capital (inf where unreachable).
+        dist: Road km between every two places, as nested lists (inf where unreachable).
         unit_place: The place each unit garrisons at day 0.
         capital: Index of the capital.
         major: Indices of the major cities.
@@ -58,6 +59,7 @@ class Compiled:
     neighbours: list[list[tuple[int, float]]]
     adjacency: np.ndarray
     dist_to_capital: np.ndarray
+    dist: list[list[float]]
     unit_place: np.ndarray
     capital: int
     major: list[int]
@@ -80,6 +82,12 @@ def _allocate(weights: np.ndarray, n: int) -> np.ndarray:
 def compile_scenario(sc: Scenario) -> Compiled:
     """Turn a validated scenario into arrays; pure, no I/O."""
     p = plain(sc)
+    south = p.actors.southern_command
+    for key in LOCAL_ACTORS:  # a local actor fights as the southern command unless told
+        f = getattr(p.actors, key)
+        for name in INHERITED:
+            if getattr(f, name) is None:
+                setattr(f, name, getattr(south, name))
     names = list(sc.places)
     index = {n: i for i, n in enumerate(names)}
     n_places = len(names)
@@ -100,7 +108,8 @@ def compile_scenario(sc: Scenario) -> Compiled:
         a, b = index[r.a], index[r.b]
         km[a, b] = km[b, a] = min(km[a, b], r.km)
     graph = csgraph.csgraph_from_dense(km, null_value=np.inf)
-    dist = csgraph.dijkstra(graph, directed=False, indices=capital)
+    every = csgraph.dijkstra(graph, directed=False)
+    dist = every[capital]
 
     weights = np.array(
         [sc.places[n].garrison_weight if sc.places[n].holder == "regime" else 0.0 for n in names]
@@ -119,6 +128,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         neighbours=neighbours,
         adjacency=adj,
         dist_to_capital=dist,
+        dist=every.tolist(),
         unit_place=unit_place,
         capital=capital,
         major=major,

@@ -1,45 +1,73 @@
-"""The opposition forces: the northern coalition and the southern operational command (R7)."""
+"""The armed actors that take places: the northern coalition and the local actors (R7, R9, R11, R17).
+
+The northern coalition (HTS-led, from Idlib) attacks from day 0 unless Turkey holds it back
+(R17). The local actors (the Southern Operations Room, Suwayda's Druze factions, the Syrian
+Free Army, the SDF and the SNA) each decide for themselves, day by day, whether to act on what
+they can see (R11), and each acts only on the places the reporting has it act on.
+"""
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
 
-from model.config.schema import HOLDERS
+from model.config.schema import HOLDERS, LOCAL_ACTORS
 
 # Halts that end a force's aim rather than interrupt it: they do not lapse (R9).
 AGREED = "transition agreed"
-STABILIZING = "stabilizing the capital"
-FINAL_HALTS = frozenset({AGREED, STABILIZING})
+FINAL_HALTS = frozenset({AGREED})
+REGIME = 0
 
 
 class OppositionForce(mesa.Agent):
-    """The northern opposition (HTS-led) or the southern operational command. Rule R7."""
+    """An armed actor that takes places (rule R7); a local one decides when to act (R11).
+
+    Args:
+        model: The model.
+        key: Its parameters' name under ``actors`` (also its holder name).
+    """
 
     def __init__(self, model: mesa.Model, key: str):
         super().__init__(model)
         self.key = key
         self.code = HOLDERS.index(key)
-        self.params = getattr(model.p.actors, key)
-        self.strength = self.params.strength
-        self.momentum = self.params.initial_momentum
+        pp = self.params = getattr(model.p.actors, key)
+        index = model.c.index
+        self.local = key in LOCAL_ACTORS
+        # Where it acts: its scope (None: anywhere), the places its fighters are already in,
+        # and whose places it attacks (provenance of each list in the scenario).
+        self.scope = None if pp.scope is None else frozenset(index[n] for n in pp.scope)
+        self.present = [index[n] for n in (pp.present_in or [])]
+        self.enemies = frozenset(HOLDERS.index(h) for h in (pp.enemies or ["regime"]))
+        restraint = pp.restraint if pp.restraint is not None else 1.0
+        self.restrained_by = {k: restraint for k in (pp.restrained_by or [])}
+        self.defers_to = pp.defers_to
+        self.strength = pp.strength
+        self.momentum = pp.initial_momentum
         self.active = False
         self.halted = False
         self.halt_reason = ""
+        self.joined_day: int | None = None
         self.progress = np.zeros(len(model.c.names))
 
+    def acts_on(self, place: int) -> bool:
+        """Whether the place is one this force acts on at all."""
+        return self.scope is None or place in self.scope
+
     def update(self) -> None:
-        """R7: momentum decays; a force joins once the regime looks weak enough.
+        """R7/R11: momentum decays; a force joins once what it observes is enough.
 
         R9: a halt holds from day to day with probability ``halt_compliance``; when it
         lapses the force advances again. A halt because the force's aim was met (an agreed
-        transition; holding the capital with Russia, R8) does not lapse.
+        transition) does not lapse.
         """
         self.momentum *= self.params.momentum_decay
-        if not self.active and self.model.actual_viability <= self.params.activation_viability:
+        if not self.active and self._joins():
             self.active = True
+            self.joined_day = self.model.day
             self.model.battlefield.lines_moved()
-            self.model.log(self.key, "offensive", "regime", "", "advance begins", "R7")
+            target = ", ".join(HOLDERS[h] for h in sorted(self.enemies))
+            self.model.log(self.key, "offensive", target, "", "advance begins", self._join_rule)
         if self.halted and self.halt_reason not in FINAL_HALTS:
             if self.model.streams["forces"].random() >= self.params.halt_compliance:
                 self.halted = False
@@ -48,25 +76,80 @@ class OppositionForce(mesa.Agent):
                 )
 
     @property
+    def _join_rule(self) -> str:
+        return "R11" if self.local else "R7"
+
+    def join_signal(self) -> float:
+        """R11: what a local actor sees today, before its daily noise.
+
+        The regime's visible weakness, the major cities it has lost, the army no longer
+        answering around a place the actor could take, and the other local actors already
+        acting (bandwagoning), each with its weight. The northern coalition's own plan
+        reads the regime's weakness alone (R7).
+        """
+        m = self.model
+        weakness = 1.0 - m.actual_viability
+        if not self.local:
+            return weakness
+        jp = m.p.actors.local_actors
+        others = [f for f in m.force_list if f.local and f is not self]
+        return (
+            jp.weight_weakness * weakness
+            + jp.weight_city_falls * m.battlefield.major_fallen_share()
+            + jp.weight_withdrawal * m.battlefield.army_left_near(self)
+            + jp.weight_bandwagon * (sum(f.active for f in others) / max(len(others), 1))
+        )
+
+    def _joins(self) -> bool:
+        """R7 for the northern coalition, R11 for a local actor: does it act today?"""
+        m = self.model
+        if not self.local:
+            return self.join_signal() >= self.params.join_threshold
+        if not m.on("R11"):
+            return False
+        sd = m.p.actors.local_actors.noise_sd
+        noise = m.streams["local_actors"].normal(0.0, sd) if sd > 0 else 0.0
+        return self.join_signal() + noise >= self.params.join_threshold
+
+    @property
     def effective_strength(self) -> float:
         """Strength times momentum; nothing while the force is halted or not yet fighting."""
         if not self.active or self.halted:
             return 0.0
         return self.strength * (1.0 + self.params.momentum_weight * self.momentum)
 
-    def halt(self, why: str) -> None:
+    def defense_at(self, place: int) -> float:
+        """R7: the fighters defending one of its places: its strength, spread by population."""
+        bf = self.model.battlefield
+        pop = self.model.c.population
+        held = bf.holder == self.code
+        total = float(pop[held].sum())
+        share = float(pop[place]) / total if total > 0 else 1.0
+        return self.strength * share
+
+    def halt(self, why: str, by: str | None = None) -> None:
         """R9: asked to halt, the force complies with probability ``halt_compliance``.
 
-        A force that complies takes no place, unopposed or not, until the halt ends.
+        R17: asked by a state (``by``), it complies only as far as that state can restrain
+        it (``restrained_by``); a force no state at hand can restrain does not halt. A force
+        that complies takes no place, unopposed or not, until the halt ends.
         """
-        if self.halted or not self.model.on("R9"):
+        m = self.model
+        if self.halted or not m.on("R9"):
             return
-        if self.model.streams["forces"].random() < self.params.halt_compliance:
+        compliance = self.params.halt_compliance
+        if by is not None and m.on("R17"):
+            restraint = self.restrained_by.get(by, 0.0)
+            if restraint <= 0.0:
+                m.log(self.key, "halt_not_binding", by, "", f"{why}: not restrained by {by}", "R17")
+                return
+            compliance *= restraint
+        if m.streams["forces"].random() < compliance:
             self.halted = True
             self.halt_reason = why
-            self.model.log(self.key, "halt", "", "", why, "R9")
+            m.log(self.key, "halt", "", "", why, "R9")
         else:
-            self.model.log(self.key, "halt_refused", "", "", f"{why}: kept advancing", "R9")
+            m.log(self.key, "halt_refused", "", "", f"{why}: kept advancing", "R9")
 
     def captured(self, place_strength: float) -> None:
         """R7: a capture adds momentum and captured equipment."""

@@ -14,6 +14,30 @@ import numpy as np
 
 from model.sim import rules
 
+# R12: the kinds of unit, in the order of their codes in ``Garrison.kind``.
+KINDS = ("regular", "elite", "conscript")
+REGULAR, ELITE, CONSCRIPT = range(3)
+
+
+def unit_kinds(unit_place: np.ndarray, elite_places: list[int], params) -> np.ndarray:
+    """R12: each unit's kind, by rule rather than by draw, the same in every run.
+
+    The elite formations are the first units at their places (the 4th Division and the
+    Republican Guard around the capital); conscript units are spread evenly over the rest,
+    ``conscript_share`` of all units.
+    """
+    n = len(unit_place)
+    kind = np.full(n, REGULAR, dtype=np.int8)
+    n_elite = min(int(round(params.elite_share * n)), n)
+    at_elite = np.flatnonzero(np.isin(unit_place, elite_places))[:n_elite]
+    kind[at_elite] = ELITE
+    rest = np.flatnonzero(kind == REGULAR)
+    if len(rest):
+        c = min(params.conscript_share * n / len(rest), 1.0)
+        k = np.arange(len(rest))
+        kind[rest[np.floor((k + 1) * c) > np.floor(k * c)]] = CONSCRIPT
+    return kind
+
 
 class Garrison:
     """Every unit's place, threshold, strength and state, and what follows from them.
@@ -39,7 +63,18 @@ class Garrison:
         self.adjacency = adjacency
         self.place = unit_place.copy()
         theta = thresholds.normal(params.threshold_mean, params.threshold_sd, n)
+        kinds_on = model.on("R12")
+        elite_places = [model.c.index[p] for p in params.elite_places]
+        self.kind = unit_kinds(unit_place, elite_places, params)
+        if kinds_on:  # R12: elite formations hold longer, conscripts give way sooner
+            shift = np.array([0.0, params.elite_threshold_shift, params.conscript_threshold_shift])
+            theta = theta + shift[self.kind]
         self.theta = np.clip(theta, 0.0, None)
+        self._elite = (self.kind == ELITE) if kinds_on else np.zeros(n, dtype=bool)
+        # R13: soldiers gone abroad (by destination), surrendered or dissolved, so far.
+        self.crossed: dict[str, float] = {}
+        self.surrendered = 0.0
+        self.dissolved = 0.0
         self.strength = np.full(n, params.nominal_total / max(n, 1))
         self.responsive = np.ones(n, dtype=bool)
         self.alive = np.ones(n, dtype=bool)
@@ -120,7 +155,8 @@ class Garrison:
         patron_drop: float,
         command_broken: bool,
         noise: np.random.Generator,
-    ) -> None:
+        insider_gone: bool = False,
+    ) -> np.ndarray | None:
         """R5: each responsive unit compares today's pressure with its own threshold.
 
         Args:
@@ -130,11 +166,15 @@ class Garrison:
             patron_drop: How far the patron support units see has fallen, 0..1.
             command_broken: Whether the leader has left in secret.
             noise: The stream of the units' daily variation.
+            insider_gone: Whether the insider the elite formations answer to has left (R12).
+
+        Returns:
+            The rows of the units that stopped answering today, or None.
         """
         if not self._n_active:
             # Every unit has stopped answering or dissolved, and none answers again: the
             # days skipped are the run's last, and their draws were never used for anything.
-            return
+            return None
         pressure = rules.unit_pressure(
             self.nearby_quiet(),
             threat,
@@ -148,10 +188,69 @@ class Garrison:
             params.weight_threat,
         )
         eps = noise.normal(0.0, params.noise_sd, len(self.place))
-        flips = self.active & (pressure[self.place] + eps > self.theta)
-        if np.count_nonzero(flips):  # otherwise ``answering`` is already up to date
-            self.responsive &= ~flips
+        felt = pressure[self.place] + eps
+        if insider_gone:  # R12: the elite formations' loyalty is to their commander
+            felt = felt + params.weight_insider * self._elite
+        flips = self.active & (felt > self.theta)
+        if not np.count_nonzero(flips):  # ``answering`` is already up to date
+            return None
+        self.responsive &= ~flips
+        self.refresh()
+        return np.flatnonzero(flips)
+
+    def raise_pay(self, shift: float) -> None:
+        """R16: a pay rise for career soldiers raises the thresholds of all but conscripts."""
+        self.theta[self.kind != CONSCRIPT] += shift
+
+    def leave(
+        self,
+        rows: np.ndarray,
+        crossing: list[str | None],
+        threat: np.ndarray,
+        params,
+        rng: np.random.Generator,
+    ) -> list[tuple[int, float]]:
+        """R13: what the units that stopped answering today do.
+
+        Each, by one draw: crosses abroad if a crossing is open from its place
+        (``exit_cross``), else surrenders if an attacker is next to it (``exit_surrender``),
+        else dissolves, its soldiers going home (``exit_dissolve``), else holds its place
+        without answering. Soldiers are the unit's strength times ``readiness`` (the share
+        of a formation's nominal strength that is with it).
+
+        Args:
+            rows: The units that stopped answering today.
+            crossing: Per place, the destination of a crossing open from it, or None.
+            threat: Per place, 1 where an attacker is next to it.
+            params: The units' parameters.
+            rng: The stream of the units' exits.
+
+        Returns:
+            ``(place, soldiers)`` for each unit that surrendered.
+        """
+        u = rng.random(len(rows))
+        surrendered = []
+        gone = np.zeros(len(self.place), dtype=bool)
+        for i, x in zip(rows.tolist(), u.tolist(), strict=True):
+            p = int(self.place[i])
+            soldiers = float(self.strength[i]) * params.readiness
+            dest = crossing[p]
+            p_cross = params.exit_cross if dest is not None else 0.0
+            p_surrender = p_cross + (params.exit_surrender if threat[p] > 0 else 0.0)
+            if x < p_cross:
+                self.crossed[dest] = self.crossed.get(dest, 0.0) + soldiers
+            elif x < p_surrender:
+                self.surrendered += soldiers
+                surrendered.append((p, soldiers))
+            elif x < p_surrender + params.exit_dissolve:
+                self.dissolved += soldiers
+            else:
+                continue
+            gone[i] = True
+        if gone.any():
+            self.alive &= ~gone
             self.refresh()
+        return surrendered
 
     def newly_quiet(self, collapse_share: float) -> list[int]:
         """Places whose answering garrison is below ``collapse_share`` for the first time."""
@@ -192,6 +291,11 @@ class Unit(mesa.Agent):
     def responsive(self) -> bool:
         """Whether the unit still answers commands."""
         return bool(self.model.garrison.responsive[self.idx])
+
+    @property
+    def kind(self) -> str:
+        """The unit's kind (R12): regular, elite or conscript."""
+        return KINDS[int(self.model.garrison.kind[self.idx])]
 
     @property
     def dissolved(self) -> bool:

@@ -45,6 +45,7 @@ class Leadership(mesa.Agent):
         self.stranded = False
         self.appealed: set[str] = set()
         self.transition_agreed = False
+        self.pay_raised = False
 
     @property
     def present(self) -> bool:
@@ -86,6 +87,21 @@ class Leadership(mesa.Agent):
             m.log("regime", "appeal", "iraq", "foreign minister", "asked for the PMF", "R1")
             m.schedule(m.p.actors.iraq.answer_lag_days, m.iraq.answer_pmf)
 
+    def decree_measures(self) -> None:
+        """R16: a documented measure to keep the army: a pay rise for career soldiers.
+
+        Decreed once the leader's own belief falls below ``pay_rise_threshold`` (SANA; AFP:
+        a 50 % rise decreed on 4 December); its effect on the units' thresholds,
+        ``units.pay_rise_effect``, is an assumption.
+        """
+        m = self.model
+        if self.pay_raised or not self.present or not m.on("R16"):
+            return
+        if self.believed < m.p.actors.regime.pay_rise_threshold:
+            self.pay_raised = True
+            m.garrison.raise_pay(m.p.actors.units.pay_rise_effect)
+            m.log("regime", "measure", "units", "", "pay rise for career soldiers", "R16")
+
     def answer_offer(self) -> None:
         """R4: accept Russia's offer only once the leader believes he cannot fight on."""
         m, rp = self.model, self.model.p.actors.regime
@@ -107,7 +123,8 @@ class Leadership(mesa.Agent):
     def _agree_transition(self) -> None:
         """R1: a transition meets Turkey's condition; the forces' aim is met, so they halt."""
         for f in self.model.force_list:
-            f.halt(AGREED)
+            if 0 in f.enemies:  # the SNA's aim is the SDF's places, not the regime's
+                f.halt(AGREED)
         self.model.turkey.press_halt()
 
     def consider_flight(self) -> None:

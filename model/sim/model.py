@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 
 from model.config.paths import set_in
-from model.config.schema import HOLDERS, PATRONS, TRANSITIONAL, Scenario
+from model.config.schema import HOLDERS, LOCAL_ACTORS, PATRONS, TRANSITIONAL, Scenario
 from model.sim.combat import Battlefield
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.forces import OppositionForce
@@ -70,14 +70,26 @@ class SyriaModel(mesa.Model):
         self.leadership = Leadership(self)
         self.insider_list = tuple(Insider(self, spec) for spec in self.p.actors.insiders)
         self.north = OppositionForce(self, "northern_opposition")
-        self.south = OppositionForce(self, "southern_command")
+        self.locals = tuple(OppositionForce(self, k) for k in LOCAL_ACTORS)
+        self.south, self.sna = self.locals[0], self.locals[-1]
         self.turkey, self.iraq, self.iran = Turkey(self), Iraq(self), Iran(self)
         self.hezbollah, self.russia = Hezbollah(self), Russia(self)
         self.doha = DohaParticipants(self)
         # The actors as tuples, in the order they act each day: iterating a Mesa AgentSet
         # walks weak references, which costs more than what the agents do in a day. The
         # AgentSets (``forces``, ``patrons``, ...) are made from them when asked for.
-        self.force_list = (self.north, self.south)
+        self.force_list = (self.north, *self.locals)
+        self.force_by_code = {f.code: f for f in self.force_list}
+        self._transitional = HOLDERS.index(TRANSITIONAL)
+        # R13: per place, the destination of a crossing its units may take (None: none).
+        self._crossings = [
+            (r.destination, [c.index[p] for p in r.requires], [c.index[p] for p in r.units_from])
+            for r in self.p.exit_routes.values()
+            if r.units_from
+        ]
+        self._elite_insider = next(
+            (i for i in self.insider_list if i.name == self.p.actors.units.elite_insider), None
+        )
         self.patron_list = (self.russia, self.iran, self.hezbollah, self.iraq, self.turkey)
         self.observer_list = (self.leadership, *self.patron_list, self.doha)
         for a in self.patron_list:
@@ -87,6 +99,9 @@ class SyriaModel(mesa.Model):
         self.signal0 = self.patron_signal()
         self.actual_viability = 1.0
         self.metrics = np.zeros((self.horizon, len(METRICS)))
+        dests = [r.destination for r in self.p.exit_routes.values()]
+        self._iraq = next((d for d in dests if d.startswith("Iraq")), "Iraq")
+        self._lebanon = next((d for d in dests if d.startswith("Lebanon")), "Lebanon")
         self.holders = np.zeros((self.horizon, len(c.names)), dtype=np.int8)
 
     @functools.cached_property
@@ -96,7 +111,7 @@ class SyriaModel(mesa.Model):
 
     @functools.cached_property
     def forces(self) -> mesa.agent.AgentSet:
-        """The opposition forces: northern, then southern."""
+        """The armed actors that take places: the northern coalition, then the local actors."""
         return mesa.agent.AgentSet(self.force_list, random=self.random)
 
     @functools.cached_property
@@ -172,42 +187,86 @@ class SyriaModel(mesa.Model):
         self.actual_viability = self.viability()
         for a in self.observer_list:
             a.observe()
+        if self.steps == 1:
+            self.turkey.weigh_offensive()
         for f in self.force_list:
             f.update()
         self.leadership.appeal()
+        self.leadership.decree_measures()
         self.iran.act()
         self.russia.consider_offer()
         self.agenda.run_due(self.day)  # same-day consequences
         for a in self.patron_list:
             a.update_support()
+        self.hezbollah.consider_withdrawal()
         # The leader decides on what he knew in the morning; units react during the day.
         self.leadership.consider_flight()
         self.cascade()
+        # R4: units around the capital that stop answering during the day are what he sees
+        # last (Russian Offers: units became unresponsive; his departure was sudden).
+        self.leadership.consider_flight()
         for a in self.insider_list:
             a.consider_exit()
         self.battlefield.battle()
+        self._check_end()
         self.record()
+
+    def _check_end(self) -> None:
+        """R15: the regime's end begins once the leader is gone and the capital is lost."""
+        bf = self.battlefield
+        if bf.end_day is not None or not self.on("R15"):
+            return
+        lead = self.leadership
+        held = int(bf.holder[self.c.capital])
+        # An agreed transition is not the regime's end: its army passes to the new authority.
+        if held not in (0, self._transitional) and (not lead.present or lead.stranded):
+            bf.begin_end()
 
     def cascade(self) -> None:
         """R5: units decide whether to keep answering; a garrison that goes quiet is logged."""
         if not self.on("R5"):
             return
-        if self.garrison.can_flip:  # once every unit has stopped answering, nothing to weigh
+        g, up = self.garrison, self.p.actors.units
+        if g.can_flip:  # once every unit has stopped answering, nothing to weigh
             drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
-            self.garrison.cascade(
-                self.p.actors.units,
-                self.battlefield.lines().threat,
+            threat = self.battlefield.lines().threat
+            ins = self._elite_insider
+            flipped = g.cascade(
+                up,
+                threat,
                 max(f.momentum for f in self.force_list),
                 drop,
                 self.command_broken,
                 self.streams["unit_daily"],
+                insider_gone=ins is not None and ins.left_day is not None,
             )
+            if flipped is not None and self.on("R13"):
+                self._units_leave(flipped, threat)
         holder = self.battlefield.holder
         for i in self.garrison.newly_quiet(self.p.combat.collapse_share):
             if holder[i] == 0:
                 self.log(
                     "units", "unresponsive", self.c.names[i], "", "garrison stopped answering", "R5"
                 )
+
+    def _units_leave(self, rows: np.ndarray, threat: np.ndarray) -> None:
+        """R13: units that stopped answering cross abroad, surrender, dissolve or hold."""
+        holder = self.battlefield.holder
+        crossing: list[str | None] = [None] * len(self.c.names)
+        for dest, requires, origins in self._crossings:
+            if not self.on("R6") or all(holder[r] == 0 for r in requires):
+                for o in origins:
+                    crossing[o] = crossing[o] or dest
+        up = self.p.actors.units
+        surrendered = self.garrison.leave(rows, crossing, threat, up, self.streams["unit_exits"])
+        if not surrendered:
+            return
+        fronts = self.battlefield.lines().fronts
+        for place, soldiers in surrendered:  # their arms go to an attacker next to them
+            for f, front in zip(self.force_list, fronts, strict=True):
+                if any(j == place for j, _ in front):
+                    f.strength += f.params.capture_gain * soldiers
+                    break
 
     def record(self) -> None:
         """Store today's metrics and holders."""
@@ -220,7 +279,9 @@ class SyriaModel(mesa.Model):
             *(a.support for a in self._patrons_in_order),
             self.leadership.believed,
             self.actual_viability,
-            sum(f.strength for f in self.force_list if f.active),
+            sum(f.strength for f in self.force_list if f.active and 0 in f.enemies),
+            self.garrison.crossed.get(self._iraq, 0.0),
+            self.garrison.crossed.get(self._lebanon, 0.0),
         )
         self.holders[d] = self.battlefield.holder
 
@@ -250,14 +311,17 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
     for _ in range(m.horizon):
         m.step()
     exit_day = m.leadership.left_day
+    bf = m.battlefield
     result = RunResult(
         seed=int(seed),
         metrics=m.metrics,
         holders=m.holders,
         events=m.events,
         end_state=m.end_state(),
-        fall_day=m.battlefield.fall_day,
+        fall_day=bf.fall_day,
         leader_exit_day=-1 if exit_day is None else exit_day,
+        taken_by=bf.taken_by,
+        regime_gone_day=bf.regime_gone_day,
     )
     release(m)
     return result

@@ -15,6 +15,8 @@ METRICS = (
     "regime_believed_viability",
     "regime_actual_viability",
     "opposition_strength",
+    "soldiers_crossed_iraq",
+    "soldiers_crossed_lebanon",
 )
 
 
@@ -34,8 +36,12 @@ class RunResult:
         holders: Days x places array of holder codes (index into ``HOLDERS``).
         events: The event log.
         end_state: One of ``END_STATES``.
-        fall_day: Per place, the first day it left regime hands, or -1.
+        fall_day: Per place, the first day it left the hands of its holder at the start (for
+            most places the regime), or -1.
         leader_exit_day: The day the leader left, or -1.
+        taken_by: Per place, the holder code of whoever first took it from its holder at the
+            start, or -1.
+        regime_gone_day: The first day the regime held no place, or -1.
     """
 
     seed: int
@@ -45,3 +51,5 @@ class RunResult:
     end_state: str
     fall_day: np.ndarray
     leader_exit_day: int
+    taken_by: np.ndarray | None = None
+    regime_gone_day: int = -1

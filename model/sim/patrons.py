@@ -10,7 +10,16 @@ from __future__ import annotations
 import mesa
 
 from model.sim import rules
-from model.sim.forces import STABILIZING
+from model.sim.forces import REGIME
+
+# The states at the Astana-format round in Doha besides its members (TRT; Iraqi MFA): the
+# three Astana guarantors.
+GUARANTORS = ("russia", "iran", "turkey")
+
+
+def actor_key(name: str) -> str:
+    """A state's name as an actor key: ``Saudi Arabia`` -> ``saudi_arabia``."""
+    return name.strip().lower().replace(" ", "_")
 
 
 class ForeignActor(mesa.Agent):
@@ -44,11 +53,16 @@ class Patron(ForeignActor):
         self.support = 0.0
 
     def update_support(self) -> None:
-        """R3: support falls as belief drops below the patron's threshold."""
+        """R3: support falls as belief drops below the patron's threshold.
+
+        R14: whatever it is willing to give, a patron delivers no more than its capacity.
+        """
         pp = self.params
         self.support = rules.support_level(
             self.belief, pp.support_max, pp.support_threshold, pp.support_width
         )
+        if self.model.on("R14"):
+            self.support = min(self.support, pp.capacity)
 
     condition_penalty = 0.0  # only Turkey states a condition (Pleas to Turkey)
 
@@ -90,6 +104,29 @@ class Turkey(Patron):
         """Turkey's 'support' to the regime is pressure on the opposition to halt."""
         self.support = 1.0 if self.pressing_halt else 0.0
 
+    def weigh_offensive(self) -> None:
+        """R17: before the offensive, Turkey decides whether to hold the forces it backs back.
+
+        Weighed by R1 as any request, with its condition (a political process) met or not:
+        Turkey held the regime responsible for refusing political processes (Pleas to
+        Turkey), and did not hold the coalition back.
+        """
+        m = self.model
+        if not (m.on("R17") and m.on("R1")):
+            return
+        if self.grants("turkey_holds_back_offensive", self.condition_met()):
+            m.log("turkey", "stance", "northern_opposition", "", "holds the offensive back", "R17")
+            self.press_halt("held back by Turkey")
+        else:
+            m.log(
+                "turkey",
+                "stance",
+                "northern_opposition",
+                "",
+                "does not hold the offensive back",
+                "R17",
+            )
+
     def answer_halt_appeal(self) -> None:
         """R1: answer the regime's appeal relayed by Iraq."""
         m = self.model
@@ -104,11 +141,14 @@ class Turkey(Patron):
         """R1: answer Iran's request in Ankara to de-escalate."""
         return self.grants("turkey_deescalates_for_iran", self.condition_met())
 
-    def press_halt(self) -> None:
-        """Turkey presses the northern opposition to halt."""
+    def press_halt(self, why: str = "halted under Turkish pressure") -> None:
+        """Turkey presses the forces it can restrain to halt (R9, R17)."""
         self.pressing_halt = True
         self.update_support()
-        self.model.north.halt("halted under Turkish pressure")
+        m = self.model
+        for f in m.force_list if m.on("R17") else (m.north,):
+            if "turkey" in f.restrained_by or f is m.north:
+                f.halt(why, by="turkey")
 
 
 class Iraq(Patron):
@@ -153,7 +193,7 @@ class Iraq(Patron):
         """R6: the PMF can only enter while the eastern crossing is regime-held."""
         m = self.model
         entry = m.c.index[self.params.pmf_entry]
-        if m.battlefield.holder[entry] == 0:
+        if m.battlefield.holder[entry] == 0 or not m.on("R6"):
             self.pmf_present = True
             self.update_support()
             m.log("iraq", "deployment", "regime", self.params.pmf_entry, "PMF arrived", "R1")
@@ -172,6 +212,13 @@ class Iran(Patron):
         super().__init__(model, "iran")
         self.mediated = False
         self.rhetoric_shifted = False
+        self.evacuated = False
+
+    def update_support(self) -> None:
+        """R3 and R14: support follows belief until Iran's personnel have left."""
+        super().update_support()
+        if self.evacuated:
+            self.support = 0.0
 
     def act(self) -> None:
         """R1/R3: mediate once belief falls; change words once it falls further."""
@@ -190,6 +237,10 @@ class Iran(Patron):
                 m.log("iran", "mediation", "turkey", "ankara", "failed", "R1")
             m.log("iran", "agreement", "turkey", "ankara", "Astana format to be revived", "R3")
             m.schedule(ip.astana_convening_lag_days, m.doha.convene)
+        if not self.evacuated and self.belief < ip.evacuation_threshold and m.on("R14"):
+            # R14: advisers leave once their position is judged untenable (New York Times).
+            self.evacuated = True
+            m.log("iran", "withdrawal", "", "", "personnel evacuated", "R14")
         if not self.rhetoric_shifted and self.belief < ip.rhetoric_threshold:
             # R3: words that concede the opposition's standing tell the leader how his main
             # ally now judges his chances (Astana Process).
@@ -206,6 +257,8 @@ class Hezbollah(Patron):
         self.answered: str | None = None
         self.deployed = 0.0
         self.reach: list[int] = []
+        self._held_at_deploy: list[int] = []
+        self.withdrawn = False
 
     def update_support(self) -> None:
         """Support is the share of Hezbollah's full commitment that is deployed."""
@@ -235,8 +288,34 @@ class Hezbollah(Patron):
             limited = hp.limited_reach if m.on("R2") else m.c.names
             self.reach = [m.c.index[n] for n in limited]
             where = ", ".join(limited)
+        if m.on("R14"):  # what it can send, whatever it was asked for
+            self.deployed = min(self.deployed, hp.capacity_fighters)
+        holder = m.battlefield.holder
+        self._held_at_deploy = [j for j in self.reach if holder[j] == REGIME]
         self.update_support()
         m.log("hezbollah", "deployment", "regime", where, f"{self.deployed:.0f} fighters", "R2")
+
+    def consider_withdrawal(self) -> None:
+        """R14: the fighters leave once their position is untenable.
+
+        Untenable: the leader has gone, or half or more of the places they were sent to
+        hold have fallen (Reuters; AFP: Hezbollah left al-Qusayr and Homs on 7-8 December).
+        """
+        m = self.model
+        if self.deployed <= 0 or not m.on("R14"):
+            return
+        holder = m.battlefield.holder
+        held = self._held_at_deploy
+        lost = sum(holder[j] != REGIME for j in held)
+        if m.leadership.present and (not held or lost * 2 < len(held)):
+            return
+        self.withdrawn = True
+        self.deployed = 0.0
+        self.reach = []
+        self.update_support()
+        m.log(
+            "hezbollah", "withdrawal", "regime", "", "fighters withdrew: position untenable", "R14"
+        )
 
 
 class Russia(Patron):
@@ -273,9 +352,11 @@ class Russia(Patron):
         """R8: work with the force with the closest ties among those at the capital.
 
         Russia stops backing what is left of the regime (its support, which units sense
-        through R5, ends), and the partner it works with stops to hold the capital instead
-        of advancing further (Russian Offers: coordinating with the southern command "to
-        stabilize Damascus").
+        through R5, ends) and works with its partner to keep the state's institutions
+        running (Russian Offers: coordinating with the southern command "to stabilize
+        Damascus and ensure the continued functioning of state institutions"). The partner
+        does not hold the capital against the coalition it defers to: it hands it over when
+        that coalition arrives (``Battlefield.reach``).
         """
         m = self.model
         if self.coordinated or not m.on("R8"):
@@ -286,10 +367,9 @@ class Russia(Patron):
         self.coordinated = True
         aff = self.params.partner_affinity
         best = max(near, key=lambda f: (aff.get(f.key, 0.0), -f.code))
-        m.log("russia", "coordination", best.key, "", "stabilize the capital", "R8")
+        m.log("russia", "coordination", best.key, "", "keep state institutions running", "R8")
         self.shift = 1.0
         self.update_support()
-        best.halt(STABILIZING)
 
 
 class DohaParticipants(ForeignActor):
@@ -308,7 +388,26 @@ class DohaParticipants(ForeignActor):
         p = rules.below_threshold_probability(
             self.belief, self.params.transition_threshold, m.p.decision_temperature
         )
-        return bool(m.streams["doha"].random() < p)
+        # Drawn and traced as the documented decisions are, though no scenario pins it.
+        return m.decisions.decide("doha_discusses_transition", p, "doha", self.belief)
+
+    def bind_ceasefire(self) -> None:
+        """R9/R17: a ceasefire agreed at Doha binds the forces the states there can restrain.
+
+        Each force halts as far as the state at the table with the most hold on it can
+        restrain it; forces no state there backs (the southern factions, the SDF) are not
+        bound. Without R17, every force is asked to halt.
+        """
+        m = self.model
+        table = {*GUARANTORS, *(actor_key(n) for n in self.params.members)}
+        for f in m.force_list:
+            if REGIME not in f.enemies:
+                continue
+            if not m.on("R17"):
+                f.halt("ceasefire")
+                continue
+            at_table = [(r, k) for k, r in f.restrained_by.items() if k in table]
+            f.halt("ceasefire", by=max(at_table)[1] if at_table else "doha_participants")
 
     def convene(self) -> None:
         """R1/R3: the Astana-format round (Doha): ceasefire, reining in, a transition."""
@@ -341,8 +440,7 @@ class DohaParticipants(ForeignActor):
             )
             if m.decisions.decide("ceasefire_accepted", 1.0 if reins else 0.0, "doha"):
                 m.log("doha_participants", "agreement", "", "doha", "ceasefire accepted", "R3")
-                for f in m.force_list:
-                    f.halt("ceasefire")
+                self.bind_ceasefire()
         if self.discuss_transition():
             m.log("doha_participants", "discussion", "", "doha", "transitional body", "R3")
             iran.belief = max(0.0, iran.belief - ip.transition_signal)

@@ -168,8 +168,12 @@ RULES: dict[str, Rule] = {
                     "combat.noise_sd",
                     "combat.air_power_multiplier",
                     "combat.collapse_share",
+                    "combat.present_km",
                     "actors.<opposition>.strength",
-                    "actors.<opposition>.activation_viability",
+                    "actors.<opposition>.join_threshold",
+                    "actors.<opposition>.scope",
+                    "actors.<opposition>.present_in",
+                    "actors.<opposition>.enemies",
                     "actors.<opposition>.momentum_gain",
                     "actors.<opposition>.momentum_decay",
                     "actors.<opposition>.momentum_weight",
@@ -200,13 +204,116 @@ RULES: dict[str, Rule] = {
             ),
             Rule(
                 "R8",
-                "After the capital falls, Russia works with the opposition force it has the closest "
-                "ties to among those holding or next to the capital: its support to what is left "
-                "of the regime ends, and that force stops to hold the capital",
-                "Russian Offers",
+                "After the capital falls, Russia works with the force it has the closest ties to "
+                "among those holding or next to the capital to keep state institutions running, and "
+                "its support to what is left of the regime ends; a force that defers to another "
+                "hands the capital over when that force arrives, rather than holding it against it",
+                "Russian Offers; other outlets: TRT World/AFP (caretaker government of the HTS-led "
+                "command, 10 Dec); Syrian Observer (the SOR met al-Sharaa, 11 Dec)",
                 "Russia is currently coordinating with southern operational command to stabilize "
-                "Damascus ... led by Ahmad al-Auda, commander of the Eighth Brigade.",
-                ("actors.russia.partner_affinity",),
+                "Damascus and ensure the continued functioning of state institutions, led by Ahmad "
+                "al-Auda, commander of the Eighth Brigade.",
+                ("actors.russia.partner_affinity", "actors.<opposition>.defers_to"),
+            ),
+            Rule(
+                "R11",
+                "A local actor (the Southern Operations Room, Suwayda's Druze factions, the Syrian "
+                "Free Army, the SDF, the SNA) acts once what it sees is enough: the regime's "
+                "visible weakness, the major cities lost, the army no longer answering around a "
+                "place it could take, other local actors already acting",
+                "other outlets: Shafaq News; TRT World/Anadolu (SOR, 6 Dec); A News/Anadolu "
+                "(Suwayda, 6 Dec); Anadolu; Al Jazeera (SFA, Palmyra, 6-7 Dec); AFP/SOHR; "
+                "Kurdpress (SDF, Deir ez-Zor, 6 Dec); TRT World; Daily Sabah (SNA, Tel Rifaat, 1 Dec)",
+                "Regime forces and Iran-backed groups suddenly withdrew from Deir Ezzor city and "
+                "its countryside (AFP/SOHR, 6 Dec); the SDF moved in the same day (Kurdpress).",
+                (
+                    "actors.local_actors.weight_weakness",
+                    "actors.local_actors.weight_city_falls",
+                    "actors.local_actors.weight_withdrawal",
+                    "actors.local_actors.weight_bandwagon",
+                    "actors.local_actors.noise_sd",
+                    "actors.<opposition>.join_threshold",
+                ),
+            ),
+            Rule(
+                "R12",
+                "Units differ in kind: elite formations tied to an insider hold longer but follow "
+                "him when he leaves; conscripts and reservists give way sooner",
+                "Russian Offers; other outlets: Reuters (Maher al-Assad, 4th Division); AFP (career "
+                "soldiers, conscripts and reservists)",
+                "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher "
+                "al-Assad, Bashar's brother",
+                (
+                    "actors.units.elite_share",
+                    "actors.units.elite_places",
+                    "actors.units.elite_insider",
+                    "actors.units.elite_threshold_shift",
+                    "actors.units.conscript_share",
+                    "actors.units.conscript_threshold_shift",
+                    "actors.units.weight_insider",
+                ),
+            ),
+            Rule(
+                "R13",
+                "A unit that stops answering crosses abroad while a crossing from its place is "
+                "open, surrenders to an attacker next to it, dissolves, or holds its place",
+                "other outlets: Reuters; Shafaq News; Iraqi News Agency (soldiers crossed at "
+                "al-Qaim, 7 Dec); Rudaw Arabic (surrender at Hasakah and Qamishli); SOHR; The "
+                "National (uniforms abandoned)",
+                "About 2,000 Syrian soldiers crossed into Iraq at al-Qaim by the end of the day "
+                "(the al-Qaim mayor, via Reuters, 7 Dec).",
+                (
+                    "actors.units.exit_cross",
+                    "actors.units.exit_surrender",
+                    "actors.units.exit_dissolve",
+                    "exit_routes",
+                ),
+            ),
+            Rule(
+                "R14",
+                "A patron delivers no more than its capacity, whatever it is willing to give; "
+                "allied fighters and advisers leave once their position is untenable",
+                "Appeals to Iraq; other outlets: Reuters; AFP (Hezbollah left al-Qusayr and Homs, "
+                "7-8 Dec); New York Times (Iran's personnel evacuated, 6 Dec); ACLED via "
+                "elDiario.es (Russian strikes in Syria down 29 % after February 2022)",
+                "Hezbollah would only provide limited support near the Lebanese border.",
+                (
+                    "actors.russia.capacity",
+                    "actors.iran.capacity",
+                    "actors.hezbollah.capacity_fighters",
+                    "actors.iran.evacuation_threshold",
+                ),
+            ),
+            Rule(
+                "R15",
+                "Once the leader has gone and the capital is lost, each remaining regime place "
+                "whose garrison no longer answers passes to the nearest force able to take it, "
+                "after the time its column needs on the road",
+                "opening; other outlets: TASS (the coast entered on 8 Dec without fighting); AFP "
+                "(the army command told officers the rule was over)",
+                "opposition forces enter Damascus following their swift capture of Homs, with "
+                "little resistance from the Syrian Army",
+                ("combat.unopposed_km_per_day", "combat.collapse_share"),
+            ),
+            Rule(
+                "R16",
+                "The regime takes measures to keep its army: a pay rise for career soldiers, "
+                "decreed once the leader's belief falls far enough, raises their thresholds",
+                "other outlets: SANA; AFP (a 50 % rise for career soldiers decreed on 4 Dec)",
+                "A decree adds 50 per cent to the salaries of career military personnel (SANA, "
+                "4 Dec, as reported by AFP).",
+                ("actors.regime.pay_rise_threshold", "actors.units.pay_rise_effect"),
+            ),
+            Rule(
+                "R17",
+                "A state restrains only the forces it backs, as far as it can: Turkey decides "
+                "before the offensive whether to hold the northern coalition back; a ceasefire "
+                "agreed at Doha binds the forces the states at the table can restrain",
+                "Pleas to Turkey; Astana Process",
+                "Turkey held the Assad regime responsible ... due to its refusal to engage in "
+                "political processes ... Turkey rejected the idea of controlling the advancing "
+                "opposition.",
+                ("actors.<opposition>.restrained_by", "actors.<opposition>.restraint"),
             ),
         ),
         key=lambda r: int(r.id[1:]),

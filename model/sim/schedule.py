@@ -26,6 +26,8 @@ STREAMS = (
     "russia",
     "doha",
     "forces",
+    "local_actors",
+    "unit_exits",
 )
 
 

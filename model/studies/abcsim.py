@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.config.observations import Observation
-from model.config.schema import Scenario, iter_params
+from model.config.schema import HOLDERS, Scenario, iter_params
 from model.errors import ModelError
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.model import simulate
@@ -55,10 +55,17 @@ def run_days(observations: Sequence[Observation], compiled: Compiled, r: RunResu
         m = o.match
         if m.place is not None:
             if m.place in compiled.names:
-                d = int(r.fall_day[compiled.names.index(m.place)])
+                k = compiled.names.index(m.place)
+                d = int(r.fall_day[k])
+                if m.by is not None:  # only if the documented actor took it
+                    t = -1 if r.taken_by is None else int(r.taken_by[k])
+                    if t < 0 or HOLDERS[t] != m.by:
+                        d = -1
                 out[i] = d if d >= 0 else np.nan
         elif m.leader_exit:
             out[i] = r.leader_exit_day if r.leader_exit_day >= 0 else np.nan
+        elif m.regime_gone:
+            out[i] = r.regime_gone_day if r.regime_gone_day >= 0 else np.nan
         else:
             e = m.event
             for day, actor, kind, target, _channel, outcome, _rule in r.events:

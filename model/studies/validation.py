@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.analysis.validate import HIT_DAYS, score, summarize_scores
+from model.analysis.validate import HIT_DAYS, country_patterns, score, summarize_scores
 from model.config.observations import DEFAULT_PATH, load_observations
 from model.config.schema import Scenario
 from model.ensemble.runner import Job
@@ -20,11 +20,12 @@ def validate_to_dir(
     runs: int,
     job: Job,
     observations_path: str | Path = DEFAULT_PATH,
-) -> tuple[Path, pd.DataFrame, dict]:
+) -> tuple[Path, pd.DataFrame, dict, dict]:
     """Run the scenario's ensemble, score it and write a validation folder atomically.
 
     Returns:
-        The folder, the per-observation table and the summary scores.
+        The folder, the per-observation table, the summary scores and the ensemble's
+        ``country_patterns`` (written under ``patterns`` in ``validation.json``).
     """
     from model.ensemble.runner import run_ensemble
     from model.results.files import AtomicDir, new_results_dir
@@ -35,6 +36,13 @@ def validate_to_dir(
     ens = run_ensemble(sc, scenario_path, runs, job)
     table = score(observations, ens.tables.runs, ens.tables.events, sc.start_date)
     summary = summarize_scores(table)
+    patterns = country_patterns(
+        ens.tables.runs,
+        list(sc.places),
+        sc.start_date,
+        daily=ens.tables.daily,
+        capital=sc.actors.regime.capital.value,
+    )
     doc = {
         **provenance(sc, scenario_path, job.argv),
         "observations_file": str(observations_path),
@@ -43,6 +51,7 @@ def validate_to_dir(
         "start_date": sc.start_date.isoformat(),
         "hit_days": HIT_DAYS,
         "summary": summary,
+        "patterns": patterns,
         "observations": json.loads(table.to_json(orient="records")),
     }
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -52,4 +61,4 @@ def validate_to_dir(
         trust_plots.plot_validation(
             table, sc.start_date, f"{sc.name}, {runs} runs", tmp / "validation.png"
         )
-    return final, table, summary
+    return final, table, summary, patterns

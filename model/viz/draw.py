@@ -123,7 +123,11 @@ class MapArtists:
 # Where a label may go relative to its place, in points, tried in this order.
 LABEL_SLOTS = ((8, 2, "left", "center"), (-8, 2, "right", "center"), (0, 9, "center", "bottom"),
                (0, -9, "center", "top"), (7, 7, "left", "bottom"), (-7, 7, "right", "bottom"),
-               (7, -7, "left", "top"), (-7, -7, "right", "top"))  # fmt: skip
+               (7, -7, "left", "top"), (-7, -7, "right", "top"),
+               # farther out, for crowded corners of the map (Homs and al-Qusayr, the south)
+               (0, 22, "center", "bottom"), (0, -22, "center", "top"), (20, 14, "left", "bottom"),
+               (-20, 14, "right", "bottom"), (20, -14, "left", "top"), (-20, -14, "right", "top"),
+               (24, 0, "left", "center"), (-24, 0, "right", "center"))  # fmt: skip
 
 
 def place_labels(ax, art: MapArtists) -> None:
@@ -144,10 +148,15 @@ def place_labels(ax, art: MapArtists) -> None:
         boxes.append(Bbox.from_extents(cx - r, cy - r, cx + r, cy + r))
     order = sorted(range(len(art.labels)), key=lambda i: -art.sizes[i])
     axes_box = ax.get_window_extent(renderer)
-    for i in order:
+    placed: dict[int, Bbox] = {}
+
+    def put(i: int) -> float:
+        """Move label ``i`` to its least crowded slot; return what it still overlaps."""
         text = art.labels[i]
         best, best_cost = None, math.inf
         r = math.sqrt(art.sizes[i] / math.pi)  # marker radius in points
+        markers = [o for j, o in enumerate(boxes) if j != i]
+        labels = [o for j, o in placed.items() if j != i]
         for dx, dy, ha, va in LABEL_SLOTS:
             off = (dx + math.copysign(r * 0.7, dx) if dx else 0,
                    dy + math.copysign(r * 0.7, dy) if dy else 0)  # fmt: skip
@@ -156,17 +165,31 @@ def place_labels(ax, art: MapArtists) -> None:
             text.set_ha(ha)
             text.set_va(va)
             bb = text.get_window_extent(renderer).padded(2)
-            cost = sum(_overlap(bb, o) for j, o in enumerate(boxes) if j != i)
+            clash = sum(_overlap(bb, o) for o in labels)
+            # Text over text is unreadable; text over a marker only hides a dot.
+            cost = 4 * clash + sum(_overlap(bb, o) for o in markers)
             cost += 10 * max(0.0, bb.width * bb.height - _overlap(bb, axes_box))  # off the map
             if cost < best_cost:
-                best, best_cost = (off, ha, va, bb), cost
+                best, best_cost = (off, ha, va, bb, clash), cost
             if cost == 0:
                 break
-        off, ha, va, bb = best
+        off, ha, va, bb, clash = best
         text.xyann = off
         text.set_ha(ha)
         text.set_va(va)
-        boxes.append(bb)
+        placed[i] = bb
+        return clash
+
+    crowded = [i for i in order if put(i) > 0]
+    # A label placed early cannot see those placed after it: each still over another label
+    # gets another look, now with every other label in place, and so do its neighbours.
+    for _ in range(4):
+        if not crowded:
+            break
+        again = set(crowded)
+        for i in crowded:
+            again |= {j for j, o in placed.items() if j != i and _overlap(placed[i], o) > 0}
+        crowded = [i for i in order if i in again and put(i) > 0]
 
 
 def _overlap(a: Bbox, b: Bbox) -> float:
@@ -212,19 +235,37 @@ def draw_map(
     markers = ax.scatter(lons, lats, s=sizes, zorder=3)
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     texts = [
-        ax.annotate(labels[k], (p["lon"], p["lat"]), xytext=(8, 2), textcoords="offset points",
-                    fontsize=8, zorder=5, path_effects=halo, linespacing=1.05)  # fmt: skip
+        ax.annotate(
+            labels[k],
+            (p["lon"], p["lat"]),
+            xytext=(8, 2),
+            textcoords="offset points",
+            fontsize=8,
+            zorder=5,
+            path_effects=halo,
+            linespacing=1.05,
+        )  # fmt: skip
         for k, p in enumerate(pts)
     ]
     handles = [
-        Line2D([], [], marker="o", linestyle="", markerfacecolor=colour, markeredgecolor="black",
-               markersize=8, label=HOLDER_LABELS[holder])  # fmt: skip
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor=colour,
+            markeredgecolor="black",
+            markersize=8,
+            label=HOLDER_LABELS[holder],
+        )  # fmt: skip
         for holder, colour in HOLDER_COLOURS.items()
     ]
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                           markeredgecolor=HOLDER_COLOURS["regime"], markeredgewidth=2,
                           markersize=8, label="garrison no longer answering"))  # fmt: skip
-    handles.append(Line2D([], [], color="#555555", lw=3.5, label="column on the road (arrow: its front)"))
+    handles.append(
+        Line2D([], [], color="#555555", lw=3.5, label="column on the road (arrow: its front)")
+    )
     ax.legend(handles=handles, loc="lower right", fontsize=7.5, title=legend_title,
               title_fontsize=8, framealpha=0.92)  # fmt: skip
     art = MapArtists(markers, texts, [], list(zip(lons, lats, strict=True)), sizes)

@@ -178,6 +178,9 @@ HOLDER_COLOURS = {
     "southern_command": "#2980b9",
     "sdf": "#f1c40f",
     "transitional_authority": "#8e44ad",
+    "druze_factions": "#16a085",
+    "syrian_free_army": "#7f8c8d",
+    "sna": "#d35400",
 }
 
 
@@ -187,4 +190,7 @@ HOLDER_LABELS = {
     "southern_command": "southern operational command",
     "sdf": "SDF (Syrian Democratic Forces)",
     "transitional_authority": "transitional authority",
+    "druze_factions": "Suwayda's Druze factions",
+    "syrian_free_army": "Syrian Free Army (al-Tanf)",
+    "sna": "SNA (Turkish-backed Syrian National Army)",
 }

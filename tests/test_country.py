@@ -1,0 +1,339 @@
+"""The whole country: local actors (R11), unit kinds (R12) and exits (R13), patrons' capacity
+and withdrawal (R14), the regime's end (R15), its measures (R16), restraint (R17) and the
+hand-over of the capital (R8).
+
+Each rule is tested with it in force and switched off, over many seeds, so that the test
+fails when the rule's code stops acting. Claims compare shares or means with margins; none
+rests on a single run.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from model.config.paths import set_in
+from model.config.schema import HOLDERS
+from model.sim.compiled import compile_scenario
+from model.sim.garrison import CONSCRIPT, ELITE
+from model.sim.model import SyriaModel, release, simulate
+from model.sim.outputs import METRICS
+
+SEEDS = range(60)
+
+
+def _variant(compiled, off=(), **values):
+    """The compiled baseline with rules switched off and parameters set (dotted names)."""
+    c = copy.copy(compiled)
+    c.p = copy.deepcopy(compiled.p)
+    set_in(c.p, "rules.disabled", list(off))
+    for k, v in values.items():
+        set_in(c.p, k.replace("__", "."), v)
+    return c
+
+
+def _runs(c, seeds=SEEDS):
+    return [simulate(c, s) for s in seeds]
+
+
+def _first(result, actor: str, kind: str) -> int | None:
+    return next((e[0] for e in result.events if e[1] == actor and e[2] == kind), None)
+
+
+def _taken_by(results, c, place: str) -> list[str]:
+    k = c.index[place]
+    return [HOLDERS[r.taken_by[k]] if r.taken_by[k] >= 0 else "" for r in results]
+
+
+# --------------------------------------------------------------------------- R11 local actors
+
+
+def test_local_actors_take_the_places_the_reporting_has_them_take(compiled):
+    runs = _runs(compiled)
+    for place, who in (
+        ("Daraa", "southern_command"),
+        ("Suwayda", "druze_factions"),
+        ("Deir ez-Zor", "sdf"),
+        ("Hasakah", "sdf"),
+        ("Tel Rifaat", "sna"),
+    ):
+        share = np.mean([t == who for t in _taken_by(runs, compiled, place)])
+        assert share > 0.7, (place, who, share)
+
+
+def test_without_r11_no_local_actor_acts(compiled):
+    runs = _runs(_variant(compiled, off=["R11"]))
+    locals_ = {"southern_command", "druze_factions", "syrian_free_army", "sdf", "sna"}
+    assert not any(e[1] in locals_ and e[2] == "offensive" for r in runs for e in r.events)
+    assert not any(t in locals_ for t in _taken_by(runs, compiled, "Deir ez-Zor"))
+
+
+def test_a_neighbour_joining_pulls_a_local_actor_in_sooner(compiled):
+    def mean_join(c):
+        days = [_first(r, "sdf", "offensive") for r in _runs(c)]
+        return np.mean([d if d is not None else c.p.horizon_days for d in days])
+
+    weak = _variant(compiled, actors__local_actors__weight_bandwagon=0.0)
+    strong = _variant(compiled, actors__local_actors__weight_bandwagon=0.8)
+    assert mean_join(strong) < mean_join(weak) - 0.3
+
+
+def test_each_local_actor_acts_only_within_its_scope(compiled):
+    for r in _runs(compiled):
+        for e in r.events:
+            if e[2] == "holder_change" and e[1] == "druze_factions":
+                assert e[3] == "Suwayda"
+            if e[2] == "holder_change" and e[1] == "sna":
+                assert e[3] in ("Tel Rifaat", "Manbij")
+            if e[2] == "holder_change" and e[1] == "syrian_free_army":
+                assert e[3] == "Palmyra"
+
+
+# --------------------------------------------------------------------------- R12 unit kinds
+
+
+def _flip_days(c, seeds=range(40)):
+    """Per unit kind, the mean day units of that kind stopped answering."""
+    out = {ELITE: [], CONSCRIPT: []}
+    for s in seeds:
+        m = SyriaModel(c, seed=s)
+        g = m.garrison
+        day = np.full(len(g.place), c.p.horizon_days, dtype=float)
+        for d in range(c.p.horizon_days):
+            m.step()
+            newly = ~g.responsive & (day == c.p.horizon_days)
+            day[newly] = d
+        for k in out:
+            out[k].extend(day[g.kind == k].tolist())
+        release(m)
+    return {k: float(np.mean(v)) for k, v in out.items()}
+
+
+def test_elite_formations_answer_longer_than_conscripts(compiled):
+    on = _flip_days(compiled)
+    assert on[ELITE] > on[CONSCRIPT] + 1.0
+    off = _flip_days(_variant(compiled, off=["R12"]))
+    assert on[ELITE] - on[CONSCRIPT] > off[ELITE] - off[CONSCRIPT] + 0.5
+
+
+def test_the_elite_follow_their_insider_out(compiled):
+    def early(weight):  # Maher al-Assad leaves within days, long before the capital is near
+        c = _variant(compiled, actors__units__weight_insider=weight)
+        maher = next(i for i in c.p.actors.insiders if i.name == c.p.actors.units.elite_insider)
+        maher.exit_threshold = 0.97
+        return c
+
+    loyal, follow = _flip_days(early(0.0)), _flip_days(early(3.0))
+    assert follow[ELITE] < loyal[ELITE] - 1.0
+    assert abs(follow[CONSCRIPT] - loyal[CONSCRIPT]) < abs(follow[ELITE] - loyal[ELITE])
+
+
+# --------------------------------------------------------------------------- R13 exits
+
+
+def test_soldiers_cross_into_iraq_only_while_the_crossing_is_open(compiled):
+    k = METRICS.index("soldiers_crossed_iraq")
+    runs = _runs(compiled)
+    crossed = np.array([r.metrics[-1, k] for r in runs])
+    assert np.mean(crossed > 0) > 0.5
+    assert all(np.all(np.diff(r.metrics[:, k]) >= 0) for r in runs)  # a count, never falls
+    bukamal = compiled.index["al-Bukamal"]
+    for r in runs:  # nobody crosses after the crossing has left regime hands
+        fell = r.fall_day[bukamal]
+        if fell >= 0 and fell + 1 < len(r.metrics):
+            assert r.metrics[-1, k] == r.metrics[fell, k]
+    none = _runs(_variant(compiled, off=["R13"]))
+    assert all(r.metrics[-1, k] == 0 for r in none)
+
+
+def test_units_that_surrender_arm_their_attacker(compiled):
+    strength = METRICS.index("opposition_strength")
+
+    def final(c):
+        return np.mean([r.metrics[-1, strength] for r in _runs(c)])
+
+    assert final(_variant(compiled, actors__units__exit_surrender=0.9)) > final(
+        _variant(compiled, actors__units__exit_surrender=0.0)
+    )
+
+
+# --------------------------------------------------------------------------- R14 capacity
+
+
+def test_russian_support_never_exceeds_its_capacity(compiled):
+    k = METRICS.index("support_russia")
+    cap = compiled.p.actors.russia.capacity
+    assert cap < compiled.p.actors.russia.support_max  # otherwise this test proves nothing
+    on = _runs(compiled, range(20))
+    assert max(r.metrics[:, k].max() for r in on) <= cap + 1e-12
+    off = _runs(_variant(compiled, off=["R14"]), range(20))
+    assert max(r.metrics[:, k].max() for r in off) > cap + 0.05
+
+
+def test_hezbollah_sends_no_more_than_it_can(compiled):
+    pinned = copy.deepcopy(compiled.p.decisions)
+    pinned["hezbollah_full_commitment"] = "accept"
+    c = _variant(compiled)
+    c.p.decisions = pinned
+    cap = c.p.actors.hezbollah.capacity_fighters
+    for s in range(10):
+        m = SyriaModel(c, seed=s)
+        for _ in range(m.horizon):
+            m.step()
+            assert m.hezbollah.deployed <= cap
+        release(m)
+
+
+def test_hezbollah_withdraws_once_its_position_is_untenable(compiled):
+    runs = _runs(compiled)
+    left = [_first(r, "hezbollah", "withdrawal") for r in runs]
+    assert np.mean([d is not None for d in left]) > 0.8
+    homs = compiled.index["Homs"]
+    for r, d in zip(runs, left, strict=True):  # never before Homs or the leader is gone
+        if d is not None:
+            assert (0 <= r.fall_day[homs] <= d) or (0 <= r.leader_exit_day <= d)
+    off = _runs(_variant(compiled, off=["R14"]))
+    assert not any(_first(r, "hezbollah", "withdrawal") is not None for r in off)
+
+
+# --------------------------------------------------------------------------- R15 the end
+
+
+def test_after_the_regime_s_end_it_soon_holds_nothing(compiled):
+    on = _runs(compiled)
+    gone = np.array([r.regime_gone_day for r in on])
+    assert np.mean(gone >= 0) > 0.8
+    off = _runs(_variant(compiled, off=["R15"]))
+    gone_off = np.array([r.regime_gone_day for r in off])
+    horizon = compiled.p.horizon_days
+
+    def mean_day(g):
+        return np.mean(np.where(g >= 0, g, horizon))
+
+    # Without R15 the last places wait for a front to reach them: days later, or never.
+    assert mean_day(gone) < mean_day(gone_off) - 1.0
+    assert np.mean(gone >= 0) >= np.mean(gone_off >= 0)
+
+
+# --------------------------------------------------------------------------- R16 measures
+
+
+def test_the_pay_rise_raises_career_units_thresholds_only(compiled):
+    m = SyriaModel(compiled, seed=3)
+    g = m.garrison
+    before = g.theta.copy()
+    for _ in range(m.horizon):
+        m.step()
+        if m.leadership.pay_raised:
+            break
+    assert m.leadership.pay_raised
+    raised = g.theta - before
+    effect = compiled.p.actors.units.pay_rise_effect
+    assert np.allclose(raised[g.kind == CONSCRIPT], 0.0)
+    assert np.allclose(raised[g.kind != CONSCRIPT], effect)
+    release(m)
+    off = SyriaModel(_variant(compiled, off=["R16"]), seed=3)
+    for _ in range(off.horizon):
+        off.step()
+    assert not off.leadership.pay_raised
+    release(off)
+
+
+# --------------------------------------------------------------------------- R17 restraint
+
+
+def test_turkey_holding_the_offensive_back_delays_aleppo(compiled):
+    aleppo = compiled.index["Aleppo"]
+    pinned = _variant(compiled)
+    pinned.p.decisions = {**compiled.p.decisions, "turkey_holds_back_offensive": "accept"}
+
+    def mean_fall(c):
+        d = np.array([r.fall_day[aleppo] for r in _runs(c)], dtype=float)
+        return np.mean(np.where(d >= 0, d, c.p.horizon_days))
+
+    assert mean_fall(pinned) > mean_fall(compiled) + 2.0
+    off = _variant(pinned, off=["R17"])
+    assert abs(mean_fall(off) - mean_fall(compiled)) < 0.5
+
+
+def test_turkey_s_condition_met_makes_holding_back_likelier(compiled):
+    def prob(c):
+        m = SyriaModel(c, seed=1)
+        m.decisions.trace = []
+        m.step()
+        p = next(p for d, p, _ in m.decisions.trace if d == "turkey_holds_back_offensive")
+        release(m)
+        return p
+
+    met = _variant(compiled, actors__regime__political_process_before_offensive=True)
+    assert prob(met) > 2 * prob(compiled)
+
+
+def test_a_doha_ceasefire_binds_only_the_forces_states_at_the_table_restrain(compiled):
+    c = _variant(compiled)
+    c.p.decisions = {**compiled.p.decisions, "ceasefire_accepted": "accept"}
+    halted = {"southern_command": 0, "northern_opposition": 0}
+    not_binding = 0
+    for r in _runs(c):
+        for e in r.events:
+            if e[2] == "halt" and e[5] == "ceasefire" and e[1] in halted:
+                halted[e[1]] += 1
+            if e[2] == "halt_not_binding" and e[1] == "southern_command":
+                not_binding += 1
+    assert halted["southern_command"] == 0 and not_binding > 0
+    assert halted["northern_opposition"] > 0
+    off = _variant(c, off=["R17"])
+    assert any(
+        e[2] == "halt" and e[5] == "ceasefire" and e[1] == "southern_command"
+        for r in _runs(off)
+        for e in r.events
+    )
+
+
+# --------------------------------------------------------------------------- R8 hand-over
+
+
+@pytest.mark.parametrize("where", ["Damascus"])
+def test_the_capital_ends_with_the_coalition_the_south_defers_to(compiled, where):
+    cap = compiled.index[where]
+    north, south = HOLDERS.index("northern_opposition"), HOLDERS.index("southern_command")
+    on = _runs(compiled)
+    end = np.array([r.holders[-1, cap] for r in on])
+    assert np.mean(end == north) > 0.8
+    off = _runs(_variant(compiled, off=["R8"]))
+    end_off = np.array([r.holders[-1, cap] for r in off])
+    taken_by_south = np.mean([r.taken_by[cap] == south for r in off])
+    # Without R8 a capital the south took stays with it.
+    assert np.mean(end_off == south) >= taken_by_south - 1e-9
+    if taken_by_south > 0:
+        assert np.mean(end_off == south) > np.mean(end == south)
+
+
+def test_compiled_baseline_has_the_new_places(baseline):
+    c = compile_scenario(baseline)
+    for p in ("al-Tanf", "Tel Rifaat", "Manbij", "Hasakah", "Qamishli"):
+        assert p in c.index
+
+
+def test_the_timeline_shows_a_run_with_the_documented_refusals():
+    import pandas as pd
+
+    from model.viz.runviews import representative_run, runs_with_documented_answers
+
+    events = pd.DataFrame(
+        [
+            (0, 5, "turkey", "answer", "regime", "", "agreed to press for a halt", "R1"),
+            (1, 5, "turkey", "answer", "regime", "", "refused to intervene", "R1"),
+            (2, 5, "turkey", "answer", "regime", "", "refused to intervene", "R1"),
+            (2, 9, "iraq", "answer", "regime", "", "agreed to send the PMF", "R1"),
+        ],
+        columns=["run", "day", "actor", "kind", "target", "channel", "outcome", "rule"],
+    )
+    assert runs_with_documented_answers(events) == {1}
+    runs = pd.DataFrame({"run": [0, 1, 2], "fall_day_A": [5, 9, 5]})
+    assert representative_run(runs, ["A"]) == (0, True)  # nearest the median alone
+    assert representative_run(runs, ["A"], events) == (1, True)  # the one with the refusals
+    none = events[events["run"] != 1]
+    assert representative_run(runs[runs["run"] != 1], ["A"], none) == (0, False)
