@@ -19,6 +19,7 @@ from model.viz.style import (
     PATRON_SUPPORT_MEANING,
     band,
     documented_city_falls,
+    major_cities,
     mark_documented,
     quantiles,
     scenario_colour,
@@ -29,8 +30,7 @@ from model.viz.style import (
 
 def plot_curves(daily: pd.DataFrame, manifest: dict, path: Path) -> None:
     """The daily curves of one scenario: median and 5-95 % band, documented dates marked."""
-    places = manifest["places"]
-    falls = documented_city_falls(places)
+    falls = documented_city_falls(major_cities(manifest))
     runs = daily["run"].nunique()
     title = manifest["scenario"]["title"]
     dates = pd.to_datetime(daily["date"].unique())
@@ -247,10 +247,10 @@ def plot_comparison(folder: Path) -> list[Path]:
     """Overlaid curves of every scenario in a comparison folder; returns the files written."""
     comparison = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
     dailies = _scenario_dailies(folder, comparison)
-    places = json.loads(
+    base_manifest = json.loads(
         (folder / comparison["scenarios"][0]["folder"] / "manifest.json").read_text()
-    )["places"]
-    falls = documented_city_falls(places)
+    )
+    falls = documented_city_falls(major_cities(base_manifest))
     capital = comparison["capital"]
     runs = comparison["runs"]
     written = []

@@ -66,8 +66,19 @@ def band(ax, q: pd.DataFrame, colour: str, label: str, linestyle="-", alpha: flo
             linestyle=linestyle, zorder=3)  # fmt: skip
 
 
+def major_cities(manifest: dict) -> list[str]:
+    """The scenario's major cities, from a results manifest (all its places if unmarked)."""
+    resolved = manifest.get("resolved_scenario", {}).get("places", {})
+    majors = [n for n, p in resolved.items() if p.get("major_city")]
+    return majors or list(manifest.get("places", []))
+
+
 def documented_city_falls(places: list[str]) -> dict[str, dt.date]:
-    """Documented fall dates of places, from the observations file."""
+    """Documented fall dates of places, from the observations file.
+
+    Give the major cities: every place's line would hide the curves (the others are in
+    ``validate``).
+    """
     out = {}
     for o in load_observations(DEFAULT_PATH):
         if o.match.place in places:
