@@ -39,7 +39,8 @@ test: $(DASH_STAMP) $(CFF_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-# The slow tests (the inference's calibration check on 20 synthetic cases, several minutes):
+# The slow tests (the inference's calibration check on 20 synthetic cases, and the
+# inference's resume and Dask checks; several minutes):
 # left out of make test, run in CI after it.
 test-slow: $(DASH_STAMP)
 	$(BIN)/python -m pytest -m slow

@@ -104,6 +104,8 @@ def test_same_seed_same_posterior_whatever_the_executor(baseline, calibration, t
     assert not np.array_equal(a.values, c.values)
 
 
+# Slow (tens of seconds): run by `make test-slow`, which CI runs as well.
+@pytest.mark.slow
 def test_resumed_inference_equals_an_uninterrupted_one(
     baseline, calibration, tmp_path, monkeypatch
 ):
@@ -151,6 +153,8 @@ def test_infer_writes_its_folder(baseline_path, run_cli, tmp_path):
     assert run_cli("verify", out).code == 0  # sealed: every file's SHA-256 in manifest.json
 
 
+# Slow (tens of seconds): run by `make test-slow`, which CI runs as well.
+@pytest.mark.slow
 def test_interrupted_inference_keeps_its_generations_and_resumes(
     baseline_path, run_cli, tmp_path, monkeypatch
 ):
@@ -228,6 +232,8 @@ def test_simulation_based_calibration(baseline, calibration, tmp_path):
         table.to_csv(Path(target) / "sbc.csv", index=False)
 
 
+# Slow (tens of seconds): run by `make test-slow`, which CI runs as well.
+@pytest.mark.slow
 def test_dask_gives_the_posterior_of_a_serial_run(baseline_path, run_cli, tmp_path):
     pytest.importorskip("distributed")
     args = ["--particles", "12", "--generations", "2"]
