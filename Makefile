@@ -33,11 +33,13 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m model run scenarios/baseline.yaml
 
+# pytest runs one worker per core (pytest-xdist); each test file stays on one worker, so that
+# its module fixtures (the dashboard's server, a comparison's folders) are built once.
 test: $(DASH_STAMP) $(CFF_STAMP)
 	$(CFF_VENV)/bin/cffconvert --validate --infile CITATION.cff
 	$(BIN)/ruff check model tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The slow tests (the inference's calibration check on 20 synthetic cases, and the
 # inference's resume and Dask checks; several minutes):
