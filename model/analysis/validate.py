@@ -31,6 +31,7 @@ import pandas as pd
 
 from model.analysis.observed import observed_days
 from model.config.observations import Observation
+from model.config.schema import HOLDER_LABELS
 
 ROLES = ("calibration", "held_out")
 
@@ -186,19 +187,6 @@ def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
     return "\n".join(lines)
 
 
-# Readable names of the holders (as in the plots' legends: the analysis layer does not
-# import the plotting one).
-HOLDER_WORDS = {
-    "regime": "regime (Assad government)",
-    "northern_opposition": "northern opposition (HTS-led offensive)",
-    "southern_command": "southern operational command",
-    "sdf": "SDF (Syrian Democratic Forces)",
-    "transitional_authority": "transitional authority",
-    "druze_factions": "Suwayda's Druze factions",
-    "syrian_free_army": "Syrian Free Army (al-Tanf)",
-    "sna": "SNA (Turkish-backed Syrian National Army)",
-}
-
 HORIZON_DAY = 14  # 11 December 2024, three days after the fall of Damascus
 
 
@@ -327,7 +315,7 @@ def format_patterns(patterns: dict) -> str:
         return "-" if iso is None else iso[5:]
 
     def who(holder: str) -> str:
-        return HOLDER_WORDS.get(holder, holder.replace("_", " "))
+        return HOLDER_LABELS.get(holder, holder.replace("_", " "))
 
     horizon = dt.date.fromisoformat(patterns["horizon_date"])
     by = f"{horizon.day} {horizon:%b} (day {patterns['horizon_day']})"

@@ -36,6 +36,18 @@ HOLDERS = (
 )
 TRANSITIONAL = "transitional_authority"
 
+# Each holder in words, for legends, tables and the terminal.
+HOLDER_LABELS = {
+    "regime": "regime (Assad government)",
+    "northern_opposition": "northern opposition (HTS-led offensive)",
+    "southern_command": "southern operational command",
+    "sdf": "SDF (Syrian Democratic Forces)",
+    "transitional_authority": "transitional authority",
+    "druze_factions": "Suwayda's Druze factions",
+    "syrian_free_army": "Syrian Free Army (al-Tanf)",
+    "sna": "SNA (Turkish-backed Syrian National Army)",
+}
+
 
 # Every armed actor other than the regime that takes places (rule R7), in the order they act.
 OPPOSITION = (

@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from model.config.observations import DEFAULT_PATH, load_observations  # noqa: E402
+from model.config.schema import HOLDER_LABELS  # noqa: E402, F401 - re-exported for the plots
 
 matplotlib.use("Agg")  # files only, never a window
 
@@ -192,16 +193,4 @@ HOLDER_COLOURS = {
     "druze_factions": "#16a085",
     "syrian_free_army": "#7f8c8d",
     "sna": "#d35400",
-}
-
-
-HOLDER_LABELS = {
-    "regime": "regime (Assad government)",
-    "northern_opposition": "northern opposition (HTS-led offensive)",
-    "southern_command": "southern operational command",
-    "sdf": "SDF (Syrian Democratic Forces)",
-    "transitional_authority": "transitional authority",
-    "druze_factions": "Suwayda's Druze factions",
-    "syrian_free_army": "Syrian Free Army (al-Tanf)",
-    "sna": "SNA (Turkish-backed Syrian National Army)",
 }
