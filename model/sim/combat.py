@@ -58,6 +58,11 @@ class Battlefield:
         self.regime_gone_day = -1  # the first day the regime held no place
         self._attract_weight = c.attract_weight.tolist()
         self._lines: FrontLines | None = None
+        # Per force code, its reach for today's holders; per force code, the army's
+        # withdrawal it sees, with the garrison version it was computed for.
+        self._reach: dict[int, dict[int, float]] = {}
+        self._left_near: dict[int, tuple[int, float]] = {}
+        self._fallen_share: float | None = None
         self.allied_at: dict[int, float] = {}
         # R7's battle noise: standard normal, one per force and place and day (set up in
         # ``battle``: the forces do not exist yet).
@@ -71,6 +76,13 @@ class Battlefield:
     def lines_moved(self) -> None:
         """Forget the front lines: a place changed hands, or a force joined the fighting."""
         self._lines = None
+        self.forget_reach()
+
+    def forget_reach(self) -> None:
+        """Forget what follows from the holders alone (a place changed hands, or a parameter)."""
+        self._reach.clear()
+        self._left_near.clear()
+        self._fallen_share = None
 
     def lines(self) -> FrontLines:
         """R7: the fronts, and what depends on them, for today's holders and forces."""
@@ -84,7 +96,14 @@ class Battlefield:
         Places of its enemies within its scope that are next to a place it holds (the
         shortest road) or that its fighters are already in (``present_km``); and, under R8,
         the capital held by a force that defers to ``f``, to be handed over on arrival.
+        Kept until the holders change (the caller must not change it).
         """
+        best = self._reach.get(f.code)
+        if best is None:
+            best = self._reach[f.code] = self._reach_of(f, holder)
+        return best
+
+    def _reach_of(self, f, holder: list[int]) -> dict[int, float]:
         best: dict[int, float] = {}
         code, enemies, neighbours = f.code, f.enemies, self.c.neighbours
         for i, h in enumerate(holder):
@@ -131,10 +150,13 @@ class Battlefield:
 
     def major_fallen_share(self) -> float:
         """R11: the share of the major cities no longer regime-held (what everyone sees)."""
-        if not self._major:
-            return 0.0
-        holder = self.holder
-        return sum(holder[i] != REGIME for i in self._major) / len(self._major)
+        if self._fallen_share is None:
+            holder = self.holder.tolist()
+            major = self._major
+            self._fallen_share = (
+                sum(holder[i] != REGIME for i in major) / len(major) if major else 0.0
+            )
+        return self._fallen_share
 
     def army_left_near(self, f) -> float:
         """R11: how far the army has stopped answering around the places ``f`` could take.
@@ -144,11 +166,17 @@ class Battlefield:
         """
         if REGIME not in f.enemies:
             return 0.0
+        g = self.model.garrison
+        seen = self._left_near.get(f.code)
+        if seen is not None and seen[0] == g.version:  # neither holders nor units changed
+            return seen[1]
         holder = self.holder.tolist()
-        near = self.model.garrison.nearby_quiet()
-        return max(
+        near = g.nearby_quiet()
+        left = max(
             (float(near[j]) for j in self.reach(f, holder) if holder[j] == REGIME), default=0.0
         )
+        self._left_near[f.code] = (g.version, left)
+        return left
 
     def forces_at_capital(self) -> list:
         """Opposition forces holding the capital or a place next to it."""

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from scipy.sparse import csgraph
 
 from model.config.schema import HOLDERS, INHERITED, LOCAL_ACTORS, Param, Scenario
+from model.sim.garrison import unit_kinds
 
 
 def plain(node: Any) -> Any:
@@ -42,6 +43,7 @@ class Compiled:
         dist_to_capital: Road km from each place to the capital (inf where unreachable).
         dist: Road km between every two places, as nested lists (inf where unreachable).
         unit_place: The place each unit garrisons at day 0.
+        unit_kind: Each unit's kind (R12), by rule: the same in every run.
         capital: Index of the capital.
         major: Indices of the major cities.
         attract_weight: Population x strategic weight per place, the numerator of a
@@ -61,6 +63,7 @@ class Compiled:
     dist_to_capital: np.ndarray
     dist: list[list[float]]
     unit_place: np.ndarray
+    unit_kind: np.ndarray
     capital: int
     major: list[int]
     attract_weight: np.ndarray
@@ -130,6 +133,9 @@ def compile_scenario(sc: Scenario) -> Compiled:
         dist_to_capital=dist,
         dist=every.tolist(),
         unit_place=unit_place,
+        unit_kind=unit_kinds(
+            unit_place, [index[n] for n in p.actors.units.elite_places], p.actors.units
+        ),
         capital=capital,
         major=major,
         attract_weight=population * strategic_weight,

@@ -92,12 +92,13 @@ class OppositionForce(mesa.Agent):
         if not self.local:
             return weakness
         jp = m.p.actors.local_actors
-        others = [f for f in m.force_list if f.local and f is not self]
+        others = m.locals
+        acting = sum(f.active for f in others if f is not self)
         return (
             jp.weight_weakness * weakness
             + jp.weight_city_falls * m.battlefield.major_fallen_share()
             + jp.weight_withdrawal * m.battlefield.army_left_near(self)
-            + jp.weight_bandwagon * (sum(f.active for f in others) / max(len(others), 1))
+            + jp.weight_bandwagon * (acting / max(len(others) - 1, 1))
         )
 
     def _joins(self) -> bool:

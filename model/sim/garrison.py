@@ -45,6 +45,7 @@ class Garrison:
     Args:
         model: The model the units belong to.
         unit_place: The place each unit garrisons at day 0.
+        kind: Each unit's kind (``unit_kinds``).
         adjacency: (I + adjacency) matrix of the places: what each place's units see.
         params: The units' parameters (``p.actors.units``).
         thresholds: The stream the units' thresholds are drawn from.
@@ -54,6 +55,7 @@ class Garrison:
         self,
         model: mesa.Model,
         unit_place: np.ndarray,
+        kind: np.ndarray,
         adjacency: np.ndarray,
         params,
         thresholds: np.random.Generator,
@@ -64,8 +66,7 @@ class Garrison:
         self.place = unit_place.copy()
         theta = thresholds.normal(params.threshold_mean, params.threshold_sd, n)
         kinds_on = model.on("R12")
-        elite_places = [model.c.index[p] for p in params.elite_places]
-        self.kind = unit_kinds(unit_place, elite_places, params)
+        self.kind = kind
         if kinds_on:  # R12: elite formations hold longer, conscripts give way sooner
             shift = np.array([0.0, params.elite_threshold_shift, params.conscript_threshold_shift])
             theta = theta + shift[self.kind]
@@ -230,10 +231,11 @@ class Garrison:
         """
         u = rng.random(len(rows))
         surrendered = []
-        gone = np.zeros(len(self.place), dtype=bool)
-        for i, x in zip(rows.tolist(), u.tolist(), strict=True):
-            p = int(self.place[i])
-            soldiers = float(self.strength[i]) * params.readiness
+        gone = []
+        readiness = params.readiness
+        places, strengths = self.place[rows].tolist(), self.strength[rows].tolist()
+        for i, x, p, s in zip(rows.tolist(), u.tolist(), places, strengths, strict=True):
+            soldiers = s * readiness
             dest = crossing[p]
             p_cross = params.exit_cross if dest is not None else 0.0
             p_surrender = p_cross + (params.exit_surrender if threat[p] > 0 else 0.0)
@@ -246,10 +248,9 @@ class Garrison:
                 self.dissolved += soldiers
             else:
                 continue
-            gone[i] = True
-        if gone.any():
-            self.alive &= ~gone
-            self.refresh()
+            gone.append(i)
+        # They had stopped answering, so what answers where (``refresh``) is unchanged.
+        self.alive[gone] = False
         return surrendered
 
     def newly_quiet(self, collapse_share: float) -> list[int]:

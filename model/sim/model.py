@@ -39,6 +39,7 @@ class SyriaModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | Compiled, seed: int = 0):
         super().__init__(seed=seed)
+        self._unregistered: list[mesa.Agent] = []
         c = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
         self.c = c
         # A run that changes parameters mid-way gets its own copy: the compiled scenario is
@@ -59,6 +60,7 @@ class SyriaModel(mesa.Model):
         self.garrison = Garrison(
             self,
             c.unit_place,
+            c.unit_kind,
             c.adjacency,
             self.p.actors.units,
             self.streams["unit_thresholds"],
@@ -124,17 +126,46 @@ class SyriaModel(mesa.Model):
         """The actors that observe the regime's viability each day, in that order."""
         return mesa.agent.AgentSet(self.observer_list, random=self.random)
 
+    def register_agent(self, agent: mesa.Agent) -> None:
+        """Register an agent with the model; Mesa's sets of agents take it when next read.
+
+        Mesa files each new agent at once in an AgentSet of its class and one of all agents,
+        both of weak references; for the dozen actors of a run that costs more than their
+        first day. The model holds the agent from now on (as Mesa does), and ``agents``,
+        ``agents_by_type`` and ``agent_types`` file every agent not yet filed, in the order
+        they were created, before answering.
+        """
+        self._agents[agent] = None
+        self._unregistered.append(agent)
+
+    def deregister_agent(self, agent: mesa.Agent) -> None:
+        """Deregister an agent (Mesa's ``Agent.remove``)."""
+        self._file_agents()
+        super().deregister_agent(agent)
+
+    def _file_agents(self) -> None:
+        pending, self._unregistered = self._unregistered, []
+        for a in pending:
+            super().register_agent(a)
+
     @property
     def agents(self) -> mesa.agent.AgentSet:
         """Every agent of the model, the units included (created on this first request)."""
         self.garrison.units  # noqa: B018 - creates and registers the unit agents once
+        self._file_agents()
         return super().agents
 
     @property
     def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
         """The model's agents by class, the units included (created on this first request)."""
         self.garrison.units  # noqa: B018 - creates and registers the unit agents once
+        self._file_agents()
         return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The classes of the model's agents, the units included."""
+        return list(self.agents_by_type)
 
     def on(self, rule: str) -> bool:
         """Whether a behavioural rule is in force (a scenario may switch rules off)."""
@@ -159,6 +190,7 @@ class SyriaModel(mesa.Model):
             set_in(self.p, path, value)
             self.log("scenario", "intervention", path, "", f"set to {value}", "S")
         self._set_signal_weights()
+        self.battlefield.forget_reach()  # a force's reach reads parameters (present_km)
 
     def _set_signal_weights(self) -> None:
         w = self.p.actors.units.patron_signal_weights

@@ -45,8 +45,9 @@ class Streams(dict):
     def __missing__(self, name: str) -> np.random.Generator:
         if name not in STREAMS:
             raise KeyError(name)
-        k = STREAMS.index(name)
-        rng = self[name] = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(k,)))
+        ss = np.random.SeedSequence(self.seed, spawn_key=(STREAMS.index(name),))
+        # What ``default_rng(ss)`` makes, without its checks of what it was given.
+        rng = self[name] = np.random.Generator(np.random.PCG64(ss))
         return rng
 
 
