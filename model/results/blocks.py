@@ -10,6 +10,7 @@ import pandas as pd
 
 from model.errors import ModelError, ResultsError
 from model.results.contract import DAILY_FILE, PROGRESS
+from model.results.csvtext import csv_text
 from model.results.files import write_json_atomic
 from model.results.integrity import check_blocks
 from model.results.tables import Tables
@@ -164,7 +165,7 @@ def _append_csv(df: pd.DataFrame, path: Path, header: bool, **kw) -> str:
 
     Appending blocks gives the same bytes as writing the whole table at once.
     """
-    data = df.to_csv(None, header=header, index=False, **kw).encode("utf-8")
+    data = csv_text(df, header=header, **kw).encode("utf-8")
     try:
         with open(path, "wb" if header else "ab") as f:
             f.write(data)

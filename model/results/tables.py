@@ -12,6 +12,7 @@ import pandas as pd
 
 from model.config.schema import HOLDERS
 from model.results.contract import EVENT_SOURCES
+from model.results.csvtext import csv_text
 from model.sim.compiled import Compiled
 from model.sim.outputs import METRICS, RunResult
 
@@ -94,6 +95,9 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: in
 
 def write_tables(folder: Path, tables: Tables) -> None:
     """Write daily.csv, events.csv and runs.csv."""
-    tables.daily.to_csv(folder / "daily.csv", index=False, float_format="%.6g")
-    tables.events.to_csv(folder / "events.csv", index=False)
-    tables.runs.to_csv(folder / "runs.csv", index=False)
+    for name, df, kw in (
+        ("daily.csv", tables.daily, {"float_format": "%.6g"}),
+        ("events.csv", tables.events, {}),
+        ("runs.csv", tables.runs, {}),
+    ):
+        (folder / name).write_bytes(csv_text(df, **kw).encode("utf-8"))
