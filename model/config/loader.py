@@ -45,6 +45,24 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_CLoader = getattr(yaml, "CSafeLoader", None)  # libyaml, where PyYAML was built with it
+
+
+def _load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` without aliases: by libyaml where it is, ten times faster.
+
+    A text libyaml cannot read, or that holds an alias, goes to the pure-Python loader, which
+    says what is wrong in the words it always has.
+    """
+    if _CLoader is not None:
+        try:
+            if not any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=_CLoader)):
+                return yaml.load(text, Loader=_CLoader)  # noqa: S506 - the safe loader in C
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read one YAML file as a mapping, refusing what is too large, too deep or aliased.
 
@@ -65,7 +83,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ScenarioError(str(path), None, "file is not UTF-8 text") from None
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
+        data = _load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

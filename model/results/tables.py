@@ -72,7 +72,12 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: in
     events = pd.DataFrame(
         rows, columns=["run", "day", "actor", "kind", "target", "channel", "outcome", "rule"]
     )
-    events.insert(2, "date", [(start + dt.timedelta(days=int(d))).isoformat() for d in events.day])
+    date_of = dict(enumerate(dates))
+    events.insert(
+        2,
+        "date",
+        [date_of.get(d) or (start + dt.timedelta(days=d)).isoformat() for d in events.day.tolist()],
+    )
     events["source"] = events["rule"].map(EVENT_SOURCES)
     runs = pd.DataFrame(
         {

@@ -58,9 +58,12 @@ class Battlefield:
         self.regime_gone_day = -1  # the first day the regime held no place
         self._attract_weight = c.attract_weight.tolist()
         self._lines: FrontLines | None = None
-        # Per force code, its reach for today's holders; per force code, the army's
-        # withdrawal it sees, with the garrison version it was computed for.
-        self._reach: dict[int, dict[int, float]] = {}
+        # What follows from the holders alone is the same in every run that reaches the
+        # same holders: it is kept with the compiled scenario (``Compiled.remember``), under
+        # the holders and the parameter it also reads (``_state``).
+        self._state_key: tuple | None = None
+        # Per force code, the army's withdrawal it sees, with the garrison version it was
+        # computed for; the share of major cities lost.
         self._left_near: dict[int, tuple[int, float]] = {}
         self._fallen_share: float | None = None
         self.allied_at: dict[int, float] = {}
@@ -80,14 +83,25 @@ class Battlefield:
 
     def forget_reach(self) -> None:
         """Forget what follows from the holders alone (a place changed hands, or a parameter)."""
-        self._reach.clear()
+        self._state_key = None
         self._left_near.clear()
         self._fallen_share = None
 
+    def _state(self) -> tuple:
+        """What the fronts depend on besides the forces: the holders and ``present_km``."""
+        if self._state_key is None:
+            self._state_key = (self.holder.tobytes(), self.model.p.combat.present_km)
+        return self._state_key
+
     def lines(self) -> FrontLines:
-        """R7: the fronts, and what depends on them, for today's holders and forces."""
+        """R7: the fronts, and what depends on them, for today's holders and forces.
+
+        Shared by every run of the scenario that reaches the same holders and active
+        forces: nobody may change them.
+        """
         if self._lines is None:
-            self._lines = self._draw_lines()
+            active = tuple(f.active for f in self.model.force_list)
+            self._lines = self.c.remember(("lines", active, *self._state()), self._draw_lines)
         return self._lines
 
     def reach(self, f, holder: list[int]) -> dict[int, float]:
@@ -96,12 +110,9 @@ class Battlefield:
         Places of its enemies within its scope that are next to a place it holds (the
         shortest road) or that its fighters are already in (``present_km``); and, under R8,
         the capital held by a force that defers to ``f``, to be handed over on arrival.
-        Kept until the holders change (the caller must not change it).
+        Shared like ``lines``: the caller must not change it.
         """
-        best = self._reach.get(f.code)
-        if best is None:
-            best = self._reach[f.code] = self._reach_of(f, holder)
-        return best
+        return self.c.remember(("reach", f.code, *self._state()), lambda: self._reach_of(f, holder))
 
     def _reach_of(self, f, holder: list[int]) -> dict[int, float]:
         best: dict[int, float] = {}
@@ -138,6 +149,7 @@ class Battlefield:
         # Units see an attacker at the regime's places that are on an active front.
         threat = np.zeros(len(holder))
         threat[contested] = 1.0
+        threat.flags.writeable = False  # shared (``lines``)
         cap = self.c.capital
         return FrontLines(
             regime_population=float(self.c.population[self.holder == REGIME].sum()),
@@ -170,13 +182,17 @@ class Battlefield:
         seen = self._left_near.get(f.code)
         if seen is not None and seen[0] == g.version:  # neither holders nor units changed
             return seen[1]
-        holder = self.holder.tolist()
-        near = g.nearby_quiet()
-        left = max(
-            (float(near[j]) for j in self.reach(f, holder) if holder[j] == REGIME), default=0.0
+        targets = self.c.remember(
+            ("regime_targets", f.code, *self._state()), lambda: self._regime_targets(f)
         )
+        near = g.nearby_quiet_list()
+        left = max((near[j] for j in targets), default=0.0)
         self._left_near[f.code] = (g.version, left)
         return left
+
+    def _regime_targets(self, f) -> tuple[int, ...]:
+        holder = self.holder.tolist()
+        return tuple(j for j in self.reach(f, holder) if holder[j] == REGIME)
 
     def forces_at_capital(self) -> list:
         """Opposition forces holding the capital or a place next to it."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -68,6 +69,27 @@ class Compiled:
     major: list[int]
     attract_weight: np.ndarray
     interventions: list[tuple[int, dict[str, Any]]]
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def remember(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """``make()``, made once for every run of this scenario in this process.
+
+        For what a run works out from a few discrete facts (who holds each place, which
+        forces are fighting) that recur from run to run: the key must name everything the
+        value depends on, and nobody may change the value. The store is emptied when it
+        reaches ``MEMO_SIZE`` entries, so that it stays small however many runs there are.
+        """
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        if len(self.memo) >= MEMO_SIZE:
+            self.memo.clear()
+        value = self.memo[key] = make()
+        return value
+
+
+MEMO_SIZE = 20_000
 
 
 def _allocate(weights: np.ndarray, n: int) -> np.ndarray:

@@ -95,6 +95,7 @@ class Garrison:
         # Views kept until ``answering`` changes (``refresh``).
         self._answering_total: float | None = None
         self._nearby: np.ndarray | None = None
+        self._nearby_list: list[float] | None = None
         self._model = model
         self._units: list[Unit] | None = None
 
@@ -113,6 +114,7 @@ class Garrison:
         self._n_active = int(np.count_nonzero(alive_answering))
         self._answering_total = None
         self._nearby = None
+        self._nearby_list = None
         self.version += 1
 
     @property
@@ -135,6 +137,12 @@ class Garrison:
         if self._answering_total is None:
             self._answering_total = float(self.answering.sum())
         return self._answering_total
+
+    def nearby_quiet_list(self) -> list[float]:
+        """``nearby_quiet`` as a list (to read a few places from)."""
+        if self._nearby_list is None:
+            self._nearby_list = self.nearby_quiet().tolist()
+        return self._nearby_list
 
     def nearby_quiet(self) -> np.ndarray:
         """Per place, the share of the day-0 strength nearby that no longer answers.
