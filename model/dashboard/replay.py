@@ -389,7 +389,7 @@ def map_state(model: SyriaModel) -> dict[str, Any]:
         labels.append(text)
     columns = []
     for f in model.forces:
-        for j, covered in enumerate(f.progress.tolist()):
+        for j, covered in enumerate(f.progress):
             if covered <= 0 or holders[j] != 0:
                 continue
             # The column comes from the nearest place the force holds next to its target.

@@ -30,6 +30,7 @@ class FrontLines:
         threat: Per place, 1.0 where an active force holds a neighbouring place, else 0.0.
         capital_contested: Whether an active force holds a place next to the capital.
         shares: Per force index, the ``focus`` its effort was split with and the shares.
+        attacker: Per place on a front, the first force (by index) whose front it is on.
     """
 
     regime_population: float
@@ -38,6 +39,7 @@ class FrontLines:
     threat: np.ndarray
     capital_contested: bool
     shares: dict[int, tuple[float, list[float]]]
+    attacker: dict[int, int]
 
 
 class Battlefield:
@@ -158,6 +160,7 @@ class Battlefield:
             threat=threat,
             capital_contested=holder[cap] == REGIME and cap in contested,
             shares={},
+            attacker={j: k for k in reversed(range(len(fronts))) for j, _ in fronts[k]},
         )
 
     def major_fallen_share(self) -> float:
@@ -314,11 +317,9 @@ class Battlefield:
         force's front are taken in battle as before; this reaches those on nobody's front.
         """
         m = self.model
-        if not m.on("R15") or self.end_day is None:
+        if self.end_day is None or self.regime_gone_day >= 0 or not m.on("R15"):
             return
         holder = self.holder.tolist()
-        if REGIME not in holder:
-            return
         g, cs = m.garrison, m.p.combat.collapse_share
         pace = m.p.combat.unopposed_km_per_day
         covered = (m.day - self.end_day + 1) * pace
@@ -384,7 +385,11 @@ class Battlefield:
             self.taken_by[place] = code
         for f in m.force_list:
             f.progress[place] = 0.0
-        if self.regime_gone_day < 0 and not (self.holder == REGIME).any():
+        if (
+            self.regime_gone_day < 0
+            and self.holder_before == REGIME
+            and not (self.holder == REGIME).any()
+        ):
             self.regime_gone_day = m.day
 
     def capital_threat(self) -> float:
@@ -410,7 +415,7 @@ class Battlefield:
                 continue
             for j, km in front:
                 if j == cap:
-                    threat = max(threat, min(1.0, (float(f.progress[j]) + today) / km), quiet)
+                    threat = max(threat, min(1.0, (f.progress[j] + today) / km), quiet)
         return threat
 
     def hand_over(self, place: int) -> None:

@@ -9,7 +9,6 @@ they can see (R11), and each acts only on the places the reporting has it act on
 from __future__ import annotations
 
 import mesa
-import numpy as np
 
 from model.config.schema import HOLDERS, LOCAL_ACTORS
 
@@ -48,7 +47,8 @@ class OppositionForce(mesa.Agent):
         self.halted = False
         self.halt_reason = ""
         self.joined_day: int | None = None
-        self.progress = np.zeros(len(model.c.names))
+        # Km its column has covered toward each place (a list: read and set one at a time).
+        self.progress = [0.0] * len(model.c.names)
 
     def acts_on(self, place: int) -> bool:
         """Whether the place is one this force acts on at all."""

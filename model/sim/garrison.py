@@ -240,19 +240,21 @@ class Garrison:
         u = rng.random(len(rows))
         surrendered = []
         gone = []
-        readiness = params.readiness
+        readiness, cross, surrender = params.readiness, params.exit_cross, params.exit_surrender
+        dissolve = params.exit_dissolve
         places, strengths = self.place[rows].tolist(), self.strength[rows].tolist()
+        attacked = (threat > 0).tolist()
         for i, x, p, s in zip(rows.tolist(), u.tolist(), places, strengths, strict=True):
             soldiers = s * readiness
             dest = crossing[p]
-            p_cross = params.exit_cross if dest is not None else 0.0
-            p_surrender = p_cross + (params.exit_surrender if threat[p] > 0 else 0.0)
+            p_cross = cross if dest is not None else 0.0
+            p_surrender = p_cross + (surrender if attacked[p] else 0.0)
             if x < p_cross:
                 self.crossed[dest] = self.crossed.get(dest, 0.0) + soldiers
             elif x < p_surrender:
                 self.surrendered += soldiers
                 surrendered.append((p, soldiers))
-            elif x < p_surrender + params.exit_dissolve:
+            elif x < p_surrender + dissolve:
                 self.dissolved += soldiers
             else:
                 continue
@@ -267,12 +269,10 @@ class Garrison:
         if checked == self._quiet_checked:  # nothing changed since the last look
             return []
         self._quiet_checked = checked
-        out = []
-        for i, (a, g0) in enumerate(zip(self.answering.tolist(), self.garrison0_list, strict=True)):
-            if a < collapse_share * g0 and g0 > 0 and not self.quiet_logged[i]:
-                self.quiet_logged[i] = True
-                out.append(i)
-        return out
+        g0 = self.garrison0
+        new = (self.answering < collapse_share * g0) & (g0 > 0) & ~self.quiet_logged
+        self.quiet_logged |= new
+        return np.flatnonzero(new).tolist()
 
 
 class Unit(mesa.Agent):

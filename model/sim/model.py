@@ -293,12 +293,12 @@ class SyriaModel(mesa.Model):
         surrendered = self.garrison.leave(rows, crossing, threat, up, self.streams["unit_exits"])
         if not surrendered:
             return
-        fronts = self.battlefield.lines().fronts
+        attacker = self.battlefield.lines().attacker
         for place, soldiers in surrendered:  # their arms go to an attacker next to them
-            for f, front in zip(self.force_list, fronts, strict=True):
-                if any(j == place for j, _ in front):
-                    f.strength += f.params.capture_gain * soldiers
-                    break
+            k = attacker.get(place)
+            if k is not None:
+                f = self.force_list[k]
+                f.strength += f.params.capture_gain * soldiers
 
     def record(self) -> None:
         """Store today's metrics and holders."""
