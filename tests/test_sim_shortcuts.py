@@ -64,3 +64,57 @@ def test_agent_sets_hold_the_actors_in_the_order_they_act(compiled):
     assert list(m.observers) == [m.leadership, *m.patron_list, m.doha]
     assert list(m.insiders) == list(m.insider_list)
     release(m)
+
+
+def test_mesa_files_every_agent_when_asked(compiled):
+    """Registration is deferred (``SyriaModel.register_agent``), never lost or reordered."""
+    m = SyriaModel(compiled, seed=2)
+    actors = [*m.observer_list, *m.insider_list, *m.force_list]
+    assert sorted(a.unique_id for a in m.agents if a in actors) == sorted(
+        a.unique_id for a in actors
+    )
+    by_id = sorted(m.agents, key=lambda a: a.unique_id)
+    assert list(m.agents) == by_id  # filed in the order they were created
+    m.doha.remove()  # Mesa's own removal still works on a deferred agent
+    assert m.doha not in m.agents
+    assert {type(a) for a in m.agents} <= set(m.agent_types)
+    release(m)
+
+
+def _same(a, b) -> bool:
+    return (
+        np.array_equal(a.metrics, b.metrics)
+        and np.array_equal(a.holders, b.holders)
+        and a.events == b.events
+    )
+
+
+def test_what_runs_share_follows_the_rules_and_forces_of_each_run(compiled):
+    """Front lines worked out once are shared only by runs with the same setup.
+
+    A run's setup (rules switched off, the forces' scopes and enemies) may change between
+    runs of one compiled scenario, in place or in a copy; results must be those of a
+    scenario compiled afresh with that setup.
+    """
+    import copy
+
+    from model.config.paths import set_in
+    from model.sim.compiled import compile_scenario
+
+    seeds = range(12)
+    on = [simulate(compiled, s) for s in seeds]  # fills the shared store
+    fresh = compile_scenario(compiled.scenario)
+    set_in(fresh.p, "rules.disabled", ["R8"])
+    want = [simulate(fresh, s) for s in seeds]
+    assert not all(_same(a, b) for a, b in zip(on, want, strict=True))  # the rules matter
+
+    copied = copy.copy(compiled)
+    copied.p = copy.deepcopy(compiled.p)
+    set_in(copied.p, "rules.disabled", ["R8"])
+    assert all(_same(simulate(copied, s), w) for s, w in zip(seeds, want, strict=True))
+
+    in_place = compile_scenario(compiled.scenario)
+    [simulate(in_place, s) for s in seeds]
+    set_in(in_place.p, "rules.disabled", ["R8"])
+    assert all(_same(simulate(in_place, s), w) for s, w in zip(seeds, want, strict=True))
+    assert copy.copy(compiled).memo == {} and copy.deepcopy(compiled).memo == {}

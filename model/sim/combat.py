@@ -64,6 +64,7 @@ class Battlefield:
         # same holders: it is kept with the compiled scenario (``Compiled.remember``), under
         # the holders and the parameter it also reads (``_state``).
         self._state_key: tuple | None = None
+        self._memo = c.store(model.setup)
         # Per force code, the army's withdrawal it sees, with the garrison version it was
         # computed for; the share of major cities lost.
         self._left_near: dict[int, tuple[int, float]] = {}
@@ -103,7 +104,7 @@ class Battlefield:
         """
         if self._lines is None:
             active = tuple(f.active for f in self.model.force_list)
-            self._lines = self.c.remember(("lines", active, *self._state()), self._draw_lines)
+            self._lines = self._memo.remember(("lines", active, *self._state()), self._draw_lines)
         return self._lines
 
     def reach(self, f, holder: list[int]) -> dict[int, float]:
@@ -114,7 +115,9 @@ class Battlefield:
         the capital held by a force that defers to ``f``, to be handed over on arrival.
         Shared like ``lines``: the caller must not change it.
         """
-        return self.c.remember(("reach", f.code, *self._state()), lambda: self._reach_of(f, holder))
+        return self._memo.remember(
+            ("reach", f.code, *self._state()), lambda: self._reach_of(f, holder)
+        )
 
     def _reach_of(self, f, holder: list[int]) -> dict[int, float]:
         best: dict[int, float] = {}
@@ -185,7 +188,7 @@ class Battlefield:
         seen = self._left_near.get(f.code)
         if seen is not None and seen[0] == g.version:  # neither holders nor units changed
             return seen[1]
-        targets = self.c.remember(
+        targets = self._memo.remember(
             ("regime_targets", f.code, *self._state()), lambda: self._regime_targets(f)
         )
         near = g.nearby_quiet_list()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -69,23 +71,52 @@ class Compiled:
     major: list[int]
     attract_weight: np.ndarray
     interventions: list[tuple[int, dict[str, Any]]]
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # Not a field a caller gives: a copy (copy, deepcopy, dataclasses.replace) starts empty.
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def remember(self, key: tuple, make: Callable[[], Any]) -> Any:
-        """``make()``, made once for every run of this scenario in this process.
+    def store(self, setup: tuple) -> Memo:
+        """What runs of this scenario in this process with the same ``setup`` work out alike.
 
         For what a run works out from a few discrete facts (who holds each place, which
-        forces are fighting) that recur from run to run: the key must name everything the
-        value depends on, and nobody may change the value. The store is emptied when it
-        reaches ``MEMO_SIZE`` entries, so that it stays small however many runs there are.
+        forces are fighting) that recur from run to run. ``setup`` names what else those
+        values depend on and a run could change (the rules switched off, the forces' scopes
+        and enemies), so that a run with another setup never reads them. The values belong
+        to the compiled scenario: its arrays and roads must not be changed in place.
+        """
+        memo = self.memo.get(setup)
+        if memo is None:
+            memo = self.memo[setup] = Memo()
+        return memo
+
+    def __copy__(self) -> Compiled:
+        return dataclasses.replace(self)
+
+    def __deepcopy__(self, seen: dict) -> Compiled:
+        return dataclasses.replace(
+            self,
+            **{
+                f.name: copy.deepcopy(getattr(self, f.name), seen)
+                for f in dataclasses.fields(self)
+                if f.init
+            },
+        )
+
+
+class Memo(dict):
+    """Values made once and shared, by key; emptied at ``MEMO_SIZE`` entries, so it stays small."""
+
+    def remember(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """The value under ``key``, made by ``make()`` the first time; nobody may change it.
+
+        The key must name everything the value depends on besides the store's setup.
         """
         try:
-            return self.memo[key]
+            return self[key]
         except KeyError:
             pass
-        if len(self.memo) >= MEMO_SIZE:
-            self.memo.clear()
-        value = self.memo[key] = make()
+        if len(self) >= MEMO_SIZE:
+            self.clear()
+        value = self[key] = make()
         return value
 
 

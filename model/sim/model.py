@@ -65,7 +65,7 @@ class SyriaModel(mesa.Model):
             self.p.actors.units,
             self.streams["unit_thresholds"],
         )
-        self.battlefield = Battlefield(self)
+        self.battlefield: Battlefield | None = None  # made once the forces exist (``setup``)
         self.regime_pop0 = float(c.population[c.start_holder == 0].sum())
         self.population_total = float(c.population.sum())
 
@@ -82,6 +82,15 @@ class SyriaModel(mesa.Model):
         # AgentSets (``forces``, ``patrons``, ...) are made from them when asked for.
         self.force_list = (self.north, *self.locals)
         self.force_by_code = {f.code: f for f in self.force_list}
+        # What the fronts depend on that a scenario or an ablation may change, besides the
+        # holders: what runs with the same setup work out from the holders is shared.
+        self.setup = (
+            self._off,
+            tuple(
+                (f.code, f.scope, tuple(f.present), f.enemies, f.defers_to) for f in self.force_list
+            ),
+        )
+        self.battlefield = Battlefield(self)
         self._transitional = HOLDERS.index(TRANSITIONAL)
         # R13: per place, the destination of a crossing its units may take (None: none).
         self._crossings = [
