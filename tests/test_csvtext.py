@@ -58,3 +58,20 @@ def test_an_ensembles_tables_as_to_csv_writes_them(header):
         assert csv_text(df, header=header, **kw) == df.to_csv(
             None, header=header, index=False, **kw
         )
+
+
+def test_the_daily_table_as_text_is_its_frame_as_to_csv_writes_it():
+    """``Tables.daily_csv`` formats the runs' arrays without building the frame: same bytes."""
+    from model.config.loader import load_scenario
+    from model.ensemble.memory import iter_runs, run_seeds
+    from model.results.tables import build_tables
+    from model.sim.compiled import compile_scenario
+
+    c = compile_scenario(load_scenario("scenarios/baseline.yaml"))
+    results = list(iter_runs(c, run_seeds(3, 12), workers=1))
+    for first in (0, 40):
+        text = build_tables(c, results, first).daily_csv(header=first == 0)
+        frame = build_tables(c, results, first).daily
+        assert text == frame.to_csv(None, header=first == 0, index=False, float_format="%.6g")
+    empty = build_tables(c, [])
+    assert empty.daily_csv() == empty.daily.to_csv(None, index=False, float_format="%.6g")

@@ -134,16 +134,16 @@ def test_parquet_holds_the_same_daily_table(run_cli, tmp_path, baseline_path, re
 def _interrupt_after(monkeypatch, calls: int) -> None:
     """Raise KeyboardInterrupt on the ``calls``-th CSV append, after earlier files of its block
     were written: the worst moment, a block half on disk."""
-    real = blocks._append_csv
+    real = blocks._append
     seen = {"n": 0}
 
-    def append(df, path, header, **kw):
+    def append(text, path, first):
         seen["n"] += 1
         if seen["n"] == calls:
             raise KeyboardInterrupt
-        return real(df, path, header, **kw)
+        return real(text, path, first)
 
-    monkeypatch.setattr(blocks, "_append_csv", append)
+    monkeypatch.setattr(blocks, "_append", append)
 
 
 def _hidden(out: Path) -> Path:

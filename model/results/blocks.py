@@ -6,8 +6,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import pandas as pd
-
 from model.errors import ModelError, ResultsError
 from model.results.contract import DAILY_FILE, PROGRESS
 from model.results.csvtext import csv_text
@@ -104,11 +102,11 @@ class BlockWriter:
             self._write_parquet(pa.Table.from_pandas(tables.daily, preserve_index=False))
             self.state["daily_row_groups"] += 1
         else:
-            digests["daily.csv"] = _append_csv(
-                tables.daily, self.folder / "daily.csv", first, float_format="%.6g"
+            digests["daily.csv"] = _append(
+                tables.daily_csv(first), self.folder / "daily.csv", first
             )
-        digests["events.csv"] = _append_csv(tables.events, self.folder / "events.csv", first)
-        digests["runs.csv"] = _append_csv(tables.runs, self.folder / "runs.csv", first)
+        for name, df in (("events.csv", tables.events), ("runs.csv", tables.runs)):
+            digests[name] = _append(csv_text(df, header=first), self.folder / name, first)
         for k, v in counts.items():
             self.state["counts"][k] = self.state["counts"].get(k, 0) + v
         self.state["runs_done"] += len(tables.runs)
@@ -160,14 +158,14 @@ def new_progress(fmt: str, final_name: str | None = None) -> dict:
     return state
 
 
-def _append_csv(df: pd.DataFrame, path: Path, header: bool, **kw) -> str:
-    """Append a block to a CSV file; returns the SHA-256 of the bytes appended.
+def _append(text: str, path: Path, first: bool) -> str:
+    """Append a block of CSV text to a file (start it, if ``first``); return its SHA-256.
 
     Appending blocks gives the same bytes as writing the whole table at once.
     """
-    data = csv_text(df, header=header, **kw).encode("utf-8")
+    data = text.encode("utf-8")
     try:
-        with open(path, "wb" if header else "ab") as f:
+        with open(path, "wb" if first else "ab") as f:
             f.write(data)
     except OSError as exc:  # name the file: a full disk's error often names none
         if exc.filename is None:

@@ -30,7 +30,7 @@ def _quoted(s: str) -> str:
     return buf.getvalue()[:-2]  # the row is the field, a comma and the empty last field
 
 
-def _text_fields(values: list[str]) -> list[str]:
+def text_fields(values: list[str]) -> list[str]:
     """Text fields, quoted where needed (most columns need none: one look at them all)."""
     joined = "\x00".join(values)
     if not any(c in joined for c in _SPECIAL):
@@ -39,7 +39,7 @@ def _text_fields(values: list[str]) -> list[str]:
     return [quoted[v] for v in values]
 
 
-def _float_fields(values: np.ndarray, float_format: str) -> list[str]:
+def float_fields(values: np.ndarray, float_format: str) -> list[str]:
     """Floats formatted as to_csv formats them: missing values as empty fields.
 
     A daily column repeats a few values many times, so each distinct value is formatted
@@ -62,7 +62,7 @@ def _strings(col: pd.Series, float_format: str | None) -> list[str] | None:
     if kind in "iub":
         return list(map(str, col.to_numpy().tolist()))
     if kind == "f" and float_format is not None:
-        return _float_fields(col.to_numpy(), float_format)
+        return float_fields(col.to_numpy(), float_format)
     if kind == "O":
         missing = col.isna().to_numpy()
         values = col.to_numpy().tolist()
@@ -70,7 +70,7 @@ def _strings(col: pd.Series, float_format: str | None) -> list[str] | None:
             values = ["" if m else v for v, m in zip(values, missing.tolist(), strict=True)]
         if not isinstance(col.dtype, pd.StringDtype) and not all(type(v) is str for v in values):
             return None
-        return _text_fields(values)
+        return text_fields(values)
     return None
 
 
@@ -88,11 +88,16 @@ def csv_text(df: pd.DataFrame, header: bool = True, float_format: str | None = N
         if s is None or not isinstance(name, str):
             return df.to_csv(None, header=header, index=False, float_format=float_format)
         cols.append(s)
-    lines = [",".join(map(_quoted, df.columns))] if header else []
-    if len(df.columns) == 1:  # the csv module quotes a row made of one empty field
+    return join_rows(list(df.columns) if header else None, cols, len(df))
+
+
+def join_rows(header: list[str] | None, cols: list[list[str]], rows: int) -> str:
+    """CSV text from a header (or None) and each column's fields, as to_csv writes it."""
+    lines = [",".join(map(_quoted, header))] if header is not None else []
+    if len(cols) == 1:  # the csv module quotes a row made of one empty field
         lines += ['""' if f == "" else f for f in cols[0]]
     elif cols:
         lines += map(",".join, zip(*cols, strict=True))
     else:
-        lines += [""] * len(df)
+        lines += [""] * rows
     return "\n".join(lines) + "\n" if lines else ""

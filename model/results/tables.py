@@ -12,18 +12,76 @@ import pandas as pd
 
 from model.config.schema import HOLDERS
 from model.results.contract import EVENT_SOURCES
-from model.results.csvtext import csv_text
+from model.results.csvtext import csv_text, float_fields, join_rows, text_fields
 from model.sim.compiled import Compiled
 from model.sim.outputs import METRICS, RunResult
 
 
-@dataclass
 class Tables:
-    """An ensemble's results as the tables written to disk."""
+    """An ensemble's results as the tables written to disk.
 
-    daily: pd.DataFrame
-    events: pd.DataFrame
-    runs: pd.DataFrame
+    The daily table (a row per run and day) is by far the largest and is built when first
+    read: a command that only writes it (``daily_csv``) formats it from the runs' arrays.
+
+    Attributes:
+        events: The event log, a row per event.
+        runs: A row per run.
+    """
+
+    def __init__(self, daily: _Daily | pd.DataFrame, events: pd.DataFrame, runs: pd.DataFrame):
+        self._daily = daily
+        self.events = events
+        self.runs = runs
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """A row per run and day: the metrics and who holds each place."""
+        if isinstance(self._daily, _Daily):
+            self._daily = self._daily.frame()
+        return self._daily
+
+    def daily_csv(self, header: bool = True) -> str:
+        """The daily table as CSV text, exactly ``daily.to_csv(float_format="%.6g")``."""
+        if isinstance(self._daily, _Daily):
+            return self._daily.csv(header)
+        return csv_text(self._daily, header=header, float_format=DAILY_FLOAT_FORMAT)
+
+
+DAILY_FLOAT_FORMAT = "%.6g"
+
+
+@dataclass
+class _Daily:
+    """The daily table's columns, as arrays, before it is a DataFrame."""
+
+    columns: dict[str, np.ndarray]
+    holders: np.ndarray  # (rows, places) holder codes
+    names: list[str]
+
+    def frame(self) -> pd.DataFrame:
+        holder_names = np.array(HOLDERS, dtype=object)
+        return pd.DataFrame(
+            {
+                **self.columns,
+                **{
+                    f"holder_{p}": holder_names[self.holders[:, k]]
+                    for k, p in enumerate(self.names)
+                },
+            }
+        )
+
+    def csv(self, header: bool) -> str:
+        fields = []
+        for values in self.columns.values():
+            if values.dtype.kind == "f":
+                fields.append(float_fields(values, DAILY_FLOAT_FORMAT))
+            else:
+                fields.append(text_fields(list(map(str, values.tolist()))))
+        words = text_fields(list(HOLDERS))
+        for k in range(len(self.names)):
+            fields.append([words[h] for h in self.holders[:, k].tolist()])
+        head = [*self.columns, *(f"holder_{p}" for p in self.names)]
+        return join_rows(head if header else None, fields, len(self.holders))
 
 
 def _holder_name(taken_by, k: int) -> str:
@@ -54,16 +112,16 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: in
     holders = (
         np.concatenate([r.holders for r in results]) if n else np.zeros((0, len(names)), np.int8)
     )
-    holder_names = np.array(HOLDERS, dtype=object)
-    daily = pd.DataFrame(
+    daily = _Daily(
         {
             "run": np.repeat(np.arange(first_run, first_run + n), horizon),
-            "seed": np.repeat([r.seed for r in results], horizon),
+            "seed": np.repeat(np.array([r.seed for r in results], dtype=np.int64), horizon),
             "day": np.tile(np.arange(horizon), n),
-            "date": np.tile(dates, n),
+            "date": np.tile(np.array(dates, dtype=object), n),
             **{m: metrics[:, k] for k, m in enumerate(METRICS)},
-            **{f"holder_{p}": holder_names[holders[:, k]] for k, p in enumerate(names)},
-        }
+        },
+        holders,
+        list(names),
     )
     rows = []
     for i, r in enumerate(results):
@@ -100,9 +158,6 @@ def build_tables(compiled: Compiled, results: Sequence[RunResult], first_run: in
 
 def write_tables(folder: Path, tables: Tables) -> None:
     """Write daily.csv, events.csv and runs.csv."""
-    for name, df, kw in (
-        ("daily.csv", tables.daily, {"float_format": "%.6g"}),
-        ("events.csv", tables.events, {}),
-        ("runs.csv", tables.runs, {}),
-    ):
-        (folder / name).write_bytes(csv_text(df, **kw).encode("utf-8"))
+    (folder / "daily.csv").write_bytes(tables.daily_csv().encode("utf-8"))
+    for name, df in (("events.csv", tables.events), ("runs.csv", tables.runs)):
+        (folder / name).write_bytes(csv_text(df).encode("utf-8"))
