@@ -31,6 +31,7 @@ class FrontLines:
         capital_contested: Whether an active force holds a place next to the capital.
         shares: Per force index, the ``focus`` its effort was split with and the shares.
         attacker: Per place on a front, the first force (by index) whose front it is on.
+        any_front: Whether any force has a place it can attack.
     """
 
     regime_population: float
@@ -40,6 +41,7 @@ class FrontLines:
     capital_contested: bool
     shares: dict[int, tuple[float, list[float]]]
     attacker: dict[int, int]
+    any_front: bool
 
 
 class Battlefield:
@@ -164,6 +166,7 @@ class Battlefield:
             capital_contested=holder[cap] == REGIME and cap in contested,
             shares={},
             attacker={j: k for k in reversed(range(len(fronts))) for j, _ in fronts[k]},
+            any_front=any(fronts),
         )
 
     def major_fallen_share(self) -> float:
@@ -238,6 +241,11 @@ class Battlefield:
     def battle(self) -> None:
         """R7: each active force splits its effort over the places it can attack."""
         m = self.model
+        lines = self.lines()
+        self._allocate_allies(lines.contested)
+        if not lines.any_front:  # nobody can attack anything today (the noise is by day)
+            self.regime_end()
+            return
         cp, up = m.p.combat, m.p.actors.units
         forces = m.force_list
         if self._noise is None:
@@ -245,8 +253,6 @@ class Battlefield:
             self._noise = DailyNoise(lambda: m.streams["combat"], shape, m.horizon)
         noise = self._noise.day(m.day)
         sd = cp.noise_sd
-        lines = self.lines()
-        self._allocate_allies(lines.contested)
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.
         holder = self.holder.tolist()
         answering = m.garrison.answering.tolist()
