@@ -11,6 +11,9 @@ What it measures:
 - **step + redraw, server**: ``ReplayModel.step`` and everything the replay page computes
   from it (the map's PNG, the curves' SVG, the event tables), per day over a whole run;
   median and slowest day.
+- **first paint, in the browser**: a fresh browser context (no cache) per load, from the
+  request to the status line and the map on the replay page, with the time to the page's
+  ``load`` event (solara's own scripts, styles and fonts) beside it; six loads.
 - **step + redraw, in the browser**: Debian's Chromium driven by Playwright presses Step on
   a running dashboard and waits until the page shows the new day and the new map; median
   over ten steps. Skipped when chromium or playwright is missing.
@@ -70,8 +73,11 @@ def comparison_time(runs: int, workers: int) -> tuple[float, float]:
     return t1 - t0, time.perf_counter() - t1
 
 
-def browser_times(runs: int) -> tuple[list[float], float] | None:
-    """Step times and the comparison's time as seen in Chromium, or None without a browser."""
+def browser_times(runs: int) -> tuple[list[float], float, list[tuple[float, float]]] | None:
+    """Step times, the comparison's time and first paints (with the page's load) in Chromium.
+
+    None without a browser.
+    """
     chromium = shutil.which("chromium")
     try:
         from playwright.sync_api import expect, sync_playwright
@@ -92,6 +98,17 @@ def browser_times(runs: int) -> tuple[list[float], float] | None:
                    if "running at " in line)  # fmt: skip
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            paints = []
+            for _ in range(6):
+                ctx = b.new_context(viewport={"width": 1440, "height": 1500})
+                page = ctx.new_page()
+                t0 = time.perf_counter()
+                page.goto(url, wait_until="load")
+                loaded = time.perf_counter() - t0
+                page.get_by_test_id("status").wait_for()
+                page.get_by_test_id("map").locator("img").wait_for()
+                paints.append((time.perf_counter() - t0, loaded))
+                ctx.close()
             page = b.new_page(viewport={"width": 1440, "height": 1500})
             page.goto(url)
             status = page.get_by_test_id("status")
@@ -119,7 +136,7 @@ def browser_times(runs: int) -> tuple[list[float], float] | None:
             )
             ensemble = time.perf_counter() - t0
             b.close()
-        return steps, ensemble
+        return steps, ensemble, paints
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
@@ -144,7 +161,12 @@ def main() -> None:
     if seen is None:
         print("browser timings skipped: chromium or playwright not found")
         return
-    steps, ensemble = seen
+    steps, ensemble, paints = seen
+    total = [t for t, _ in paints]
+    print(f"first paint, browser:     median {statistics.median(total):.2f} s, "
+          f"{min(total):.2f} to {max(total):.2f} s over {len(total)} fresh loads "
+          f"(of which the page's load event: median "
+          f"{statistics.median(lo for _, lo in paints):.2f} s)")  # fmt: skip
     print(f"step + redraw, browser:   median {statistics.median(steps) * 1000:.0f} ms, "
           f"slowest {max(steps) * 1000:.0f} ms over {len(steps)} steps")  # fmt: skip
     print(f"comparison, browser, click to table (2 x {args.runs} runs): {ensemble:.1f} s")
