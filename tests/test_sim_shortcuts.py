@@ -118,3 +118,14 @@ def test_what_runs_share_follows_the_rules_and_forces_of_each_run(compiled):
     set_in(in_place.p, "rules.disabled", ["R8"])
     assert all(_same(simulate(in_place, s), w) for s, w in zip(seeds, want, strict=True))
     assert copy.copy(compiled).memo == {} and copy.deepcopy(compiled).memo == {}
+
+
+def test_the_shared_store_stays_small(monkeypatch):
+    """The store of front lines is emptied when full, so memory is flat in the runs."""
+    from model.sim import compiled as comp
+
+    monkeypatch.setattr(comp, "MEMO_SIZE", 5)
+    memo = comp.Memo()
+    made = [memo.remember((k,), lambda k=k: [k]) for k in range(23)]
+    assert made == [[k] for k in range(23)] and len(memo) <= 5
+    assert memo.remember((22,), lambda: None) == [22]  # kept: made once, not again

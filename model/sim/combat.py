@@ -62,9 +62,9 @@ class Battlefield:
         self.regime_gone_day = -1  # the first day the regime held no place
         self._attract_weight = c.attract_weight.tolist()
         self._lines: FrontLines | None = None
-        # What follows from the holders alone is the same in every run that reaches the
-        # same holders: it is kept with the compiled scenario (``Compiled.remember``), under
-        # the holders and the parameter it also reads (``_state``).
+        # What follows from the holders alone is the same in every run with the same setup
+        # that reaches the same holders: it is kept with the compiled scenario
+        # (``Compiled.store``), under the holders and the parameter it also reads (``_state``).
         self._state_key: tuple | None = None
         self._memo = c.store(model.setup)
         # Per force code, the army's withdrawal it sees, with the garrison version it was
