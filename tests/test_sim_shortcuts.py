@@ -129,3 +129,23 @@ def test_the_shared_store_stays_small(monkeypatch):
     made = [memo.remember((k,), lambda k=k: [k]) for k in range(23)]
     assert made == [[k] for k in range(23)] and len(memo) <= 5
     assert memo.remember((22,), lambda: None) == [22]  # kept: made once, not again
+
+
+def test_a_run_with_interventions_copies_only_what_it_changes():
+    """``copy_along``: the run changes its own copy of the changed path, not the scenario's."""
+    from model.config.loader import load_scenario
+    from model.config.paths import get_in
+    from model.sim.compiled import compile_scenario
+
+    c = compile_scenario(load_scenario("scenarios/counterfactuals/russia_withdraws_early.yaml"))
+    (path,) = [p for _, changes in c.interventions for p in changes]
+    before = get_in(c.p, path)
+    m = SyriaModel(c, seed=4)
+    for _ in range(m.horizon):
+        m.step()
+    assert get_in(m.p, path) != before and get_in(c.p, path) == before
+    assert m.p.actors.iran is c.p.actors.iran  # untouched branches are shared
+    assert m.p.actors.russia is not c.p.actors.russia
+    release(m)
+    a, b = simulate(c, 4), simulate(c, 4)
+    assert np.array_equal(a.metrics, b.metrics) and a.events == b.events

@@ -7,6 +7,7 @@ key, anything else by attribute.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 
@@ -35,6 +36,30 @@ def set_in(node: Any, dotted: str, value: Any) -> None:
         node[leaf] = value
     else:
         setattr(node, leaf, value)
+
+
+def copy_along(node: Any, dotted: list[str]) -> Any:
+    """A copy of ``node`` that ``set_in`` may change at the given paths, leaving ``node`` as is.
+
+    Every node on the way to each path's leaf is a new shallow copy; everything else is
+    shared with ``node``. For a tree of parameters that a run changes in a few places,
+    this is what ``copy.deepcopy`` would give, at the cost of the paths alone.
+    """
+    root = copy.copy(node)
+    fresh = {id(root)}
+    for path in dotted:
+        here = root
+        for part in path.split(".")[:-1]:
+            child = _child(here, part)
+            if id(child) not in fresh:
+                child = copy.copy(child)
+                fresh.add(id(child))
+                if isinstance(here, dict):
+                    here[part] = child
+                else:
+                    setattr(here, part, child)
+            here = child
+    return root
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ or the piece of the world it belongs to (``garrison``, ``combat``, ``leadership`
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
-from model.config.paths import set_in
+from model.config.paths import copy_along, set_in
 from model.config.schema import HOLDERS, LOCAL_ACTORS, PATRONS, TRANSITIONAL, Scenario
 from model.sim.combat import Battlefield
 from model.sim.compiled import Compiled, compile_scenario
@@ -42,10 +41,11 @@ class SyriaModel(mesa.Model):
         self._unregistered: list[mesa.Agent] = []
         c = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
         self.c = c
-        # A run that changes parameters mid-way gets its own copy: the compiled scenario is
-        # shared by every run in the process. Agents hold references into this tree, so the
-        # copy must exist before they are created.
-        self.p = copy.deepcopy(c.p) if c.interventions else c.p
+        # A run that changes parameters mid-way gets its own copy of what it changes: the
+        # compiled scenario is shared by every run in the process. Agents hold references
+        # into this tree, so the copy must exist before they are created.
+        changed = [path for _, changes in c.interventions for path in changes]
+        self.p = copy_along(c.p, changed) if changed else c.p
         self.seed_value = int(seed)
         # Rules a scenario switched off (ablation): each rule's code asks ``on(rule)``.
         self._off = frozenset(c.p.rules.disabled)
