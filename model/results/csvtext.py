@@ -56,22 +56,33 @@ def float_fields(values: np.ndarray, float_format: str) -> list[str]:
     return np.array(fields, dtype=object)[inverse].tolist()
 
 
+def array_fields(values: np.ndarray, float_format: str | None) -> list[str] | None:
+    """An array's fields as to_csv writes them, or None for a kind left to ``to_csv``.
+
+    Integers, booleans, floats with a ``float_format`` and text (an object array of strings,
+    missing values already replaced by empty strings).
+    """
+    kind = values.dtype.kind
+    if kind in "iub":
+        return list(map(str, values.tolist()))
+    if kind == "f" and float_format is not None:
+        return float_fields(values, float_format)
+    if kind == "O":
+        texts = values.tolist()
+        if not all(type(v) is str for v in texts):
+            return None
+        return text_fields(texts)
+    return None
+
+
 def _strings(col: pd.Series, float_format: str | None) -> list[str] | None:
     """A column's fields, or None for a kind of column left to ``to_csv``."""
-    kind = col.dtype.kind
-    if kind in "iub":
-        return list(map(str, col.to_numpy().tolist()))
-    if kind == "f" and float_format is not None:
-        return float_fields(col.to_numpy(), float_format)
-    if kind == "O":
+    values = col.to_numpy()
+    if col.dtype.kind == "O":  # to_csv writes a missing value as an empty field
         missing = col.isna().to_numpy()
-        values = col.to_numpy().tolist()
         if missing.any():
-            values = ["" if m else v for v, m in zip(values, missing.tolist(), strict=True)]
-        if not isinstance(col.dtype, pd.StringDtype) and not all(type(v) is str for v in values):
-            return None
-        return text_fields(values)
-    return None
+            values = np.where(missing, "", values).astype(object)
+    return array_fields(values, float_format)
 
 
 def csv_text(df: pd.DataFrame, header: bool = True, float_format: str | None = None) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from model.config.schema import HOLDERS
 from model.results.contract import EVENT_SOURCES
-from model.results.csvtext import csv_text, float_fields, join_rows, text_fields
+from model.results.csvtext import array_fields, csv_text, join_rows, text_fields
 from model.sim.compiled import Compiled
 from model.sim.outputs import METRICS, RunResult
 
@@ -71,12 +71,7 @@ class _Daily:
         )
 
     def csv(self, header: bool) -> str:
-        fields = []
-        for values in self.columns.values():
-            if values.dtype.kind == "f":
-                fields.append(float_fields(values, DAILY_FLOAT_FORMAT))
-            else:
-                fields.append(text_fields(list(map(str, values.tolist()))))
+        fields = [array_fields(v, DAILY_FLOAT_FORMAT) for v in self.columns.values()]
         words = text_fields(list(HOLDERS))
         for k in range(len(self.names)):
             fields.append([words[h] for h in self.holders[:, k].tolist()])

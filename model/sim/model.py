@@ -65,7 +65,6 @@ class SyriaModel(mesa.Model):
             self.p.actors.units,
             self.streams["unit_thresholds"],
         )
-        self.battlefield: Battlefield | None = None  # made once the forces exist (``setup``)
         self.regime_pop0 = float(c.population[c.start_holder == 0].sum())
         self.population_total = float(c.population.sum())
 
@@ -90,7 +89,7 @@ class SyriaModel(mesa.Model):
                 (f.code, f.scope, tuple(f.present), f.enemies, f.defers_to) for f in self.force_list
             ),
         )
-        self.battlefield = Battlefield(self)
+        self.battlefield = Battlefield(self)  # after the forces: it reads their setup
         self._transitional = HOLDERS.index(TRANSITIONAL)
         # R13: per place, the destination of a crossing its units may take (None: none).
         self._crossings = [
