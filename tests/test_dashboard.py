@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from model.config.schema import DECISIONS
 from model.dashboard import ensemble as ens
 from model.dashboard import replay as rp
+from model.dashboard.server import uncompressed_on_loopback
 from model.ensemble.comparison import compare_to_dir
 from model.ensemble.executors import ExecutorSpec
 from model.ensemble.memory import compare_in_memory
@@ -218,3 +220,18 @@ def test_a_slider_snapping_to_its_step_is_not_a_change(baseline):
     rebuilt = rp.ReplayModel(scenario=baseline, choices=snapped)
     p = rp.params_of(rebuilt.scenario)["actors.regime.flight_threshold"]
     assert p.value == value and p.set_in is None
+
+
+@pytest.mark.parametrize(
+    ("client", "compressed"),
+    [(("127.0.0.1", 5000), False), (("::1", 5000), False), (("192.0.2.7", 5000), True)],
+)
+def test_responses_are_compressed_only_for_other_machines(client, compressed):
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(dict(scope["headers"]).get(b"accept-encoding"))
+
+    scope = {"type": "http", "client": client, "headers": [(b"accept-encoding", b"gzip")]}
+    asyncio.run(uncompressed_on_loopback(app)(scope, None, None))
+    assert seen == [b"gzip" if compressed else None]

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -211,6 +212,16 @@ def test_a_small_ensemble_shows_the_comparison_table(server, page, shots):
     assert "baseline" in text and "assad_accepts_offer" in text and "(base)" in text
     assert re.search(r"\d+% \[\d+%, \d+%\]", text)
     page.screenshot(path=shots / "dashboard-ensemble.png")
+
+
+def test_scripts_go_uncompressed_to_this_machines_browser(server):
+    # Compressing solara's scripts at every load was server time before the first paint.
+    req = urllib.request.Request(server.url + "static/main-vuetify.js")
+    req.add_header("Accept-Encoding", "gzip")
+    with urllib.request.urlopen(req, timeout=30) as answer:
+        body = answer.read()
+        assert answer.headers.get("Content-Encoding") is None
+    assert len(body) > 1000 and b"require" in body  # large enough for solara to compress
 
 
 def test_ctrl_c_stops_the_server_cleanly(server):

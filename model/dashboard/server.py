@@ -13,6 +13,31 @@ from model.config.schema import Scenario
 from model.dashboard import app
 
 APP = "model.dashboard.app"
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def uncompressed_on_loopback(app):
+    """The ASGI app, with responses to this machine's own browser sent uncompressed.
+
+    Solara gzips every response at level 9, its 2 MB of scripts and styles included, on
+    every page load: for bytes that never leave the machine that is server time spent
+    before the first paint, for nothing. Clients elsewhere still get compressed answers.
+
+    Args:
+        app: The ASGI application (solara's starlette app).
+
+    Returns:
+        An ASGI application.
+    """
+
+    async def serve_app(scope, receive, send):
+        client = scope.get("client") or ("",)
+        if scope["type"] == "http" and str(client[0]).startswith(_LOOPBACK):
+            headers = [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]
+            scope = {**scope, "headers": headers}
+        await app(scope, receive, send)
+
+    return serve_app
 
 
 def serve(
@@ -53,8 +78,10 @@ def serve(
                 shown = f"[{host}]" if ":" in host else host
                 on_ready(f"http://{shown}:{bound}/")
 
+    from solara.server.starlette import app as solara_app
+
     config = uvicorn.Config(
-        "solara.server.starlette:app",
+        uncompressed_on_loopback(solara_app),
         host=host,
         port=port,
         log_level="warning",
