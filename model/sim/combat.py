@@ -397,7 +397,7 @@ class Battlefield:
         if (
             self.regime_gone_day < 0
             and self.holder_before == REGIME
-            and not (self.holder == REGIME).any()
+            and REGIME not in self.holder.tolist()
         ):
             self.regime_gone_day = m.day
 

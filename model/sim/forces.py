@@ -49,6 +49,8 @@ class OppositionForce(mesa.Agent):
         self.joined_day: int | None = None
         # Km its column has covered toward each place (a list: read and set one at a time).
         self.progress = [0.0] * len(model.c.names)
+        # The population of the places it holds, with the battlefield version it is for.
+        self._held_population: tuple[int, float] = (-1, 0.0)
 
     def acts_on(self, place: int) -> bool:
         """Whether the place is one this force acts on at all."""
@@ -109,7 +111,7 @@ class OppositionForce(mesa.Agent):
         if not m.on("R11"):
             return False
         sd = m.p.actors.local_actors.noise_sd
-        noise = m.streams["local_actors"].normal(0.0, sd) if sd > 0 else 0.0
+        noise = sd * m.local_noise.next() if sd > 0 else 0.0
         return self.join_signal() + noise >= self.params.join_threshold
 
     @property
@@ -123,8 +125,10 @@ class OppositionForce(mesa.Agent):
         """R7: the fighters defending one of its places: its strength, spread by population."""
         bf = self.model.battlefield
         pop = self.model.c.population
-        held = bf.holder == self.code
-        total = float(pop[held].sum())
+        if self._held_population[0] != bf.version:  # the places it holds have changed
+            held = bf.holder == self.code
+            self._held_population = (bf.version, float(pop[held].sum()))
+        total = self._held_population[1]
         share = float(pop[place]) / total if total > 0 else 1.0
         return self.strength * share
 

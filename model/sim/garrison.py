@@ -163,7 +163,7 @@ class Garrison:
         momentum: float,
         patron_drop: float,
         command_broken: bool,
-        noise: np.random.Generator,
+        noise: np.ndarray,
         insider_gone: bool = False,
     ) -> np.ndarray | None:
         """R5: each responsive unit compares today's pressure with its own threshold.
@@ -174,7 +174,8 @@ class Garrison:
             momentum: The opposition's greatest momentum, 0..1.
             patron_drop: How far the patron support units see has fallen, 0..1.
             command_broken: Whether the leader has left in secret.
-            noise: The stream of the units' daily variation.
+            noise: Today's standard normal draws of the units' daily variation, one per unit
+                (``noise_sd * noise`` is the ``normal(0, noise_sd)`` draw).
             insider_gone: Whether the insider the elite formations answer to has left (R12).
 
         Returns:
@@ -196,8 +197,7 @@ class Garrison:
             params.weight_command,
             params.weight_threat,
         )
-        eps = noise.normal(0.0, params.noise_sd, len(self.place))
-        felt = pressure[self.place] + eps
+        felt = pressure[self.place] + params.noise_sd * noise
         if insider_gone:  # R12: the elite formations' loyalty is to their commander
             felt = felt + params.weight_insider * self._elite
         flips = self.active & (felt > self.theta)
@@ -205,7 +205,7 @@ class Garrison:
             return None
         self.responsive &= ~flips
         self.refresh()
-        return np.flatnonzero(flips)
+        return flips.nonzero()[0]
 
     def raise_pay(self, shift: float) -> None:
         """R16: a pay rise for career soldiers raises the thresholds of all but conscripts."""

@@ -25,7 +25,7 @@ from model.sim.garrison import Garrison
 from model.sim.leadership import Insider, Leadership
 from model.sim.outputs import METRICS, Event, RunResult
 from model.sim.patrons import DohaParticipants, Hezbollah, Iran, Iraq, Russia, Turkey
-from model.sim.schedule import Agenda, Decisions, Streams
+from model.sim.schedule import Agenda, DailyNoise, Decisions, NormalDraws, Streams
 
 
 class SyriaModel(mesa.Model):
@@ -50,6 +50,8 @@ class SyriaModel(mesa.Model):
         # Rules a scenario switched off (ablation): each rule's code asks ``on(rule)``.
         self._off = frozenset(c.p.rules.disabled)
         self.streams = Streams(seed)
+        # R11's daily variation in what each local actor reads (its own stream).
+        self.local_noise = NormalDraws(lambda: self.streams["local_actors"])
         self.decisions = Decisions(self.streams, c.p.decisions)
         self.events: list[Event] = []
         self.agenda = Agenda()
@@ -64,6 +66,11 @@ class SyriaModel(mesa.Model):
             c.adjacency,
             self.p.actors.units,
             self.streams["unit_thresholds"],
+        )
+        # R5's daily variation: a standard normal per unit and day, drawn for the horizon at
+        # once (the cascade draws every day from the first, until nobody is left to flip).
+        self._unit_noise = DailyNoise(
+            lambda: self.streams["unit_daily"], (len(c.unit_place),), self.p.horizon_days
         )
         self.regime_pop0 = float(c.population[c.start_holder == 0].sum())
         self.population_total = float(c.population.sum())
@@ -277,7 +284,7 @@ class SyriaModel(mesa.Model):
                 max(f.momentum for f in self.force_list),
                 drop,
                 self.command_broken,
-                self.streams["unit_daily"],
+                self._unit_noise.day(self.day),
                 insider_gone=ins is not None and ins.left_day is not None,
             )
             if flipped is not None and self.on("R13"):
@@ -368,7 +375,9 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
 
 
 def release(model: mesa.Model) -> None:
-    """Drop Mesa's own reference to a finished model, so that it can be freed.
+    """Free a finished model: drop Mesa's reference to it and its own references.
+
+    The model cannot be used afterwards.
 
     Mesa 3.3 numbers agents per model in the class attribute ``Agent._ids``, a dict keyed by
     model that keeps every model ever created alive (mesa issue #3179, fixed upstream in
@@ -378,3 +387,8 @@ def release(model: mesa.Model) -> None:
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):
         ids.pop(model, None)
+    # A run's objects refer to one another (each agent to its model, the model to its
+    # agents, its actions on the agenda and its own bound ``step``). Left to Python's cycle
+    # collector, a finished run lingers and the collections cost about 5 % of the next runs;
+    # without the model's references, it is freed as soon as its last user lets go.
+    model.__dict__.clear()

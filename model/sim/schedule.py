@@ -81,6 +81,31 @@ class DailyNoise:
         return rows[d]
 
 
+class NormalDraws:
+    """A stream's standard normal draws, handed out one at a time, drawn a block at a time.
+
+    As for ``DailyNoise``, the n-th number handed out is the n-th standard normal of the
+    stream, so ``scale * next()`` is bit for bit the ``normal(0.0, scale)`` drawn in its
+    place, at a fraction of the cost of a call to the generator per number. Only for a
+    stream that nothing else draws from.
+
+    Args:
+        stream: The stream to draw from, on first use.
+        block: Numbers drawn at a time.
+    """
+
+    def __init__(self, stream: Callable[[], np.random.Generator], block: int = 32):
+        self._stream = stream
+        self._block = block
+        self._left: list[float] = []  # the block's numbers not yet handed out, last first
+
+    def next(self) -> float:
+        """The stream's next standard normal draw."""
+        if not self._left:
+            self._left = self._stream().standard_normal(self._block).tolist()[::-1]
+        return self._left.pop()
+
+
 class Agenda:
     """Actions due on a given day: messages in transit, answers after a lag, arrivals.
 
