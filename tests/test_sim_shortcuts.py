@@ -11,7 +11,7 @@ import pytest
 
 from model.sim.garrison import Unit
 from model.sim.model import SyriaModel, release, simulate
-from model.sim.schedule import DailyNoise
+from model.sim.schedule import DailyNoise, NormalDraws
 
 
 @pytest.mark.parametrize("shape", [(120,), (2, 17)])
@@ -25,6 +25,18 @@ def test_daily_noise_rows_are_the_daily_normal_draws(shape):
         daily = np.random.default_rng(seed)
         for d in range(2 * days + 3):  # past the first block, too
             assert np.array_equal(block.day(d) * sd, daily.normal(0.0, sd, shape)), (seed, d)
+
+
+@pytest.mark.parametrize("block", [1, 5, 32])
+def test_normal_draws_are_the_scalar_normal_draws(block):
+    """One number at a time from blocks gives, bit for bit, what one call per number gives."""
+    for seed in range(20):
+        stream = np.random.default_rng(seed)
+        draws = NormalDraws(lambda g=stream: g, block)
+        scalar = np.random.default_rng(seed)
+        for k in range(3 * block + 2):
+            sd = 0.01 * (1 + k % 7)  # the scale may differ from one draw to the next
+            assert sd * draws.next() == scalar.normal(0.0, sd), (seed, k)
 
 
 def test_unit_agents_are_created_only_when_asked_for(compiled):

@@ -250,7 +250,7 @@ class Battlefield:
         forces = m.force_list
         if self._noise is None:
             shape = (len(forces), len(self.c.names))
-            self._noise = DailyNoise(lambda: m.streams["combat"], shape, m.horizon)
+            self._noise = DailyNoise(lambda: m.streams["combat"], shape)
         noise = self._noise.day(m.day)
         sd = cp.noise_sd
         # Plain lists: for a few places, Python is faster than many tiny numpy operations.

@@ -67,11 +67,9 @@ class SyriaModel(mesa.Model):
             self.p.actors.units,
             self.streams["unit_thresholds"],
         )
-        # R5's daily variation: a standard normal per unit and day, drawn for the horizon at
-        # once (the cascade draws every day from the first, until nobody is left to flip).
-        self._unit_noise = DailyNoise(
-            lambda: self.streams["unit_daily"], (len(c.unit_place),), self.p.horizon_days
-        )
+        # R5's daily variation: a standard normal per unit and day, drawn a block of days at a
+        # time (the cascade draws every day from the first, until nobody is left to flip).
+        self._unit_noise = DailyNoise(lambda: self.streams["unit_daily"], (len(c.unit_place),))
         self.regime_pop0 = float(c.population[c.start_holder == 0].sum())
         self.population_total = float(c.population.sum())
 

@@ -57,28 +57,30 @@ class DailyNoise:
     numpy's Generator fills an array from one sequence, element after element, so the rows
     of one ``(days, *shape)`` draw are exactly the numbers that one draw of ``shape`` a day
     would give, and ``scale * noise.day(d)`` is bit for bit ``normal(0.0, scale, shape)``
-    drawn on day ``d``; one call for the whole horizon saves a call a day. Only for a stream
+    drawn on day ``d``; one call for a block of days saves a call a day. Only for a stream
     that nothing else draws from, by a rule that draws every day.
 
     Args:
         stream: The stream to draw from, on first use.
         shape: The shape of one day's draw.
-        days: Days to draw at a time (the horizon).
+        days: Days to draw at a time. A block is drawn only when a day in it is asked for:
+            the rules that use this stop drawing once the fighting or the units' choices are
+            over, often halfway through the horizon.
     """
 
-    def __init__(self, stream: Callable[[], np.random.Generator], shape: tuple, days: int):
+    def __init__(self, stream: Callable[[], np.random.Generator], shape: tuple, days: int = 8):
         self._stream = stream
         self._shape = tuple(shape)
         self._days = max(int(days), 1)
-        self._rows: np.ndarray | None = None
+        self._blocks: list[np.ndarray] = []
 
     def day(self, d: int) -> np.ndarray:
         """The standard normal draws of day ``d`` (0 on the start date)."""
-        rows = self._rows
-        while rows is None or d >= len(rows):
-            more = self._stream().standard_normal((self._days, *self._shape))
-            rows = self._rows = more if rows is None else np.concatenate([rows, more])
-        return rows[d]
+        k, row = divmod(d, self._days)
+        blocks = self._blocks
+        while len(blocks) <= k:  # in order: the blocks are the stream's numbers in sequence
+            blocks.append(self._stream().standard_normal((self._days, *self._shape)))
+        return blocks[k][row]
 
 
 class NormalDraws:
