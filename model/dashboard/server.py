@@ -13,7 +13,7 @@ from model.config.schema import Scenario
 from model.dashboard import app
 
 APP = "model.dashboard.app"
-_LOOPBACK = ("127.", "::1", "localhost")
+_LOOPBACK = ("127.", "::1")  # the address uvicorn reports for a client on this machine
 
 
 def uncompressed_on_loopback(app):
