@@ -35,11 +35,15 @@ run: $(STAMP)
 
 # pytest runs one worker per core (pytest-xdist); each test file stays on one worker, so that
 # its module fixtures (the dashboard's server, a comparison's folders) are built once.
-test: $(DASH_STAMP) $(CFF_STAMP)
+test: lint $(CFF_STAMP)
 	$(CFF_VENV)/bin/cffconvert --validate --infile CITATION.cff
-	$(BIN)/ruff check model tests benchmarks
-	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# Style and layers: ruff's checks, its formatter (check only) and the import contracts.
+lint: $(DASH_STAMP)
+	$(BIN)/ruff check model tests benchmarks tools
+	$(BIN)/ruff format --check model tests benchmarks tools
+	$(BIN)/lint-imports
 
 # The slow tests (the inference's calibration check on 20 synthetic cases, and the
 # inference's resume and Dask checks; several minutes):

@@ -166,7 +166,7 @@ def test_flipping_the_offer_decision_shows_the_flipped_answer(server, page, shot
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=run-note]').innerText"
-        ".includes(\"Assad accepts Russia's offer = accept\")"
+        '.includes("Assad accepts Russia\'s offer = accept")'
     )
     expect(page.get_by_test_id("pending")).to_have_count(0)
     for _ in range(25):
@@ -178,8 +178,15 @@ def test_flipping_the_offer_decision_shows_the_flipped_answer(server, page, shot
     page.screenshot(path=shots / "dashboard-replay-offer-accepted.png")
 
 
-RAW_IDS = ("northern_opposition", "southern_command", "holder_change", "hmeymim_air",
-           "doha_participants", "iraq_via_bukamal", "transitional_authority")
+RAW_IDS = (
+    "northern_opposition",
+    "southern_command",
+    "holder_change",
+    "hmeymim_air",
+    "doha_participants",
+    "iraq_via_bukamal",
+    "transitional_authority",
+)
 
 
 def test_a_replay_to_its_end_says_so_and_shows_no_raw_id(server, page, shots):

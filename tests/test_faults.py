@@ -121,7 +121,9 @@ def test_a_killed_worker_is_replaced_and_the_results_are_identical(tmp_path, ref
     out = tmp_path / "out"
     proc = _cli("run", BASELINE, "--runs", 600, "--seed", SEED, "--workers", 2, "--quiet",
                 "--out", out, cwd=tmp_path)  # fmt: skip
-    workers = _wait_for(lambda: len(_children(proc.pid)) >= 2 and _children(proc.pid), 30, "workers")
+    workers = _wait_for(
+        lambda: len(_children(proc.pid)) >= 2 and _children(proc.pid), 30, "workers"
+    )
     os.kill(workers[0], signal.SIGKILL)  # what the out-of-memory killer does
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
@@ -159,7 +161,9 @@ def test_workers_that_keep_dying_stop_the_run_resumably(tmp_path, reference):
 def test_workers_die_with_a_killed_parent(tmp_path):
     proc = _cli("run", BASELINE, "--runs", 20000, "--workers", 2, "--quiet", "--out",
                 tmp_path / "out", cwd=tmp_path)  # fmt: skip
-    workers = _wait_for(lambda: len(_children(proc.pid)) >= 2 and _children(proc.pid), 30, "workers")
+    workers = _wait_for(
+        lambda: len(_children(proc.pid)) >= 2 and _children(proc.pid), 30, "workers"
+    )
     proc.kill()
     proc.wait(timeout=10)
     _wait_for(lambda: not any(_alive(w) for w in workers), 5, "the workers to die")

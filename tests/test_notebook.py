@@ -16,7 +16,10 @@ def test_example_notebook_executes_without_error():
         if cell.cell_type == "code":
             cell.outputs = []  # the stored outputs must not count: everything runs again
     client = nbclient.NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     )
     client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
     texts = [

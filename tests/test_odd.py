@@ -102,7 +102,9 @@ def test_each_submodel_names_the_parameters_its_rule_reads(rule):
 
 def test_every_parameter_named_exists_in_the_baseline():
     tree = read_yaml(BASELINE)
-    named = set(re.findall(r"`([a-z_<>]+(?:\.[a-z_<>]+)+|decision_temperature|horizon_days)`", _text()))
+    named = set(
+        re.findall(r"`([a-z_<>]+(?:\.[a-z_<>]+)+|decision_temperature|horizon_days)`", _text())
+    )
     params = {n for n in named if n.startswith(TOP_PARAMS) or "." not in n}
     assert len(params) > 60, params  # the pattern found the parameters, not nothing
     gone = sorted(n for n in params if not _exists(n, tree))

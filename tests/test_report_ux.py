@@ -52,7 +52,9 @@ def _html(comparison) -> str:
 
 
 def _table_html(html: str) -> str:
-    return html[html.index("<h2>Outcomes</h2>") : html.index("</table>", html.index("<h2>Outcomes"))]
+    return html[
+        html.index("<h2>Outcomes</h2>") : html.index("</table>", html.index("<h2>Outcomes"))
+    ]
 
 
 def test_report_leads_with_one_finding_per_scenario(comparison):
@@ -80,12 +82,16 @@ def test_findings_claim_nothing_where_the_interval_includes_zero():
 
 def test_outcome_table_is_grouped_by_measure_in_words(comparison):
     table = _table_html(_html(comparison))
-    assert "end_state:" not in table and "_days_held" not in table and "_median_fall_day" not in table
+    assert (
+        "end_state:" not in table and "_days_held" not in table and "_median_fall_day" not in table
+    )
     assert "End state: negotiated transition, the capital handed over" in table
     assert "Days the regime held Damascus" in table and "(days)" in table
     assert table.count("(base)") == table.count('class="measure"')  # one base row per measure
     cells = re.findall(r"<td>([^<]*)</td>", table)
-    assert cells and not [c for c in cells if re.search(r"(?<![\d.])[+-]0(\.0)?%?(?![\d.])", c)], cells
+    assert cells and not [c for c in cells if re.search(r"(?<![\d.])[+-]0(\.0)?%?(?![\d.])", c)], (
+        cells
+    )
     assert re.search(r"day \d+, \d+ Dec", table)  # the median fall day as a day and a date
 
 

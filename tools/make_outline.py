@@ -86,11 +86,13 @@ def main(source: str) -> None:
                     rounded.append(rounded[0])
                 polys.append([rounded])
         if polys:
-            features.append({
-                "type": "Feature",
-                "properties": {"name": rec.record["name"], "iso_a3": rec.record["iso_a3"]},
-                "geometry": {"type": "MultiPolygon", "coordinates": polys},
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": rec.record["name"], "iso_a3": rec.record["iso_a3"]},
+                    "geometry": {"type": "MultiPolygon", "coordinates": polys},
+                }
+            )
     doc = {
         "type": "FeatureCollection",
         "provenance": (

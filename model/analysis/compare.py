@@ -429,8 +429,6 @@ def findings(table: pd.DataFrame, capital: str, horizon: int | None = None) -> l
     return out
 
 
-
-
 def robust_conclusions(table: pd.DataFrame, horizon: int | None = None) -> list[str]:
     """The differences whose sign holds in at least ``ROBUST_SHARE`` of posterior draws."""
     if "robust_share" not in table:

@@ -251,7 +251,8 @@ def _add_trust(sub) -> None:
 
 def _add_infer(sub) -> None:
     inf = sub.add_parser(
-        "infer", help="the posterior of the uncertain parameters given the documented dates (ABC-SMC)"
+        "infer",
+        help="the posterior of the uncertain parameters given the documented dates (ABC-SMC)",
     )
     inf.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     inf.add_argument("--particles", type=_positive_int, default=None,
@@ -271,7 +272,8 @@ def _add_infer(sub) -> None:
 
 def _add_hindcast(sub) -> None:
     hc = sub.add_parser(
-        "hindcast", help="forecast the documented events from earlier dates, scored against baselines"
+        "hindcast",
+        help="forecast the documented events from earlier dates, scored against baselines",
     )
     hc.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     hc.add_argument("--origins", default=None,

@@ -216,7 +216,8 @@ def ReplayView(model: solara.Reactive, shown: solara.Reactive):
         solara.HTML(
             unsafe_innerHTML="".join(
                 f"<p><b>{i}</b> ({html.escape(sec)}): &ldquo;{html.escape(q)}&rdquo;"
-                + (f" <i>({html.escape(note)})</i>" if note else "") + "</p>"
+                + (f" <i>({html.escape(note)})</i>" if note else "")
+                + "</p>"
                 for i, sec, q, note in cited
             ),
             classes=["rules"],

@@ -149,8 +149,10 @@ def table_html(cmp: Comparison) -> str:
             first = (
                 f'<td rowspan="{len(cmp.names)}"><b>{html.escape(shown)}</b></td>' if k == 0 else ""
             )
-            swatch = (f'<span style="display:inline-block;width:.8em;height:.8em;'
-                      f'background:{scenario_colour(k)};margin-right:.3em"></span>')
+            swatch = (
+                f'<span style="display:inline-block;width:.8em;height:.8em;'
+                f'background:{scenario_colour(k)};margin-right:.3em"></span>'
+            )
             out.append(f"<tr>{first}<td>{swatch}{html.escape(name)}</td><td>{html.escape(val.strip())}</td>"
                        f"<td>{html.escape(diff)}</td></tr>")  # fmt: skip
     out.append("</tbody></table>")

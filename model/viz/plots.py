@@ -168,8 +168,10 @@ def _overlay(ax, dailies, column: str, binary: bool = False, indices=None) -> No
                 zorder=4 + k)  # fmt: skip
 
 
-NOTE = ("date (2024); shaded: the documented period, 27 Nov - 8 Dec; after 14 Dec the axis is "
-        "compressed\ndotted lines: documented fall dates")
+NOTE = (
+    "date (2024); shaded: the documented period, 27 Nov - 8 Dec; after 14 Dec the axis is "
+    "compressed\ndotted lines: documented fall dates"
+)
 OVERLAY_MAX = 4  # beyond this many scenarios, overlaid bands hide each other
 FIG_WIDTH = 9.6  # inches: at DPI, the width report.html shows figures at (no shrinking)
 DPI = 105

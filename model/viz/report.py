@@ -59,7 +59,11 @@ def _groups(table: pd.DataFrame, doc: dict, start: dt.date | None) -> list[dict]
         for _, r in table[table.measure == measure].iterrows():
             is_base = r["scenario"] == base
             if measure.endswith("_median_fall_day"):
-                value = "-" if pd.isna(r["value"]) else f"day {r['value']:.0f}{_date_of(start, r['value'])}"
+                value = (
+                    "-"
+                    if pd.isna(r["value"])
+                    else f"day {r['value']:.0f}{_date_of(start, r['value'])}"
+                )
                 rows.append({"scenario": r["scenario"], "base": is_base, "value": value,
                              "interval": f"in {int(r['n'])} of {runs} runs", "diff": "",
                              "diff_interval": ""})  # fmt: skip
