@@ -19,6 +19,7 @@ Run it from the repository root after changing an option or a rule:
 from __future__ import annotations
 
 import argparse
+import ast
 import html
 import re
 import sys
@@ -57,8 +58,10 @@ def _cell(text: str) -> str:
 def _default(action: argparse.Action) -> str:
     if isinstance(action, argparse._StoreTrueAction):
         return "off"
-    if action.default in (None, argparse.SUPPRESS) or action.required:
-        return "-"
+    if action.required:
+        return "required"
+    if action.default in (None, argparse.SUPPRESS):
+        return ""  # the tool decides (the help says how), or the option is off
     return f"`{action.default}`"
 
 
@@ -92,7 +95,10 @@ def cli_reference(parser: argparse.ArgumentParser) -> str:
     out = ["| command | what it does |", "|---|---|"]
     out += [f"| [`{name}`](#{name}) | {_cell(help_)} |" for name, help_, _ in commands]
     for name, help_, p in commands:
-        out += ["", f"### {name}", "", f"{_cell(help_)[:1].upper()}{_cell(help_)[1:]}.", ""]
+        out += ["", f"### {name}", "", f"{_cell(help_)[:1].upper()}{_cell(help_)[1:]}."]
+        if name in MORE:
+            out[-1] += " More: [{}]({}).".format(*MORE[name])
+        out.append("")
         out += ["```text", _usage(p), "```", ""]
         out += ["| argument or option | meaning | default |", "|---|---|---|"]
         for action in p._actions:
@@ -100,6 +106,23 @@ def cli_reference(parser: argparse.ArgumentParser) -> str:
                 continue
             out.append(f"| {_name(action)} | {_cell(action.help or '')} | {_default(action)} |")
     return "\n".join(out)
+
+
+# Where each command is explained at length, beside its reference.
+MORE = {
+    "run": ("Results folders", "results.md#what-a-run-writes"),
+    "compare": ("Results folders", "results.md#what-a-comparison-writes"),
+    "plot": ("Results folders", "results.md#pictures"),
+    "verify": ("Nothing is lost", "nothing-is-lost.md#python-m-model-verify-dir"),
+    "explain": ("Places, actors and rules", "model.md#explain"),
+    "validate": ("Studies", "studies.md#validate"),
+    "sensitivity": ("Studies", "studies.md#sensitivity"),
+    "calibrate": ("Studies", "studies.md#calibrate"),
+    "ablate": ("Studies", "studies.md#ablate"),
+    "infer": ("Studies", "studies.md#infer"),
+    "hindcast": ("Studies", "studies.md#hindcast"),
+    "dashboard": ("The dashboard", "dashboard.md"),
+}
 
 
 def _code(rule) -> list[str]:
@@ -133,6 +156,28 @@ def rule_entries(rules: dict) -> str:
     return "\n".join(out)
 
 
+def _summary(path: Path) -> str:
+    """The first line of a module's docstring (read, not imported)."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def module_map(package: Path) -> str:
+    """Each package of ``model/`` with its modules, each with its docstring's first line."""
+    out = ["| package | module | what it is for |", "|---|---|---|"]
+    top = sorted(p for p in package.glob("*.py") if p.name != "__main__.py")
+    subs = sorted(p for p in package.iterdir() if (p / "__init__.py").exists())
+    for p in top:
+        name = "`model`" if p.name == "__init__.py" else f"`model/{p.name}`"
+        out.append(f"| {name} | | {_cell(_summary(p))} |")
+    for sub in subs:
+        out.append(f"| **`model/{sub.name}`** | | {_cell(_summary(sub / '__init__.py'))} |")
+        for p in sorted(sub.glob("*.py")):
+            if p.name != "__init__.py":
+                out.append(f"| | `{p.name}` | {_cell(_summary(p))} |")
+    return "\n".join(out)
+
+
 def blocks() -> dict[Path, dict[str, str]]:
     """Each page's generated blocks, by name."""
     sys.path.insert(0, str(ROOT))
@@ -143,6 +188,7 @@ def blocks() -> dict[Path, dict[str, str]]:
         DOCS / "cli.md": {"cli": cli_reference(build_parser())},
         DOCS / "model.md": {"rules": rule_table(RULES), "rule-entries": rule_entries(RULES)},
         DOCS / "ODD.md": {"rules": rule_table(RULES)},
+        DOCS / "development.md": {"modules": module_map(ROOT / "model")},
     }
 
 
