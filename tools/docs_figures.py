@@ -63,7 +63,8 @@ def steps(size: dict) -> list[tuple[str, list[str]]]:
     """Each step's name and its command's arguments (after ``python -m model``)."""
     n = str(size["runs"])
     return [
-        ("run", ["run", BASE, "--runs", n]),
+        # The command the README tells a newcomer to type, as it is (100 runs by default).
+        ("run", ["run", BASE, *(["--runs", n] if size.get("tiny") else [])]),
         ("validate", ["validate", BASE, "--runs", n]),
         ("catalogue", ["compare", BASE, *COUNTERFACTUALS, "--runs", n, "--quiet"]),
         ("ablate", ["ablate", BASE, "--runs", n]),
@@ -578,7 +579,7 @@ def _readme_output(record: dict) -> str:
 
 
 SIZES = {
-    "tiny": {"runs": 4, "morris": 2, "per_sample": 2, "particles": 10, "generations": 1,
+    "tiny": {"tiny": True, "runs": 4, "morris": 2, "per_sample": 2, "particles": 10, "generations": 1,
              "hc_particles": 10, "hc_generations": 1, "origins": "2024-11-30,2024-12-04"},
 }  # fmt: skip
 
