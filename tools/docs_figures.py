@@ -185,7 +185,7 @@ def _pct(x: float) -> str:
 
 def _signed(x: float, digits: int = 1) -> str:
     v = round(float(x), digits)
-    return f"{v:.{digits}f}" if v == 0 else f"{v:+.{digits}f}"
+    return f"{abs(v):.{digits}f}" if v == 0 else f"{v:+.{digits}f}"  # never "-0.0"
 
 
 def _date(start: dt.date, day: float | None) -> str:
