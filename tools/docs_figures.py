@@ -464,12 +464,17 @@ def sensitivity_block(step: dict) -> str:
     return "\n".join(out)
 
 
+def _printed(step: dict) -> str:
+    """What a command printed, its ``--out`` folder shown as the one a user gets without it."""
+    text = step["stdout"].replace(step["folder"], f"results/{Path(BASE).stem}/<UTC time>-<id>")
+    return text.replace(str(ROOT) + "/", "")
+
+
 def printed_block(step: dict, after: str | None = None) -> str:
     """What a command printed, as it printed it (from ``after`` on), with its provenance."""
-    text = step["stdout"]
+    text = _printed(step)
     if after is not None and after in text:
         text = text[text.index(after) :]
-    text = text.replace(str(ROOT) + "/", "")
     return provenance_line(step, "Printed by") + "\n\n```text\n" + text.rstrip() + "\n```"
 
 
@@ -573,9 +578,7 @@ def write_pages(record: dict, docs: Path, readme: Path | None) -> list[Path]:
 
 def _readme_output(record: dict) -> str:
     step = record["steps"]["run"]
-    text = step["stdout"].replace(str(ROOT) + "/", "")
-    lines = [ln for ln in text.rstrip().splitlines()]
-    return "```text\n$ " + _shown(step["argv"]) + "\n" + "\n".join(lines) + "\n```"
+    return "```text\n$ " + _shown(step["argv"]) + "\n" + _printed(step).rstrip() + "\n```"
 
 
 SIZES = {

@@ -192,6 +192,10 @@ def blocks() -> dict[Path, dict[str, str]]:
     }
 
 
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def render(pages: dict[Path, dict[str, str]], source: str) -> dict[Path, tuple[str, str]]:
     """Each page's text now and with its blocks regenerated."""
     out = {}
@@ -199,7 +203,7 @@ def render(pages: dict[Path, dict[str, str]], source: str) -> dict[Path, tuple[s
         old = path.read_text(encoding="utf-8")
         new = old
         for name, body in named.items():
-            new = replace_block(new, name, body, source, where=str(path.relative_to(ROOT)))
+            new = replace_block(new, name, body, source, where=_rel(path))
         out[path] = (old, new)
     return out
 
@@ -209,14 +213,14 @@ def write_or_check(pages: dict[Path, dict[str, str]], source: str, check: bool) 
     stale = []
     for path, (old, new) in render(pages, source).items():
         if old != new:
-            stale.append(str(path.relative_to(ROOT)))
+            stale.append(_rel(path))
             if not check:
                 path.write_text(new, encoding="utf-8")
     if check and stale:
         print(f"out of date: {', '.join(stale)}; run .venv/bin/python {source}", file=sys.stderr)
         return 1
     print(("up to date: " if check or not stale else "rewrote: ") + ", ".join(
-        stale or [str(p.relative_to(ROOT)) for p in pages]))  # fmt: skip
+        stale or [_rel(p) for p in pages]))  # fmt: skip
     return 0
 
 

@@ -187,9 +187,9 @@ def _documented_panel(obs, days, row: int, start: dt.date, horizon: int, title: 
 FORCES = tuple(f for f in OPPOSITION)
 STATES = (*PATRONS, "doha_participants")
 COLUMNS = ("The regime, its insiders and its army", "Forces taking places", "Patrons and states")
-COL_IN, LEFT_IN, LINE_IN, GAP_IN = 4.05, 0.95, 0.138, 0.07  # inches (a line: 8 pt x 1.2)
+COL_IN, LEFT_IN, LINE_IN, GAP_IN = 3.45, 0.95, 0.138, 0.07  # inches (a line: 8 pt x 1.2)
 FONT = 8.0
-WRAP = 60  # characters per line of a column at FONT (measured: no line reaches COL_IN)
+WRAP = 50  # characters per line of a column at FONT (measured: no line reaches COL_IN)
 
 
 def _column(actor: str) -> int:
@@ -266,7 +266,8 @@ def _event_log(ev: pd.DataFrame, start: dt.date, title: str):
     def height(cols) -> float:
         return max(sum(len(lines) * LINE_IN + GAP_IN for _, lines in col) for col in cols)
 
-    head_in = 0.75
+    heading = textwrap.wrap(f"Event log of {title}", 125)
+    head_in = 0.5 + 0.19 * len(heading)
     body = sum(height(cols) + 0.12 for cols in wrapped.values())
     width = LEFT_IN + COL_IN * len(COLUMNS) + 0.15
     fig = plt.figure(figsize=(width, head_in + body + 0.25))
@@ -274,7 +275,7 @@ def _event_log(ev: pd.DataFrame, start: dt.date, title: str):
     ax.set_xlim(0, width)
     ax.set_ylim(head_in + body + 0.25, 0)
     ax.axis("off")
-    ax.text(0.12, 0.12, "\n".join(textwrap.wrap(f"Event log of {title}", 150)), fontsize=10,
+    ax.text(0.12, 0.12, "\n".join(heading), fontsize=10,
             va="top", ha="left", fontweight="bold")  # fmt: skip
     for k, name in enumerate(COLUMNS):
         ax.text(LEFT_IN + COL_IN * k + 0.05, head_in - 0.12, name, fontsize=9, va="bottom",
