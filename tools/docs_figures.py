@@ -506,7 +506,28 @@ def pictures(record: dict, docs: Path) -> list[Path]:
         written.append(
             screenshot(folder["catalogue"] / "report.html", docs / "report-findings.png")
         )
+    notebook = docs / "examples" / "python_api.ipynb"
+    if notebook.exists():
+        written.append(execute_notebook(notebook))
     return written
+
+
+def execute_notebook(path: Path) -> Path:
+    """Run the example notebook again in a fresh kernel and keep its outputs.
+
+    The site shows the saved outputs; ``tests/test_notebook.py`` runs it too, keeping none.
+    """
+    import nbclient
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    nbformat.write(nb, path)
+    return path
 
 
 def screenshot(report: Path, out: Path, width: int = 1100, height: int = 1500) -> Path:
