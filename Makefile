@@ -50,7 +50,7 @@ test: lint docs-check $(CFF_STAMP)
 # temporary folder so that nothing is left in the tree.
 docs-check: $(DOCS_STAMP)
 	$(BIN)/python tools/docs_reference.py --check
-	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir "$$tmp"
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir "$$tmp"
 
 # Serves the site at http://127.0.0.1:8000, rebuilt as pages change.
 docs: $(DOCS_STAMP)
