@@ -1,17 +1,19 @@
 # Entry points for a fresh clone: `make run` (set up, then run the baseline), `make test`
-# (set up, then run the test suite) and `make dashboard` (the local web app). Each creates
-# .venv if missing; only test and dashboard install the dashboard's extra.
+# (set up, then run the test suite), `make dashboard` (the local web app) and `make docs` (the
+# documentation site). Each creates .venv if missing; only test, dashboard and docs install
+# the extras they need.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DASH_STAMP := $(VENV)/.installed-dashboard
+DOCS_STAMP := $(VENV)/.installed-docs
 # cffconvert 2.0.0 pins jsonschema 3, which altair and nbformat (in .venv) cannot use, so it
 # gets a small venv of its own, used only to validate CITATION.cff.
 CFF_VENV := .venv-cff
 CFF_STAMP := $(CFF_VENV)/.installed
 
-.PHONY: setup run test test-slow lint bench bench-compare dashboard clean
+.PHONY: setup run test test-slow lint docs docs-check bench bench-compare dashboard clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +24,10 @@ $(STAMP): pyproject.toml
 $(DASH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,dashboard]'
 	touch $(DASH_STAMP)
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dashboard,docs]'
+	touch $(DOCS_STAMP)
 
 $(CFF_STAMP):
 	test -d $(CFF_VENV) || $(PYTHON) -m venv $(CFF_VENV)
@@ -35,9 +41,20 @@ run: $(STAMP)
 
 # pytest runs one worker per core (pytest-xdist); each test file stays on one worker, so that
 # its module fixtures (the dashboard's server, a comparison's folders) are built once.
-test: lint $(CFF_STAMP)
+test: lint docs-check $(CFF_STAMP)
 	$(CFF_VENV)/bin/cffconvert --validate --infile CITATION.cff
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# The documentation: its generated parts are current (the command line, the rules, the
+# module map) and the site builds with --strict (a broken link or anchor fails), into a
+# temporary folder so that nothing is left in the tree.
+docs-check: $(DOCS_STAMP)
+	$(BIN)/python tools/docs_reference.py --check
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir "$$tmp"
+
+# Serves the site at http://127.0.0.1:8000, rebuilt as pages change.
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs serve
 
 # Style and layers: ruff's checks, its formatter (check only) and the import contracts.
 lint: $(DASH_STAMP)

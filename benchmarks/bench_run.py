@@ -6,6 +6,7 @@ depend on the machine and on whatever else it is doing). Run it from the reposit
     .venv/bin/python benchmarks/bench_run.py            # or: make bench
     .venv/bin/python benchmarks/bench_run.py --quick    # fewer repeats, about half the time
     .venv/bin/python benchmarks/bench_run.py --runs 200 --scenario scenarios/baseline.yaml
+    .venv/bin/python benchmarks/bench_run.py --runs 10 --quick --units 100   # a smoke test
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from importlib import metadata
 
 from model.config.loader import load_scenario
 from model.config.schema import Scenario
-from model.ensemble.runner import iter_runs, run_seeds
+from model.ensemble.memory import iter_runs, run_seeds
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.model import simulate
 
@@ -61,6 +62,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
     ap.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario file")
     ap.add_argument("--workers", type=int, default=2, help="pool size (default 2)")
+    ap.add_argument(
+        "--units",
+        type=int,
+        nargs="+",
+        default=list(UNIT_COUNTS),
+        help="army sizes to time (default 100 1000 10000)",
+    )
     args = ap.parse_args()
     repeats = 3 if args.quick else 7
 
@@ -93,7 +101,7 @@ def main() -> None:
     print()
 
     print(f"{'units':>8s} {'ms per run':>11s} {'x 120-unit run':>15s}")
-    for count in UNIT_COUNTS:
+    for count in args.units:
         c = compile_scenario(with_units(sc, count))
         k = max(3, (30 if args.quick else 100) * 100 // count)  # fewer runs for big models
         t = time_per_run(c, seeds[:k], repeats)

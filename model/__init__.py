@@ -1,6 +1,6 @@
 """Agent-based scenario simulator of the fall of the Assad regime, 27 Nov - 8 Dec 2024.
 
-The Python API (``model.api``, documented in the README's "From Python" section)::
+The Python API (``model.api``, documented in ``docs/python-api.md``)::
 
     import model
     ens = model.run("scenarios/baseline.yaml", runs=200, seed=7)
@@ -9,8 +9,8 @@ The Python API (``model.api``, documented in the README's "From Python" section)
 
 Layers, each importing only from those below it (checked by ``lint-imports``):
 ``cli`` | ``api`` -> ``dashboard`` -> ``studies`` -> ``ensemble`` | ``viz`` -> ``analysis`` |
-``results`` -> ``sim`` -> ``config`` -> ``errors``. The README's "Architecture" section says
-what each owns.
+``results`` -> ``sim`` -> ``config`` -> ``errors``. ``docs/development.md`` says what each
+owns.
 """
 
 __version__ = "0.1.0"

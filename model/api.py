@@ -14,8 +14,8 @@ For analysts in a notebook or a script, without the command line::
     cmp.table
 
 Everything here runs in memory and writes nothing. The tables are those the command line
-writes (``daily.csv``, ``events.csv``, ``runs.csv``; the README's "Results folder" section
-says what each column means), computed by the same functions from the same seeds, so
+writes (``daily.csv``, ``events.csv``, ``runs.csv``; ``docs/results.md`` says what each
+column means), computed by the same functions from the same seeds, so
 ``model.run(path, runs=N, seed=S)`` gives the runs of ``python -m model run path --runs N
 --seed S`` whatever the number of workers. Problems raise the package's own exceptions
 (``model.errors.ScenarioError`` naming the file and field, ``OptionError``), which the

@@ -1,7 +1,7 @@
 """Scenario-file mistakes a new user makes, each refused with a message that says what to write.
 
-The README's own ``extends`` examples are loaded from where the README says to save them, so
-an example that stops working fails here.
+The documentation's own ``extends`` examples (README.md, docs/scenarios.md) are loaded from
+where it says to save them, so an example that stops working fails here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from model.config.loader import load_scenario
 from model.errors import ScenarioError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-README = REPO_ROOT / "README.md"
+PAGES = (REPO_ROOT / "README.md", REPO_ROOT / "docs" / "scenarios.md")
 
 
 @pytest.mark.parametrize("word", ["yes", "no", "true", "off"])
@@ -36,7 +36,7 @@ def test_quoted_accept_is_still_read(make_scenario):
 
 
 def _readme_yaml_blocks_with_extends() -> list[str]:
-    text = README.read_text(encoding="utf-8")
+    text = "\n".join(p.read_text(encoding="utf-8") for p in PAGES)
     blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
     return [b for b in blocks if re.search(r"^extends:", b, flags=re.M)]
 

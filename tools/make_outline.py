@@ -8,7 +8,7 @@ wheel (``geopandas/datasets/naturalearth_lowres``). No network is needed beyond 
     unzip -q /tmp/gpd/geopandas-0.14.4-py3-none-any.whl 'geopandas/datasets/*' -d /tmp/gpd/x
     pip install --target /tmp/pyshp pyshp
     PYTHONPATH=/tmp/pyshp python tools/make_outline.py \
-        /tmp/gpd/x/geopandas/datasets/naturalearth_lowres/naturalearth_lowres
+        /tmp/gpd/x/geopandas/datasets/naturalearth_lowres/naturalearth_lowres [OUT.geojson]
 
 Every polygon ring is clipped to the map's box (Sutherland-Hodgman, exact for a rectangle)
 and its coordinates rounded to 0.01 degrees (about 1 km, far below the 110m data's own
@@ -68,8 +68,8 @@ def _rings(shape) -> list[list[tuple[float, float]]]:
     return [shape.points[parts[i] : parts[i + 1]] for i in range(len(parts) - 1)]
 
 
-def main(source: str) -> None:
-    """Read the shapefile at ``source`` (path without extension) and write OUT."""
+def main(source: str, out: Path = OUT) -> None:
+    """Read the shapefile at ``source`` (path without extension) and write ``out``."""
     reader = shapefile.Reader(source)
     features = []
     for rec in reader.shapeRecords():
@@ -103,10 +103,11 @@ def main(source: str) -> None:
         "bbox": list(BOX),
         "features": sorted(features, key=lambda f: f["properties"]["name"]),
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: {len(features)} countries, {OUT.stat().st_size} bytes")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {out}: {len(features)} countries, {out.stat().st_size} bytes")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    # An optional second argument writes elsewhere (the smoke test writes a temporary file).
+    main(sys.argv[1], Path(sys.argv[2]) if len(sys.argv) > 2 else OUT)

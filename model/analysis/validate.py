@@ -4,7 +4,7 @@ Each documented observation (``scenarios/observations.yaml``) is compared with t
 distribution of the day the model produces it. Scores work from the saved tables (runs,
 events), so a results folder can be scored again without running the model.
 
-Definitions (also in the README):
+Definitions (also in docs/studies.md):
 
 - distance: days from the simulated median to the documented date or range (0 inside it);
 - hit: the distance is at most one day;

@@ -146,8 +146,9 @@ def _add_plot_and_explain(sub) -> None:
     plot.add_argument(
         "--timeline",
         action="store_true",
-        help="the event log as a timeline (the run nearest the median among those with the "
-        "documented refusals)",
+        help="one run closely: timeline.png (the documented events beside the simulated "
+        "days) and timeline-events.png (its event log, day by day); the run nearest the "
+        "median among those with the documented refusals, or --run",
     )
     plot.add_argument("--map", action="store_true", help="a schematic map of holders on --day")
     plot.add_argument("--day", default=None, help="day number (0 = 27 Nov) or date YYYY-MM-DD")

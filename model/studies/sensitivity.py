@@ -60,7 +60,7 @@ def problem(sc: Scenario, scenario_path: str | Path | None = None) -> dict:
             str(scenario_path or sc.name),
             "uncertain",
             "no parameters declared to explore; add an 'uncertain:' section "
-            "(README: 'Validation, sensitivity, calibration')",
+            "(docs/scenarios.md, 'Uncertain parameters')",
         )
     names = list(sc.uncertain)
     return {

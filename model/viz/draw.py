@@ -333,6 +333,7 @@ def draw_capital_survival(
     from model.analysis.compare import wilson
 
     col = f"holder_{capital}"
+    handed_any = False
     for k, (name, daily) in enumerate(dailies):
         g = (daily[col] == "regime").groupby(daily["date"])
         p, n = g.mean().sort_index(), g.size().sort_index()
@@ -344,11 +345,17 @@ def draw_capital_survival(
                 linestyle=style, zorder=10 - min(k, 5))  # fmt: skip
         # A negotiated hand-over is not a fall by force: where runs hand the capital over,
         # the share handed over is drawn too, with crosses, so that the drop is read right.
+        # Its colour says whose it is; one legend entry says what the crosses mean (one per
+        # scenario would double a catalogue's legend, wider than the figure).
         handed = (daily[col] == TRANSITIONAL).groupby(daily["date"]).mean().sort_index()
         if handed.max() > 0:
+            handed_any = True
             ax.step(x, handed.values, where="post", color=colour, linewidth=1.2, zorder=9,
                     linestyle=":", marker="x", markersize=4, markevery=2,
-                    label=f"{name}: handed over (negotiated), share of runs")  # fmt: skip
+                    label=f"_{name}: handed over by agreement")  # fmt: skip
+    if handed_any:
+        ax.plot([], [], color="#555555", linewidth=1.2, linestyle=":", marker="x", markersize=4,
+                label="handed over by agreement (share of runs)")  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel(f"share of runs: the regime holds {capital}")
     ax.set_title(f"Does the regime still hold {capital}? (share of {runs} runs, 95 % interval)")

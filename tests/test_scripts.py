@@ -1,0 +1,105 @@
+"""Every script in benchmarks/ and tools/ runs, at a tiny size, as a user would start it.
+
+The scripts are not imported by the package, so nothing else notices when a module they use
+moves (``benchmarks/bench_batch_run.py`` failed at import for weeks). Each runs here in a
+child process from the repository root; the test checks its exit code and one line of what it
+prints, never a time.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str, timeout: int = 240) -> str:
+    res = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert res.returncode == 0, f"{' '.join(args)} exited {res.returncode}:\n{res.stderr[-3000:]}"
+    return res.stdout
+
+
+def test_every_script_has_a_smoke_test():
+    """A script added to benchmarks/ or tools/ that no test names fails this.
+
+    The documentation's tools are run by tests/test_docs.py ("tools/docs_reference.py",
+    "tools/docs_figures.py").
+    """
+    scripts = {p.relative_to(ROOT).as_posix() for d in ("benchmarks", "tools")
+               for p in (ROOT / d).glob("*.py")}  # fmt: skip
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
+    untested = sorted(s for s in scripts if f'"{s}"' not in source)
+    assert not untested, f"no smoke test for {untested}"
+
+
+def test_bench_run():
+    out = _run("benchmarks/bench_run.py", "--runs", "10", "--quick", "--units", "100")
+    assert "one run, serial" in out and "parallel efficiency" in out
+
+
+def test_bench_batch_run():
+    out = _run(
+        "benchmarks/bench_batch_run.py", "--runs", "20", "--repeats", "1", "--processes", "1"
+    )
+    # The script compares both paths' daily metrics before it times anything.
+    assert "same daily metrics from both paths for 20 seeds: yes" in out
+
+
+def test_bench_memory():
+    out = _run("benchmarks/bench_memory.py", "--runs", "10", "--workers", "1")
+    assert "peak RSS MB" in out
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not found")
+def test_bench_compare_against_this_commit():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    out = _run(
+        "benchmarks/bench_compare.py",
+        "HEAD",
+        "--runs",
+        "20",
+        "--rounds",
+        "1",
+        "--passes",
+        "1",
+        "--no-e2e",
+    )
+    assert "ratio ref / current" in out
+
+
+def test_bench_dashboard_server_side():
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    out = _run("benchmarks/bench_dashboard.py", "--runs", "4", "--workers", "1", "--no-browser")
+    assert "step + redraw, server" in out and "comparison, 2 x 4 runs" in out
+
+
+def test_make_outline_clips_a_tiny_shapefile(tmp_path):
+    shapefile = pytest.importorskip("shapefile", reason="pyshp is not installed")
+    src = tmp_path / "tiny"
+    with shapefile.Writer(str(src), shapeType=shapefile.POLYGON) as w:
+        w.field("name", "C")
+        w.field("iso_a3", "C")
+        # A square straddling the map's western edge (lon 33) and one far outside it.
+        w.poly([[(32.0, 34.0), (32.0, 35.0), (34.0, 35.0), (34.0, 34.0), (32.0, 34.0)]])
+        w.record("Inside", "INS")
+        w.poly([[(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]])
+        w.record("Outside", "OUT")
+    out = tmp_path / "outline.geojson"
+    _run("tools/make_outline.py", str(src), str(out))
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["properties"]["name"] for f in doc["features"]] == ["Inside"]
+    ring = doc["features"][0]["geometry"]["coordinates"][0][0]
+    assert min(x for x, _ in ring) == 33.0  # clipped at the box's edge
