@@ -18,7 +18,7 @@ from model.analysis.compare import HEADLINE_STATES, format_cells, is_share, meas
 from model.config.loader import load_scenario, read_yaml
 from model.config.schema import Scenario
 from model.ensemble.executors import ExecutorSpec
-from model.ensemble.memory import Comparison, compare_in_memory
+from model.ensemble.memory import ComparisonTables, compare_in_memory
 from model.ensemble.posterior import load_posterior
 from model.errors import ScenarioError
 from model.viz.draw import draw_capital_survival
@@ -88,7 +88,7 @@ def run_comparison(
     workers: int | None = None,
     posterior_dir: str | None = None,
     seeds_per_draw: int = 1,
-) -> Comparison:
+) -> ComparisonTables:
     """Run the base and the other scenarios with the same seeds, on this machine's cores.
 
     With ``posterior_dir`` (an ``infer`` folder), run ``i`` of every scenario draws the same
@@ -103,7 +103,7 @@ def run_comparison(
     return compare_in_memory(scenarios, runs, seed, spec, on_progress, post, seeds_per_draw)
 
 
-def survival_figure(cmp: Comparison) -> Figure:
+def survival_figure(cmp: ComparisonTables) -> Figure:
     """The capital-survival curve of every scenario, with the documented fall date."""
     fig = Figure(figsize=(9, 4.6), layout="constrained")
     ax = fig.subplots()
@@ -120,7 +120,7 @@ def survival_figure(cmp: Comparison) -> Figure:
     return fig
 
 
-def headline_measures(cmp: Comparison) -> list[str]:
+def headline_measures(cmp: ComparisonTables) -> list[str]:
     """The measures the table shows, in the order ``format_table`` prints them."""
     measures = list(dict.fromkeys(cmp.table["measure"]))
     return [
@@ -131,7 +131,7 @@ def headline_measures(cmp: Comparison) -> list[str]:
     ]
 
 
-def table_html(cmp: Comparison) -> str:
+def table_html(cmp: ComparisonTables) -> str:
     """The comparison table as HTML: value [95 % interval] and the paired difference."""
     t = cmp.table
     out = ['<table data-testid="comparison-table" class="comparison"><thead><tr>',
