@@ -23,7 +23,8 @@ def _executor(args: argparse.Namespace):
 
     if args.scheduler and args.executor != "dask":
         raise OptionError("scheduler", None, "only meaningful with --executor dask")
-    return ExecutorSpec(args.executor, args.workers or os.cpu_count() or 1, args.scheduler)
+    workers = args.workers or os.cpu_count() or 1
+    return ExecutorSpec(args.executor, workers, args.scheduler, args.worker_timeout)
 
 
 def _draw_comparison(folder: Path) -> None:

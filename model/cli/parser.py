@@ -9,6 +9,10 @@ from model.cli import commands
 from model.config.runs import DEFAULT_SEED, MAX_RUNS, MAX_RUNS_IN_MEMORY, MAX_SEED, MAX_WORKERS
 from model.errors import ModelError
 
+# The executors' defaults, as numbers: importing model.ensemble would load the simulation.
+WORKER_TIMEOUT = 2.0  # model.ensemble.tasks.WORKER_TIMEOUT (a test checks they agree)
+TIMEOUT_SLACK_RUNS = 10  # model.ensemble.tasks.TIMEOUT_SLACK_RUNS
+
 EXECUTORS = ("serial", "process", "dask")  # the kinds model.ensemble.executors knows
 FORMATS = ("csv", "parquet")
 
@@ -56,6 +60,16 @@ _held = _count(MAX_RUNS_IN_MEMORY, "held in memory")  # particles, samples, tria
 _generations = _count(1000)
 
 
+def _timeout(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0.01 <= v <= 86400:
+        raise argparse.ArgumentTypeError(f"expected 0.01 to 86400 seconds a run, got {text}")
+    return v
+
+
 def _seed(text: str) -> int:
     v = _whole(text)
     if not 0 <= v <= MAX_SEED:
@@ -76,6 +90,15 @@ def _add_executor_options(parser: argparse.ArgumentParser) -> None:
         choices=EXECUTORS,
         default="process",
         help="where runs happen: serial (this process), process (a local pool; default) or dask",
+    )
+    parser.add_argument(
+        "--worker-timeout",
+        type=_timeout,
+        default=WORKER_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds a run may take before its worker is taken for hung and replaced, its "
+        f"runs run again (a task of n runs: SECONDS x (n + {TIMEOUT_SLACK_RUNS}); default "
+        f"{WORKER_TIMEOUT:g}, 70 s for a task of 25 runs)",
     )
     parser.add_argument(
         "--scheduler",
