@@ -371,11 +371,18 @@ def cmd_dashboard(args: argparse.Namespace, argv: Sequence[str]) -> int:
             "pip install -e '.[dashboard]'"
         ) from None
 
+    from model.dashboard.server import exposure_warning
+
+    token = args.token or os.environ.get("MODEL_DASHBOARD_TOKEN") or None
+
     def ready(url: str) -> None:
+        warning = exposure_warning(args.host, args.port, token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         print(f"Dashboard of {args.scenario} running at {url}  (Ctrl-C to stop)", flush=True)
 
     try:
-        serve(sc, args.scenario, args.host, args.port, ready)
+        serve(sc, args.scenario, args.host, args.port, ready, token, args.max_runs, args.results)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a server is stopped: not an error
     except SystemExit:  # uvicorn exits when it cannot listen; it has logged why

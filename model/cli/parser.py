@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 
 from model.cli import commands
@@ -226,6 +227,15 @@ def _port(text: str) -> int:
     return v
 
 
+def _token(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{12,200}", text):
+        raise argparse.ArgumentTypeError(
+            "expected 12 or more letters, digits, '-' or '_' (e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe())')"
+        )
+    return text
+
+
 def _add_dashboard(sub) -> None:
     dash = sub.add_parser(
         "dashboard", help="a local web app: replay a run day by day, compare scenarios"
@@ -242,6 +252,28 @@ def _add_dashboard(sub) -> None:
     )
     dash.add_argument(
         "--port", type=_port, default=8765, help="port to listen on (default 8765; 0: any free)"
+    )
+    dash.add_argument(
+        "--token",
+        type=_token,
+        default=None,
+        help="a visitor from another machine must give it once (?token=... in the address); "
+        "this machine needs none (default: the MODEL_DASHBOARD_TOKEN environment variable; "
+        "none: other machines need none either, so a --host other than 127.0.0.1 warns)",
+    )
+    dash.add_argument(
+        "--max-runs",
+        type=_count(MAX_RUNS_IN_MEMORY),
+        default=10_000,
+        metavar="N",
+        help="the most runs per scenario a visitor can start on the ensemble page (default 10000)",
+    )
+    dash.add_argument(
+        "--results",
+        default="results",
+        metavar="DIR",
+        help="the folder whose posterior folders (written by infer) the ensemble page offers "
+        "(default results)",
     )
     dash.set_defaults(func=commands.cmd_dashboard)
 
