@@ -25,6 +25,8 @@ from model.ensemble.posterior import (
     posterior_tasks,
 )
 from model.errors import ScenarioError
+from model.results.contract import FORMAT_VERSION
+from model.results.integrity import seal
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate
 
@@ -44,6 +46,7 @@ def write_posterior(folder: Path, sc: Scenario, values: np.ndarray, weights: np.
         "scenario_values": {n: float(params[n].value) for n in NAMES},
     }
     (folder / "posterior.json").write_text(json.dumps(doc), encoding="utf-8")
+    seal(folder, {"format_version": FORMAT_VERSION, "kind": "posterior"})  # as infer does
     return folder
 
 
