@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from model.config.observations import Observation
+from model.config.schema import HOLDERS
+from model.sim.compiled import Compiled
+from model.sim.outputs import RunResult
 
 
 def _column(runs: pd.DataFrame, col: str) -> np.ndarray:
@@ -49,3 +54,40 @@ def observed_days(obs: Observation, runs: pd.DataFrame, events: pd.DataFrame) ->
         v = first.reindex(runs["run"]).to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         return np.where(v >= 0, v, np.nan)
+
+
+def run_days(observations: Sequence[Observation], compiled: Compiled, r: RunResult) -> np.ndarray:
+    """The day one run produced each observation (NaN: never), as ``observed_days`` reads it.
+
+    Works on the run result itself, so that the reference table and the inference's runs
+    do not build tables.
+    """
+    out = np.full(len(observations), np.nan)
+    for i, o in enumerate(observations):
+        m = o.match
+        if m.place is not None:
+            if m.place in compiled.names:
+                k = compiled.names.index(m.place)
+                d = int(r.fall_day[k])
+                if m.by is not None:  # only if the documented actor took it
+                    t = -1 if r.taken_by is None else int(r.taken_by[k])
+                    if t < 0 or HOLDERS[t] != m.by:
+                        d = -1
+                out[i] = d if d >= 0 else np.nan
+        elif m.leader_exit:
+            out[i] = r.leader_exit_day if r.leader_exit_day >= 0 else np.nan
+        elif m.regime_gone:
+            out[i] = r.regime_gone_day if r.regime_gone_day >= 0 else np.nan
+        else:
+            e = m.event
+            for day, actor, kind, target, _channel, outcome, _rule in r.events:
+                if (
+                    actor == e.actor
+                    and kind == e.kind
+                    and (e.target is None or target == e.target)
+                    and (e.outcome is None or str(outcome).startswith(e.outcome))
+                    and day >= 0
+                ):
+                    out[i] = day
+                    break
+    return out

@@ -147,7 +147,45 @@ def summarize_scores(table: pd.DataFrame) -> dict:
             "not_produced": int(t["median"].isna().sum()),
         }
 
-    return {"all": part(table), **{r: part(table[table["role"] == r]) for r in ROLES}}
+    out = {"all": part(table), **{r: part(table[table["role"] == r]) for r in ROLES}}
+    if "linked_to" in table:
+        # held out means held out: one the model ties to a calibration observation by a fixed
+        # lag is no independent check, and is scored apart (``analysis.dependence``)
+        held = table["role"] == "held_out"
+        linked = table["linked_to"].fillna("").astype(str) != ""
+        out["held_out"] = part(table[held & ~linked])
+        out["held_out_linked"] = part(table[held & linked])
+        out["held_out_all"] = part(table[held])
+    return out
+
+
+def add_checks(
+    table: pd.DataFrame,
+    observations: Sequence[Observation],
+    days: np.ndarray,
+    start: dt.date,
+    horizon: int,
+) -> pd.DataFrame:
+    """A ``score`` table with each held-out observation's link and the predictive check.
+
+    Adds ``linked_to`` (the calibration observation a held-out one follows by a fixed lag,
+    else empty), ``link`` (in words), ``duplicate``, and from ``analysis.ppc`` ``inside``,
+    ``pit`` and ``verdict``.
+    """
+    from model.analysis.dependence import links_to
+    from model.analysis.ppc import ppc_table
+
+    cal = [i for i, o in enumerate(observations) if o.role == "calibration"]
+    held = [i for i, o in enumerate(observations) if o.role == "held_out"]
+    links = links_to(days, observations, held, cal)
+    t = table.copy()
+    t["linked_to"] = [links[i].to if i in links else "" for i in range(len(observations))]
+    t["link"] = [links[i].describe() if i in links else "" for i in range(len(observations))]
+    t["duplicate"] = [bool(i in links and links[i].duplicate) for i in range(len(observations))]
+    check = ppc_table(observations, days, start, horizon)
+    for col in ("inside", "pit", "reached", "verdict"):
+        t[col] = check[col].to_numpy()
+    return t
 
 
 def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
@@ -174,14 +212,25 @@ def format_scores(table: pd.DataFrame, summary: dict, start: dt.date) -> str:
     lines.append("±1d: share of runs within one day of it; order: share of documented pairwise")
     lines.append("orders the medians keep; runs: share of runs reversing none of them.")
     lines.append("")
-    for key, label in (("calibration", "calibration"), ("held_out", "held out"), ("all", "all")):
+    linked = table[table.get("linked_to", pd.Series("", index=table.index)).fillna("") != ""]
+    if len(linked):
+        lines.append("Held out but tied to a calibration observation (scored apart):")
+        lines += [f"  {r.id:<34s}{r.link}" for r in linked.itertuples()]
+        lines.append("")
+    labels = [
+        ("calibration", "calibration"),
+        ("held_out", "held out" if not len(linked) else "held out, independent"),
+        ("held_out_linked", "held out, tied"),
+        ("all", "all"),
+    ]
+    for key, label in (kv for kv in labels if kv[0] in summary):
         s = summary[key]
         if not s["observations"]:
-            lines.append(f"{label:<12s} no observations")
+            lines.append(f"{label:<22s} no observations")
             continue
         mae = "-" if s["mae_days"] is None else f"{s['mae_days']:.2f}"
         lines.append(
-            f"{label:<12s} {s['observations']:2d} observations: mean absolute error {mae} days, "
+            f"{label:<22s} {s['observations']:2d} observations: mean absolute error {mae} days, "
             f"hit within one day {s['hit_share']:.0%}, not produced {s['not_produced']}"
         )
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -304,14 +305,26 @@ def _trust_job(args: argparse.Namespace, argv: Sequence[str]):
 
 def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Score a scenario's ensemble against the documented dates; exit 0 whatever the score."""
+    from model.analysis.ppc import format_ppc
     from model.analysis.validate import format_patterns, format_scores
     from model.studies.validation import validate_to_dir
 
     sc, job = _trust_job(args, argv)
-    where, table, summary, patterns = validate_to_dir(sc, args.scenario, args.runs, job)
+    where, table, summary, patterns = validate_to_dir(
+        sc, args.scenario, args.runs, job, reference=args.reference
+    )
     print(f"Scenario {sc.name}: {args.runs} runs, master seed {args.seed}\n")
     print(format_scores(table, summary, sc.start_date))
     print()
+    print(format_ppc(table))
+    print()
+    if args.reference is None:
+        print("Leave one region out: give --reference DIR (a table written by reference).\n")
+    else:
+        from model.studies.regions import format_summary
+
+        doc = json.loads((where / "validation.json").read_text(encoding="utf-8"))["regions"]
+        print(format_summary(doc["summary"], doc["unassigned"]) + "\n")
     print(format_patterns(patterns))
     print(f"\nResults written to {where}")
     return 0
@@ -347,17 +360,6 @@ def cmd_ablate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
-def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Fit the uncertain parameters to the calibration observations; write a new scenario."""
-    from model.studies.calibrate import calibrate_to_file
-
-    sc, job = _trust_job(args, argv)
-    where, text = calibrate_to_file(sc, args.scenario, args.trials, args.runs_per_trial, job)
-    print(text)
-    print(f"\nCalibrated scenario written to {where}")
-    return 0
-
-
 def cmd_dashboard(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Serve the dashboard on this machine until Ctrl-C."""
     from model.config.loader import load_scenario
@@ -388,70 +390,4 @@ def cmd_dashboard(args: argparse.Namespace, argv: Sequence[str]) -> int:
     except SystemExit:  # uvicorn exits when it cannot listen; it has logged why
         raise OptionError("port", args.port, f"cannot listen on {args.host}:{args.port}") from None
     print("Dashboard stopped.", flush=True)
-    return 0
-
-
-def _study_given(args: argparse.Namespace, names: Sequence[str]) -> dict:
-    """The settings a resumed study was given (None: not given, the folder's are kept)."""
-    given = {"master_seed": args.seed}
-    for name in names:
-        given[{"epsilon": "min_epsilon"}.get(name, name)] = getattr(args, name)
-    return given
-
-
-def cmd_infer(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Infer the posterior of the uncertain parameters; write a posterior folder."""
-    from model.studies.infer import Settings, format_coverage, format_spread
-    from model.studies.infer_folder import infer_to_dir
-
-    sc, job = _trust_job(args, argv)
-    _no_out_with_resume(args)
-    base = Settings()
-    settings = Settings(
-        particles=args.particles or base.particles,
-        generations=args.generations or base.generations,
-        seed=job.master_seed,
-        min_epsilon=args.epsilon,
-    )
-    given = _study_given(args, ("particles", "generations", "epsilon"))
-    where, posterior, pred, doc = infer_to_dir(
-        sc, args.scenario, settings, job, args.resume, given=given
-    )
-    s = doc["settings"]
-    print(
-        f"Scenario {sc.name}: {s['particles']} particles, {len(doc['generations'])} generations, "
-        f"{doc['simulations']} simulations, master seed {s['seed']}, "
-        f"{doc['wall_time_s']:.0f} s"
-    )
-    print("epsilon: " + ", ".join(f"{g['epsilon']:.2f}" for g in doc["generations"]))
-    print()
-    print(format_spread(posterior.spread()))
-    print()
-    print(format_coverage(pred))
-    print(f"\nResults written to {where}")
-    return 0
-
-
-def cmd_hindcast(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Forecast the documented events from each origin; score against three baselines."""
-    from model.studies.hindcast import HindcastSettings, format_skill, hindcast_to_dir
-
-    sc, job = _trust_job(args, argv)
-    _no_out_with_resume(args)
-    base = HindcastSettings()
-    origins = tuple(args.origins.split(",")) if args.origins else None
-    settings = HindcastSettings(
-        origins=origins or base.origins,
-        particles=args.particles or base.particles,
-        generations=args.generations or base.generations,
-        forecast_runs=args.forecast_runs or base.forecast_runs,
-        seed=job.master_seed,
-    )
-    given = _study_given(args, ("particles", "generations", "forecast_runs"))
-    given["origins"] = None if origins is None else list(origins)
-    where, scores, doc = hindcast_to_dir(
-        sc, args.scenario, settings, job, resume=args.resume, given=given
-    )
-    print(format_skill(doc))
-    print(f"\nResults written to {where}")
     return 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Callable
 
 from model.cli import commands
+from model.cli.table_parser import add_table_commands
 from model.config.runs import DEFAULT_SEED, MAX_RUNS, MAX_RUNS_IN_MEMORY, MAX_SEED, MAX_WORKERS
 from model.errors import ModelError
 
@@ -287,10 +289,6 @@ _TRUST = (
     ("sensitivity", "sensitivity of the outcomes to the uncertain parameters",
      "--runs-per-sample", 20, "runs per sample, the same seeds for every sample",
      _RESULTS.format("sensitivity"), commands.cmd_sensitivity),
-    ("calibrate", "fit the uncertain parameters to the calibration observations",
-     "--runs-per-trial", 20, "runs per trial, the same seeds for every trial",
-     "scenario file to write (default <scenario>_calibrated.yaml beside it)",
-     commands.cmd_calibrate),
     ("ablate", "run the scenario with each rule switched off in turn, paired by seed",
      "--runs", 100, "runs per variant, the same seeds for every variant",
      _RESULTS.format("ablation"), commands.cmd_ablate),
@@ -314,6 +312,12 @@ def _add_trust(sub) -> None:
         p.set_defaults(func=func)
     for name in ("validate", "ablate"):
         _add_posterior_options(parsers[name])
+    parsers["validate"].add_argument(
+        "--reference",
+        default=None,
+        metavar="DIR",
+        help="a reference table (written by reference): adds the leave-one-region-out check",
+    )
     parsers["sensitivity"].add_argument(
         "--method", choices=("sobol", "morris"), default="morris", help="default morris"
     )
@@ -323,57 +327,6 @@ def _add_trust(sub) -> None:
         default=None,
         help="Sobol base samples (a power of 2; default 64) or Morris trajectories (default 20)",
     )
-    parsers["calibrate"].add_argument(
-        "--trials", type=_held, default=40, help="optimiser trials (default 40)"
-    )
-
-
-def _add_infer(sub) -> None:
-    inf = sub.add_parser(
-        "infer",
-        help="the posterior of the uncertain parameters given the documented dates (ABC-SMC)",
-    )
-    inf.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    inf.add_argument("--particles", type=_held, default=None,
-                     help="particles per generation (default 300)")  # fmt: skip
-    inf.add_argument("--generations", type=_generations, default=None,
-                     help="generations of ABC-SMC (default 6)")  # fmt: skip
-    inf.add_argument("--epsilon", type=float, default=None,
-                     help="stop earlier once the acceptance threshold is at most this")  # fmt: skip
-    inf.add_argument("--seed", type=_seed, default=None,
-                     help=f"master seed (default {DEFAULT_SEED})")  # fmt: skip
-    _add_executor_options(inf)
-    inf.add_argument("--out", default=None,
-                     help="results folder (default results/<scenario>-posterior/<time>-<id>/)")  # fmt: skip
-    inf.add_argument("--resume", default=None, metavar="DIR",
-                     help="continue an interrupted inference: the hidden .incomplete-... folder")  # fmt: skip
-    inf.set_defaults(func=commands.cmd_infer)
-
-
-def _add_hindcast(sub) -> None:
-    hc = sub.add_parser(
-        "hindcast",
-        help="forecast the documented events from earlier dates, scored against baselines",
-    )
-    hc.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    hc.add_argument("--origins", default=None,
-                    help="forecast dates, comma-separated (default "
-                    "2024-11-30,2024-12-02,2024-12-04,2024-12-06)")  # fmt: skip
-    hc.add_argument("--particles", type=_held, default=None,
-                    help="particles per generation at each origin (default 200)")  # fmt: skip
-    hc.add_argument("--generations", type=_generations, default=None,
-                    help="generations at each origin (default 4)")  # fmt: skip
-    hc.add_argument("--forecast-runs", type=_held, default=None,
-                    help="runs behind each forecast (default 300)")  # fmt: skip
-    hc.add_argument("--seed", type=_seed, default=None,
-                    help=f"master seed (default {DEFAULT_SEED})")  # fmt: skip
-    _add_executor_options(hc)
-    hc.add_argument("--out", default=None,
-                    help="results folder (default results/<scenario>-hindcast/<time>-<id>/)")  # fmt: skip
-    hc.add_argument("--resume", default=None, metavar="DIR",
-                    help="finish an interrupted hindcast (the hidden .incomplete-... folder it "
-                    "left); the origins it finished are kept")  # fmt: skip
-    hc.set_defaults(func=commands.cmd_hindcast)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -388,8 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_plot_and_explain(sub)
     _add_trust(sub)
-    _add_infer(sub)
-    _add_hindcast(sub)
+    add_table_commands(sub, sys.modules[__name__])
     _add_dashboard(sub)
     for p in (parser, *sub.choices.values()):
         p.add_argument(

@@ -177,6 +177,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
     data = read_yaml(path)
     parent = data.pop("extends", None)
     fname = str(path)
+    _calibrate(data, path)
     if parent is None:
         _mark(data, fname, "", origins)
         return data
@@ -199,8 +200,21 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
     return _merge(base, data, fname, "", origins)
 
 
-def _parent_path(path: Path, parent: str, fname: str) -> Path:
-    """The file an ``extends`` value names, checked to exist.
+def _calibrate(data: dict[str, Any], path: Path) -> None:
+    """Apply the calibration file a scenario file names (``calibration:``) to its own data."""
+    from model.config.calibration import KEY, apply_calibration, read_calibration
+
+    named = data.pop(KEY, None)
+    if named is None:
+        return
+    if not isinstance(named, str) or not named.strip():
+        raise ScenarioError(str(path), KEY, "must be the path of a calibration file")
+    cpath = _parent_path(path, named, str(path), KEY)
+    apply_calibration(data, read_calibration(cpath, read_yaml), str(path), cpath)
+
+
+def _parent_path(path: Path, parent: str, fname: str, key: str = "extends") -> Path:
+    """The file an ``extends`` (or ``calibration``: ``key``) value names, checked to exist.
 
     A relative path is relative to the directory of the file that names it (never to the
     current directory, so a scenario reads the same from wherever it is run). An absolute
@@ -218,21 +232,21 @@ def _parent_path(path: Path, parent: str, fname: str) -> Path:
         # Refused before it is opened: a file that is not a scenario is never read, so no
         # message can show what it holds.
         raise ScenarioError(
-            fname, "extends", f"{parent}: not a YAML file; 'extends' names another scenario "
-            f"file ({' or '.join(YAML_SUFFIXES)})"
+            fname, key, f"{parent}: not a YAML file; '{key}' names a YAML file "
+            f"({' or '.join(YAML_SUFFIXES)})"
         )  # fmt: skip
     if ppath.is_file():
         return ppath
     if ppath.exists():
-        raise ScenarioError(fname, "extends", f"{parent}: not a file ({ppath})")
+        raise ScenarioError(fname, key, f"{parent}: not a file ({ppath})")
     msg = f"{parent}: file not found ({ppath})"
     if not written.is_absolute():
-        msg += "; a relative 'extends' path is relative to the folder of the file that names it"
+        msg += f"; a relative '{key}' path is relative to the folder of the file that names it"
         hint = Path.cwd() / "scenarios" / written.name
         if hint.is_file():
             rel = os.path.relpath(hint, path.resolve().parent)
-            msg += f", so from here write extends: {Path(rel).as_posix()}"
-    raise ScenarioError(fname, "extends", msg)
+            msg += f", so from here write {key}: {Path(rel).as_posix()}"
+    raise ScenarioError(fname, key, msg)
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:

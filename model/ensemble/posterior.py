@@ -15,7 +15,6 @@ scenario's value; pinned decisions and interventions are not parameters and are 
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -27,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.config.paths import set_in
 from model.config.schema import Scenario, iter_params, scenario_digest
+from model.config.uncertain import with_values
 from model.ensemble.executors import CHUNK, Executor, simulate_task
 from model.errors import ResultsError, ScenarioError
 from model.results.contract import MANIFEST
@@ -191,19 +190,6 @@ def overridden(sc: Scenario, post: PosteriorSet) -> list[str]:
     return out
 
 
-def scenario_with_draw(sc: Scenario, post: PosteriorSet, values: dict[str, float]) -> dict:
-    """The scenario's data with a draw's values set, except those the scenario overrides."""
-    params = dict(iter_params(sc))
-    keep = set(overridden(sc, post))
-    data = copy.deepcopy(sc.model_dump())
-    for name, x in values.items():
-        if name in keep:
-            continue
-        whole = isinstance(params[name].value, int)
-        set_in(data, f"{name}.value", int(round(x)) if whole else float(x))
-    return data
-
-
 def iter_posterior_tasks(
     sc: Scenario, post: PosteriorSet, seeds: Iterable[int], ids: Iterable[int]
 ) -> Iterator[tuple[str, dict, list[int]]]:
@@ -218,6 +204,8 @@ def iter_posterior_tasks(
         ids: Every run's particle index (``iter_draw_ids``).
     """
     base = scenario_digest(sc)
+    keep = overridden(sc, post)
+    data0 = sc.model_dump()
     cache: dict[int, tuple[str, dict]] = {}  # at most one entry per particle
     task: tuple[str, dict, list[int]] | None = None
     last = None
@@ -230,7 +218,7 @@ def iter_posterior_tasks(
             yield task
         if i not in cache:
             values = dict(zip(post.names, post.values[i].tolist(), strict=True))
-            data = scenario_with_draw(sc, post, values)
+            data = with_values(sc, values, data0, keep)
             key = hashlib.sha256(f"{base}:{post.digest}:{i}".encode()).hexdigest()
             cache[i] = (key, data)
         task = (*cache[i], [int(seed)])

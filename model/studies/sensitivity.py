@@ -9,7 +9,6 @@ the parameters, not from the draw.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -20,11 +19,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.config.paths import set_in
 from model.config.schema import Scenario, iter_params, scenario_digest
+from model.config.uncertain import Ranges, with_values
 from model.ensemble.executors import Executor, simulate_task
 from model.ensemble.progress import track
-from model.errors import OptionError, ScenarioError
+from model.errors import OptionError
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.outputs import METRICS, RunResult
 
@@ -49,40 +48,6 @@ HOLDS = ("regime_holds", "divided")  # end states in which the regime still hold
 RARE = 0.05  # an output that departs from its usual value in fewer samples has unstable indices
 
 
-def problem(sc: Scenario, scenario_path: str | Path | None = None) -> dict:
-    """SALib's problem definition from the scenario's ``uncertain:`` section.
-
-    Raises:
-        ScenarioError: The scenario declares no uncertain parameters.
-    """
-    if not sc.uncertain:
-        raise ScenarioError(
-            str(scenario_path or sc.name),
-            "uncertain",
-            "no parameters declared to explore; add an 'uncertain:' section "
-            "(docs/scenarios.md, 'Uncertain parameters')",
-        )
-    names = list(sc.uncertain)
-    return {
-        "num_vars": len(names),
-        "names": names,
-        "bounds": [[sc.uncertain[n].low, sc.uncertain[n].high] for n in names],
-    }
-
-
-def with_values(sc: Scenario, data: dict, values: dict[str, float]) -> dict:
-    """A copy of the scenario ``data`` with the given parameter values set.
-
-    Whole-number parameters are rounded: samplers draw real numbers.
-    """
-    params = dict(iter_params(sc))
-    out = copy.deepcopy(data)
-    for path, x in values.items():
-        v = params[path].value
-        set_in(out, f"{path}.value", int(round(x)) if isinstance(v, int) else float(x))
-    return out
-
-
 def sample_tasks(
     sc: Scenario, matrix: np.ndarray, names: Sequence[str], seeds: Sequence[int], chunks: int = 1
 ) -> list[tuple[str, dict, list[int]]]:
@@ -103,7 +68,7 @@ def sample_tasks(
     for row in matrix:
         values = dict(zip(names, (float(x) for x in row), strict=True))
         key = hashlib.sha256((base + json.dumps(values, sort_keys=True)).encode()).hexdigest()
-        d = with_values(sc, data, values)
+        d = with_values(sc, values, data)
         tasks += [(key, d, list(seeds[i : i + size])) for i in range(0, len(seeds), size)]
     return tasks
 
@@ -263,7 +228,7 @@ def sensitivity_to_dir(
     from model.results.provenance import provenance
     from model.viz import trust_plots
 
-    prob = problem(sc, scenario_path)
+    prob = Ranges.of(sc, scenario_path).problem()
     samples = samples or DEFAULT_SAMPLES[method]
     x = draw(method, prob, samples, job.master_seed)
     final = new_results_dir(f"{sc.name}-sensitivity", job.out)

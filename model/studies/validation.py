@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.analysis.validate import HIT_DAYS, country_patterns, score, summarize_scores
+from model.analysis.validate import (
+    HIT_DAYS,
+    add_checks,
+    country_patterns,
+    observation_days,
+    score,
+    summarize_scores,
+)
 from model.config.observations import DEFAULT_PATH, load_observations
 from model.config.schema import Scenario
 from model.ensemble.runner import Job
@@ -22,9 +29,14 @@ def validate_to_dir(
     runs: int,
     job: Job,
     observations_path: str | Path = DEFAULT_PATH,
+    reference: str | Path | None = None,
 ) -> tuple[Path, pd.DataFrame, dict, dict]:
     """Run the scenario's ensemble, score it and write a validation folder.
 
+    Each held-out observation the runs tie to a calibration one by a fixed lag is reported
+    as following it and scored apart (``analysis.dependence``); each observation gets its
+    predictive check (``analysis.ppc``). With ``reference`` (a reference table's folder),
+    the leave-one-region-out check too (``regions``, under ``regions`` in the document).
     It holds its runs in memory and writes its folder once, at the end: interrupted, it
     keeps nothing (``results.lifecycle``, not resumable).
 
@@ -36,10 +48,13 @@ def validate_to_dir(
     from model.viz import trust_plots
 
     observations = load_observations(observations_path)  # a bad file fails before running
+    loro = None if reference is None else regions_check(sc, reference, observations_path)
     final = new_results_dir(f"{sc.name}-validation", job.out)
     with job.study_folder("validation", final, sc, runs=runs) as folder:
         ens = run_ensemble(sc, scenario_path, runs, job)
         table = score(observations, ens.tables.runs, ens.tables.events, sc.start_date)
+        days = observation_days(observations, ens.tables.runs, ens.tables.events)
+        table = add_checks(table, observations, days, sc.start_date, sc.horizon_days.value)
         summary = summarize_scores(table)
         patterns = country_patterns(
             ens.tables.runs,
@@ -59,6 +74,8 @@ def validate_to_dir(
             "patterns": patterns,
             "observations": json.loads(table.to_json(orient="records")),
         }
+        if loro is not None:
+            doc["regions"] = loro
         tmp = folder.path
         table.to_csv(tmp / "validation.csv", index=False, float_format="%.6g")
         (tmp / "validation.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
@@ -67,3 +84,22 @@ def validate_to_dir(
         )
         folder.publish(study_manifest("validation"))
     return final, table, summary, patterns
+
+
+def regions_check(sc: Scenario, reference: str | Path, observations_path: str | Path) -> dict:
+    """The leave-one-region-out check on a reference table (``studies.regions``)."""
+    from model.studies import regions
+    from model.studies.infer import Settings
+    from model.studies.reference_folder import load_reference, reference_record
+
+    table = load_reference(reference, sc, observations_path)
+    reg = regions.load_regions()
+    settings = Settings()
+    scores = regions.leave_one_out(table, reg, settings)
+    return {
+        "reference": reference_record(Path(reference), table),
+        "settings": {"seeds": settings.seeds, "ess": settings.ess, "scale": settings.scale},
+        "summary": regions.summary(scores),
+        "unassigned": regions.unassigned(table, reg),
+        "scores": json.loads(scores.to_json(orient="records")),
+    }

@@ -115,27 +115,44 @@ def plot_hindcast(
     return path
 
 
-def plot_calibration_check(coverage: pd.DataFrame, title: str, path: Path) -> Path:
-    """Simulation-based calibration: nominal against observed coverage of the truth.
+def plot_sbc(
+    cases: pd.DataFrame, summary: pd.DataFrame, band: tuple, title: str, path: Path
+) -> Path:
+    """The calibration check per parameter: rank ECDF minus uniform, in its simultaneous band.
 
     Args:
-        coverage: Columns ``parameter, level, covered`` (share of synthetic cases whose
-            true value lies in the posterior's central interval at ``level``).
+        cases: One row per case and parameter, with its ``rank`` (``studies.sbc.check``).
+        summary: Per parameter its coverage and verdict (``studies.sbc.summary``).
+        band: The evaluation points and the band's lower and upper ECDF values.
         title: The figure title.
         path: The PNG to write.
     """
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for name, t in coverage.groupby("parameter", sort=False):
-        if name == "all":
-            ax.plot(t["level"], t["covered"], color="black", marker="s", lw=2.5, label="pooled")
-        else:
-            ax.plot(t["level"], t["covered"], marker="o", lw=1, alpha=0.6, label=_short(name))
-    ax.plot([0, 1], [0, 1], color="black", ls="--", lw=1)
-    ax.set_xlabel("nominal level of the central posterior interval")
-    ax.set_ylabel("share of cases containing the true value")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=6, ncol=2)
+    x, lo, hi = (np.asarray(a, dtype=float) for a in band)
+    names = list(summary["parameter"])
+    cols = 6
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 1.55 * rows + 0.8), sharex=True,
+                             sharey=True, squeeze=False)  # fmt: skip
+    verdicts = summary.set_index("parameter")
+    for k, ax in enumerate(axes.flat):
+        if k >= len(names):
+            ax.axis("off")
+            continue
+        name = names[k]
+        ranks = np.sort(cases.loc[cases["parameter"] == name, "rank"].to_numpy(float))
+        ecdf = np.searchsorted(ranks, x, side="right") / max(len(ranks), 1)
+        ok = verdicts.loc[name, "verdict"] == "calibrated"
+        ax.fill_between(x, lo - x, hi - x, color="#bbbbbb", alpha=0.6, lw=0)
+        ax.axhline(0, color="black", lw=0.6)
+        ax.plot(x, ecdf - x, color=POSTERIOR_COLOUR if ok else "#d95f02", lw=1.4)
+        r = verdicts.loc[name]
+        ax.set_title(f"{_short(name)}\n50 %: {r['covered_0.5']:.0%}  90 %: {r['covered_0.9']:.0%}",
+                     fontsize=6.5, color="black" if ok else "#d95f02")  # fmt: skip
+        ax.tick_params(labelsize=6)
+    fig.supxlabel("rank of the truth among the accepted values", fontsize=8)
+    fig.supylabel("rank ECDF minus uniform (grey: simultaneous 95 % band)", fontsize=8)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
