@@ -155,7 +155,7 @@ def test_pmf_arrive_through_the_east_when_sent():
     asked = _share(results, lambda r: _has(r, "regime", "appeal"))
     assert asked > 0.95
     # The SDF often takes al-Bukamal as the army leaves the east, closing the entry (R6).
-    assert arrived > 0.3 and closed > 0.1
+    assert arrived > 0.2 and closed > 0.1
     assert 0.8 < arrived + closed <= 1.0
 
 

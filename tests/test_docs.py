@@ -142,13 +142,14 @@ def _figures(*args: str, timeout: int = 600) -> str:
 
 def test_docs_figures_writes_tables_from_the_folders_it_ran(tmp_path, docs_copy):
     """tools/docs_figures.py at a tiny size: the cheap steps, their tables and pictures."""
-    _figures("--tiny", "--workers", "1", "--only", "run,validate,ablate,explain",
+    _figures("--tiny", "--workers", "1", "--only", "run,reference,validate,ablate,explain",
              "--results", str(tmp_path / "results"), "--docs", str(docs_copy))  # fmt: skip
     trust = (docs_copy / "trust.md").read_text(encoding="utf-8")
     assert "`python -m model validate scenarios/baseline.yaml --runs 4` at commit" in trust
     assert "| R5 The cascade of units |" in trust  # one row per rule, named as in the ODD
     model_page = (docs_copy / "model.md").read_text(encoding="utf-8")
-    assert "leader_accepts_offer (regime; pin: auto): drawn in 50 runs" in model_page
+    assert re.search(r"leader_accepts_offer \(regime; pin: auto\): drawn in \d+ runs", model_page)
+    assert "| `appeal_to_turkey_through_iraq` |" in trust  # the held-out ties, one row each
     for picture in ("timeline.png", "timeline-events.png", "map.png"):
         assert (docs_copy / picture).stat().st_size > 10_000
     # Reused, it writes the same pages from the same folders.

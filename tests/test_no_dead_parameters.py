@@ -99,7 +99,14 @@ def test_every_parameter_changes_some_run(probes):
     dead = []
     for name, param in iter_params(BASELINE):
         new = perturbed(param.value, places)
-        if not any(signature(_with(sc, name, new)) != base for sc, base in probes):
+        tries = [new]
+        v = param.value
+        if isinstance(v, float) and not isinstance(v, bool) and 0.0 <= v <= 1.0:
+            # and the far end: at the calibrated values (issue 28) the units' pull of a broken
+            # chain of command changes no run within +-0.3 (the leader leaves once the
+            # capital is all but lost), only near 0
+            tries.append(0.1 if v > 0.5 else 0.9)
+        if not any(signature(_with(sc, name, x)) != base for x in tries for sc, base in probes):
             dead.append(f"{name} ({param.value!r} -> {new!r})")
     assert not dead, "parameters that change no run: " + "; ".join(dead)
 

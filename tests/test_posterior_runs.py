@@ -129,6 +129,16 @@ def test_total_interval_separates_seeds_from_parameters():
     assert skewed["total_low"] >= 0 and skewed["robust_share"] == 1.0
 
 
+def test_shares_above_at_and_below_zero_with_their_monte_carlo_error():
+    ids = np.repeat(np.arange(100), 2)
+    effect = np.r_[np.full(70, 1.0), np.zeros(20), np.full(10, -1.0)]  # 20 draws: no effect
+    r = total_interval(np.repeat(effect, 2), ids)
+    assert (r["p_pos"], r["p_zero"], r["p_neg"]) == (0.7, 0.2, 0.1)
+    # a draw with no effect is not counted for the conclusion: 70 %, not 90 %
+    assert r["robust_share"] == 0.7
+    assert r["p_pos_se"] == pytest.approx(np.sqrt(0.7 * 0.3 / 100))
+
+
 def test_total_intervals_flag_what_holds_and_rank_shares():
     ids = np.repeat(np.arange(5), 2)
     diffs = pd.DataFrame(
@@ -139,8 +149,17 @@ def test_total_intervals_flag_what_holds_and_rank_shares():
         dtype=float,
     )
     t = total_intervals(diffs, ids).set_index("name")
-    assert t.loc["a", "robust_share"] == 1.0 and t.loc["a", "holds"]
+    # positive in all 5 draws, yet 5 draws cannot show 90 %: the lower end of its share is 57 %
+    assert t.loc["a", "robust_share"] == 1.0 and not t.loc["a", "holds"]
+    assert t.loc["a", "robust_low"] == pytest.approx(0.566, abs=0.01)
     assert t.loc["b", "robust_share"] == 0.6 and not t.loc["b", "holds"]
+    many = np.repeat(np.arange(60), 2)
+    sure = total_intervals(pd.DataFrame({"a": np.repeat(np.arange(1.0, 61.0), 2)}), many)
+    assert sure.loc[0, "holds"] and sure.loc[0, "robust_low"] > 0.9
+    # the posterior's own effective sample size counts too: 60 draws of 24 effective particles
+    few = total_intervals(pd.DataFrame({"a": np.repeat(np.arange(1.0, 61.0), 2)}), many, ess=24)
+    assert few.loc[0, "effective_draws"] == pytest.approx(1 / (1 / 60 + 1 / 24))
+    assert not few.loc[0, "holds"]
     ranks = rank_shares(diffs, ids)
     assert ranks.index[0] == "a" and ranks.loc["a", 1] == 1.0 and ranks.loc["b", 2] == 1.0
 

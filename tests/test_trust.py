@@ -1,4 +1,4 @@
-"""Validation scores, uncertain declarations, sensitivity and calibration end to end."""
+"""Validation scores, uncertain declarations and sensitivity end to end."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from model.cli.main import main
 from model.config.loader import load_scenario
 from model.config.observations import Observation, load_observations
 from model.config.schema import iter_params
+from model.config.uncertain import Ranges, calibrated_names
 from model.errors import ScenarioError
-from model.studies.calibrate import objective
-from model.studies.sensitivity import problem
 
 START = dt.date(2024, 11, 27)
 EVENT_COLUMNS = ["run", "day", "date", "actor", "kind", "target", "channel", "outcome", "rule"]
@@ -99,8 +98,6 @@ def test_reversed_medians_and_unproduced_events():
     s = summarize_scores(t.reset_index())
     assert s["calibration"]["not_produced"] == 1
     assert s["calibration"]["hit_share"] == 0.0
-    # distances 8 and 8 (and the horizon for 'never'), plus 10 x a third of runs missing
-    assert objective(t.reset_index(), horizon=30) == pytest.approx((8 + 8 + 30) / 3 + 10 / 3)
 
 
 def test_event_observations_take_the_first_matching_entry():
@@ -165,24 +162,26 @@ def test_uncertain_merges_through_extends(make_scenario, baseline):
 
 def test_baseline_uncertain_section(baseline):
     params = dict(iter_params(baseline))
-    assert 6 <= len(baseline.uncertain) <= 16
     for name, rng in baseline.uncertain.items():
-        # An assumption (hand-set or calibrated), never a reported value, with a reason.
-        assert params[name].assumption and not params[name].source and rng.note
+        # An assumption (hand-set or calibrated) with a reason, never a value only reported.
+        assert params[name].assumption and rng.note
         assert rng.low <= params[name].value <= rng.high
+    # every value marked calibrated has a range, so the calibration pipeline sets it
+    assert set(calibrated_names(baseline)) <= set(baseline.uncertain)
 
 
 def test_no_uncertain_parameters_is_an_error(baseline, baseline_path, run_cli, tmp_path):
     with pytest.raises(ScenarioError, match="no parameters declared") as err:
-        problem(baseline.model_copy(update={"uncertain": {}}), "x.yaml")
+        Ranges.of(baseline.model_copy(update={"uncertain": {}}), "x.yaml")
     assert err.value.field == "uncertain" and err.value.path == "x.yaml"
     bare = yaml.safe_load(baseline_path.read_text(encoding="utf-8"))
     del bare["uncertain"]
+    bare.pop("calibration", None)
     path = tmp_path / "bare.yaml"
     path.write_text(yaml.safe_dump(bare), encoding="utf-8")
-    res = run_cli("calibrate", path, "--trials", "1")
+    res = run_cli("reference", path, "--runs", "5")
     assert res.code == 2 and res.err.startswith(f"ERROR {path}: uncertain: no parameters")
-    assert not (tmp_path / "bare_calibrated.yaml").exists()
+    assert not (tmp_path / "results").exists()
 
 
 # ------------------------------------------------------------------ end to end
@@ -200,7 +199,11 @@ def test_validate_writes_its_folder(baseline_path, run_cli, tmp_path):
     }
     assert main(["verify", str(out)]) == 0  # sealed: every file's SHA-256 recorded
     doc = json.loads((out / "validation.json").read_text())
-    assert set(doc["summary"]) == {"all", "calibration", "held_out"}
+    assert set(doc["summary"]) == {"all", "calibration", "held_out", "held_out_linked",
+                                   "held_out_all"}  # fmt: skip
+    for o in doc["observations"]:
+        assert {"linked_to", "inside", "pit", "verdict"} <= set(o)
+    assert "Predictive check" in res.out and "Leave one region out: give --reference" in res.out
     assert "held out" in res.out and "mean absolute error" in res.out
     again = run_cli("validate", baseline_path, "--runs", "8", "--workers", "1", "--out", out)
     assert again.code == 2 and "never overwritten" in again.err
@@ -232,49 +235,6 @@ def test_sobol_needs_a_power_of_two(baseline_path, run_cli, tmp_path):
     )
     assert res.code == 2 and "power of 2" in res.err
     assert not (tmp_path / "x").exists()
-
-
-def _calibrate(run_cli, path, *extra):
-    return run_cli(
-        "calibrate",
-        path,
-        "--trials",
-        "4",
-        "--runs-per-trial",
-        "3",
-        "--workers",
-        "1",
-        "--seed",
-        "5",
-        *extra,
-    )
-
-
-def test_calibration_writes_a_scenario_that_extends_the_input(make_scenario, run_cli):
-    src = make_scenario({}, name="mine")
-    res = _calibrate(run_cli, src)
-    assert res.code == 0, res.err
-    target = src.with_name("mine_calibrated.yaml")
-    raw = yaml.safe_load(target.read_text())
-    assert raw["extends"] == "mine.yaml"
-    sc = load_scenario(target)
-    params = dict(iter_params(sc))
-    for name, rng in sc.uncertain.items():
-        p = params[name]
-        assert p.assumption.startswith("calibrated by `python -m model calibrate`")
-        assert p.set_in == str(target) and rng.low <= p.value <= rng.high
-    assert "held out" in res.out and "calibration" in res.out
-
-    # same seed, same fit; the first file is not overwritten
-    again = _calibrate(run_cli, src)
-    second = src.with_name("mine_calibrated-2.yaml")
-    assert again.code == 0 and second.exists()
-    strip = {k: v for k, v in raw.items() if k not in ("description",)}
-    raw2 = yaml.safe_load(second.read_text())
-    assert {k: v for k, v in raw2.items() if k not in ("description",)} == strip
-
-    refused = _calibrate(run_cli, src, "--out", target)
-    assert refused.code == 2 and "never overwritten" in refused.err
 
 
 def test_sensitivity_does_not_depend_on_the_number_of_workers(make_scenario, run_cli, tmp_path):

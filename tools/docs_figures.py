@@ -22,9 +22,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT))
 
+import docs_trust  # noqa: E402
 from docs_reference import replace_block  # noqa: E402
 
 SOURCE = "tools/docs_figures.py"
@@ -60,22 +64,28 @@ def code_version() -> dict:
 
 
 def steps(size: dict) -> list[tuple[str, list[str]]]:
-    """Each step's name and its command's arguments (after ``python -m model``)."""
+    """Each step's name and its command's arguments (after ``python -m model``).
+
+    The reference table is made once; calibrate, validate, infer, sbc and hindcast read it.
+    """
     n = str(size["runs"])
+    table = ["--ess", str(size["ess"])]
     return [
         # The command the README tells a newcomer to type, as it is (100 runs by default).
         ("run", ["run", BASE, *(["--runs", n] if size.get("tiny") else [])]),
-        ("validate", ["validate", BASE, "--runs", n]),
+        ("reference", ["reference", BASE, "--runs", str(size["table"])]),
+        ("validate", ["validate", BASE, "--runs", n, "--reference", "{reference}"]),
         ("catalogue", ["compare", BASE, *COUNTERFACTUALS, "--runs", n, "--quiet"]),
         ("ablate", ["ablate", BASE, "--runs", n]),
         ("sensitivity", ["sensitivity", BASE, "--method", "morris", "--samples",
                          str(size["morris"]), "--runs-per-sample", str(size["per_sample"])]),
-        ("infer", ["infer", BASE, "--particles", str(size["particles"]), "--generations",
-                   str(size["generations"])]),
+        ("calibrate", ["calibrate", BASE, "--reference", "{reference}", *table]),
+        ("infer", ["infer", BASE, "--reference", "{reference}", *table]),
+        ("sbc", ["sbc", BASE, "--reference", "{reference}", "--cases", str(size["cases"]),
+                 *table]),
         ("posterior-catalogue", ["compare", BASE, *COUNTERFACTUALS, "--runs", n,
                                  "--seeds-per-draw", "4", "--posterior", "{infer}", "--quiet"]),
-        ("hindcast", ["hindcast", BASE, "--particles", str(size["hc_particles"]),
-                      "--generations", str(size["hc_generations"]), "--forecast-runs", n,
+        ("hindcast", ["hindcast", BASE, "--reference", "{reference}", *table,
                       *(["--origins", size["origins"]] if size.get("origins") else [])]),
         ("explain", ["explain", BASE]),
     ]  # fmt: skip
@@ -94,20 +104,30 @@ def run_all(size: dict, results: Path, workers: int, only: set[str] | None = Non
             args = [a.format(**done) for a in args]
         except KeyError as e:
             raise SystemExit(f"step {name} needs the step {e.args[0]} in the same run") from None
-        folder = results / name
+        # calibrate writes a file, beside the folders: never over the shipped calibration
+        folder = results / (f"{name}.yaml" if name == "calibrate" else name)
         where = [] if name == "explain" else ["--out", str(folder)]
         if args[0] not in ("explain",):
             where += ["--workers", str(workers)] if workers > 1 else ["--executor", "serial"]
         argv = [sys.executable, "-m", "model", *args, *where]
         print(f"[docs_figures] {' '.join(['python', '-m', 'model', *args])}", flush=True)
         version = code_version()
+        load, began, cpu = round(os.getloadavg()[0], 2), time.perf_counter(), _children_cpu()
         res = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
         if res.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} exited {res.returncode}:\n{res.stderr[-3000:]}")
         record["steps"][name] = {"argv": ["python", "-m", "model", *args], "folder": str(folder),
-                                 "stdout": res.stdout, **version}  # fmt: skip
+                                 "stdout": res.stdout, **version, "load_before": load,
+                                 "wall_s": round(time.perf_counter() - began, 1),
+                                 "cpu_s": round(_children_cpu() - cpu, 1)}  # fmt: skip
     (results / "docs_figures.json").write_text(json.dumps(record, indent=2) + "\n", "utf-8")
     return record
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes (each step and its workers)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def latest(results_root: Path) -> dict:
@@ -162,12 +182,18 @@ def provenance_line(step: dict, what: str = "Measured with") -> str:
     argv = [a.replace(str(ROOT) + "/", "") for a in step["argv"]]
     if "--posterior" in argv:
         argv[argv.index("--posterior") + 1] = "<the infer folder above>"
+    if "--reference" in argv:
+        argv[argv.index("--reference") + 1] = "<the reference table>"
     return f"*{what} `{_shown(argv)}` at {commit}{', ' + when if when else ''}.*"
 
 
 def _created(folder: Path) -> str:
+    if folder.suffix == ".yaml":  # calibrate's file
+        made = folder.read_text("utf-8").split("created_utc: ")
+        return made[1][1:11] if len(made) > 1 else ""
     for name in ("validation.json", "comparison.json", "posterior.json", "scores.json",
-                 "ablation.json", "sensitivity.json", "summary.json"):  # fmt: skip
+                 "ablation.json", "sensitivity.json", "summary.json", "sbc.json",
+                 "reference.json"):  # fmt: skip
         p = folder / name
         if p.exists():
             stamp = json.loads(p.read_text("utf-8")).get("created_utc")
@@ -321,8 +347,9 @@ def posterior_catalogue_block(step: dict) -> str:
     b = _days_held(table, base)
     out = [provenance_line(step), "",
            f"| counterfactual | difference in days Damascus held (base {b['value']:.1f}) | "
-           "seed-only 95 % | total 95 % | robust share | most frequent rank (share of draws) |",
-           "|---|---:|---|---|---:|---|"]  # fmt: skip
+           "seed-only 95 % | total 95 % | draws with the sign of the mean (Monte Carlo error) "
+           "| holds | most frequent rank (share of draws) |",
+           "|---|---:|---|---|---:|---|---|"]  # fmt: skip
     rows = []
     for s in doc["scenarios"]:
         if s["name"] == base:
@@ -338,66 +365,13 @@ def posterior_catalogue_block(step: dict) -> str:
         total = (f"[{_signed(r['total_low'])}, {_signed(r['total_high'])}]"
                  if "total_low" in r and not pd.isna(r["total_low"]) else "-")  # fmt: skip
         robust = _pct(r["robust_share"]) if "robust_share" in r and not pd.isna(r["robust_share"]) else "-"  # fmt: skip
+        if "share_se" in r and not pd.isna(r["share_se"]):
+            robust += f" ± {_pct(r['share_se'])}"
+        holds = ("yes" if r.get("robust_low", 0) >= 0.9 else "no") if "robust_low" in r else "-"
         rows.append((float(r["diff"]), f"| `{s['name']}` | {_signed(r['diff'])} | "
                      f"[{_signed(r['diff_low'])}, {_signed(r['diff_high'])}] | {total} | "
-                     f"{robust} | {rank} |"))  # fmt: skip
+                     f"{robust} | {holds} | {rank} |"))  # fmt: skip
     out += [row for _, row in sorted(rows, key=lambda t: -t[0])]
-    return "\n".join(out)
-
-
-def posterior_block(step: dict) -> str:
-    """Each uncertain parameter's prior and posterior; what the dates constrain; coverage."""
-    folder = Path(step["folder"])
-    doc = json.loads((folder / "posterior.json").read_text("utf-8"))
-    gens = doc["generations"]
-    out = [provenance_line(step), "",
-           f"{doc['settings']['particles']} particles x {len(gens)} generations, "
-           f"{doc['simulations']:,} simulations, final epsilon {gens[-1]['epsilon']:.2f}, "
-           f"effective sample size {doc['effective_sample_size']:.0f} of "
-           f"{doc['settings']['particles']}, against the {len(doc['observations_used'])} "
-           "calibration observations.", "",
-           "| parameter | prior (uniform) | posterior mean | posterior 5-95 % | sd ratio |",
-           "|---|---|---:|---|---:|"]  # fmt: skip
-    for s in sorted(doc["spread"], key=lambda s: s["sd_ratio"]):
-        out.append(f"| `{s['parameter']}` | {s['prior_low']:.3g} - {s['prior_high']:.3g} | "
-                   f"{s['posterior_mean']:.3g} | {s['posterior_p05']:.3g} - "
-                   f"{s['posterior_p95']:.3g} | {s['sd_ratio']:.2f} |")  # fmt: skip
-    tight = [f"`{s['parameter']}`" for s in doc["spread"] if s["sd_ratio"] < 0.75]
-    out += ["", ("Constrained by the dates (sd ratio below 0.75): " + ", ".join(tight) + "."
-                 if tight else "No parameter has an sd ratio below 0.75: the dates constrain "
-                 "none of them clearly at this size.")]  # fmt: skip
-    cov = doc["coverage"]
-    out += ["", "Predictive coverage (300 posterior-predictive runs): the documented date or "
-            "range lies inside the central 50 % interval for "
-            f"{_pct(cov['calibration']['inside_50'])} of the "
-            f"{cov['calibration']['observations']} calibration observations and inside the "
-            f"90 % interval for {_pct(cov['calibration']['inside_90'])}; for the "
-            f"{cov['held_out']['observations']} held-out ones, "
-            f"{_pct(cov['held_out']['inside_50'])} and {_pct(cov['held_out']['inside_90'])}. "
-            "Wide intervals cover the record easily, so this is a weak test."]  # fmt: skip
-    return "\n".join(out)
-
-
-def hindcast_block(step: dict) -> str:
-    """Skill per origin against the three naive forecasters, CRPS and log score."""
-    folder = Path(step["folder"])
-    doc = json.loads((folder / "scores.json").read_text("utf-8"))
-    names = (("uniform", "uniform"), ("prior", "prior"), ("handset", "hand-set"))
-    head = " | ".join(
-        f"{score} vs {label}" for score in ("CRPS", "log score") for _, label in names
-    )
-    out = [provenance_line(step), "", f"| origin | events | {head} |",
-           "|---|---:|" + "---|" * (2 * len(names))]  # fmt: skip
-    for origin, by_score in doc["skill"].items():
-        cells, events = [], None
-        for score in ("crps", "logs"):
-            for key, _ in names:
-                s = by_score[score][key]
-                events = s["events"]
-                cells.append(f"{_signed(s['skill'], 2)} [{_signed(s['low'], 2)}, "
-                             f"{_signed(s['high'], 2)}]")  # fmt: skip
-        label = origin if origin == "all" else f"{dt.date.fromisoformat(origin):%-d %b}"
-        out.append(f"| {label} | {events} | {' | '.join(cells)} |")
     return "\n".join(out)
 
 
@@ -496,6 +470,7 @@ def pictures(record: dict, docs: Path) -> list[Path]:
                          "map-2024-12-08.png": "map.png"}  # fmt: skip
     copies["catalogue"] = {"capital_survival.png": "capital_survival.png"}
     copies["infer"] = {"posterior.png": "posterior.png"}
+    copies["sbc"] = {"sbc.png": "sbc.png"}
     copies["hindcast"] = {"hindcast.png": "hindcast.png"}
     written = []
     for step, names in copies.items():
@@ -552,13 +527,29 @@ def screenshot(report: Path, out: Path, width: int = 1100, height: int = 1500) -
 
 
 # Each generated block: its page, its name, the steps it needs and how it is written.
+def _start(s: dict) -> dt.date:
+    return dt.date.fromisoformat(json.loads((Path(s["reference"]["folder"]) / "reference.json")
+                                            .read_text("utf-8"))["start_date"])  # fmt: skip
+
+
+P = provenance_line
 BLOCKS = (
     ("getting-started.md", "run-output", ("run",), lambda s: printed_block(s["run"])),
     ("trust.md", "validation", ("validate",), lambda s: validation_block(s["validate"])),
+    ("trust.md", "dependence", ("validate",), lambda s: docs_trust.dependence_block(s["validate"], P)),
+    ("trust.md", "regions", ("validate", "reference"),
+     lambda s: docs_trust.regions_block(s["validate"], P)),
     ("trust.md", "baseline-facts", ("run", "validate"),
      lambda s: baseline_facts(s["run"], s["validate"])),
-    ("trust.md", "posterior", ("infer",), lambda s: posterior_block(s["infer"])),
-    ("trust.md", "hindcast", ("hindcast",), lambda s: hindcast_block(s["hindcast"])),
+    ("trust.md", "reference", ("reference",), lambda s: docs_trust.reference_block(s["reference"], P)),
+    ("trust.md", "calibration", ("calibrate",),
+     lambda s: docs_trust.calibration_block(s["calibrate"], P)),
+    ("trust.md", "posterior", ("infer",), lambda s: docs_trust.posterior_block(s["infer"], P)),
+    ("trust.md", "ppc", ("infer", "reference"),
+     lambda s: docs_trust.ppc_block(s["infer"], P, _start(s))),
+    ("trust.md", "sbc", ("sbc",), lambda s: docs_trust.sbc_block(s["sbc"], P)),
+    ("trust.md", "hindcast", ("hindcast",), lambda s: docs_trust.hindcast_block(s["hindcast"], P)),
+    ("trust.md", "timing", ("reference",), lambda s: docs_trust.timing_block({"steps": s}, P)),
     ("trust.md", "posterior-catalogue", ("posterior-catalogue",),
      lambda s: posterior_catalogue_block(s["posterior-catalogue"])),
     ("trust.md", "ablation", ("ablate",), lambda s: ablation_block(s["ablate"])),
@@ -603,16 +594,15 @@ def _readme_output(record: dict) -> str:
 
 
 SIZES = {
-    "tiny": {"tiny": True, "runs": 4, "morris": 2, "per_sample": 2, "particles": 10, "generations": 1,
-             "hc_particles": 10, "hc_generations": 1, "origins": "2024-11-30,2024-12-04"},
+    "tiny": {"tiny": True, "runs": 4, "morris": 2, "per_sample": 2, "table": 300, "ess": 10,
+             "cases": 10, "origins": "2024-11-30,2024-12-04"},
 }  # fmt: skip
 
 
 def size_for(runs: int) -> dict:
-    """The studies' sizes for ``runs`` runs per ensemble (the posterior's scale with it)."""
-    return {"runs": runs, "morris": 20, "per_sample": max(2, runs // 20),
-            "particles": max(10, runs), "generations": 4, "hc_particles": max(10, runs // 2),
-            "hc_generations": 3}  # fmt: skip
+    """The studies' sizes for ``runs`` runs per ensemble; the reference table's are fixed."""
+    return {"runs": runs, "morris": 20, "per_sample": max(2, runs // 20), "table": 50_000,
+            "ess": 200, "cases": 200}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

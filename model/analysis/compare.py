@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.posterior_compare import ROBUST as ROBUST_SHARE
+from model.analysis.posterior_compare import holds as posterior_holds
 from model.analysis.stats import paired_mean, wilson
 from model.config.schema import Scenario, iter_params
 from model.sim.outputs import END_STATES
@@ -47,6 +48,7 @@ def compare_runs(
     capital: str,
     horizon: int,
     draw_ids: Sequence[int] | None = None,
+    draw_ess: float | None = None,
 ) -> pd.DataFrame:
     """The comparison table: one row per scenario and measure, the first scenario is the base.
 
@@ -58,9 +60,10 @@ def compare_runs(
 
     With ``draw_ids`` (runs drawn from a posterior, ``--posterior``: per run, the number of
     its parameter draw), each difference also gets its total interval (seeds and parameters)
-    and ``robust_share``, the share of draws in which it has the sign of its mean
-    (``model.analysis.posterior_compare``); ``diff_low``/``diff_high`` are then the seed-only
-    interval, from the spread of the differences within each draw.
+    and the shares of draws above, at and below zero with their Monte Carlo errors
+    (``model.analysis.posterior_compare``; ``draw_ess``: the posterior's effective sample
+    size); ``diff_low``/``diff_high`` are then the seed-only interval, from the spread of
+    the differences within each draw.
     """
     base = runs[0]
     rows = []
@@ -123,24 +126,13 @@ def compare_runs(
                 # Over a posterior the paired interval over all runs mixes the draws'
                 # differences with the seeds' noise: the seed-only interval comes from
                 # the spread within each draw.
-                dlo, dhi, *total = _over_draws(x - b, draw_ids)
+                dlo, dhi, *total = _over_draws(x - b, draw_ids, draw_ess)
             rows.append((name, measure, value, lo, hi, d, dlo, dhi, n, *total))
         fell = r[fall_col][r[fall_col] >= 0]
         med = float(fell.median()) if len(fell) else math.nan
-        rows.append(
-            (
-                name,
-                f"{capital}_median_fall_day",
-                med,
-                math.nan,
-                math.nan,
-                math.nan,
-                math.nan,
-                math.nan,
-                int(len(fell)),
-                *(() if draw_ids is None else (math.nan,) * len(TOTAL_COLUMNS)),
-            )
-        )
+        blank = (math.nan,) * (5 if draw_ids is None else 5 + len(TOTAL_COLUMNS))
+        rows.append((name, f"{capital}_median_fall_day", med, *blank[:5], int(len(fell)),
+                     *blank[5:]))  # fmt: skip
     return pd.DataFrame(
         rows,
         columns=[
@@ -158,7 +150,8 @@ def compare_runs(
     )
 
 
-TOTAL_COLUMNS = ("total_low", "total_high", "robust_share")
+TOTAL_COLUMNS = ("total_low", "total_high", "robust_share", "robust_low", "p_pos", "p_zero",
+                 "p_neg", "share_se")  # fmt: skip
 
 
 def effect_ranking(
@@ -195,15 +188,16 @@ def format_ranking(ranking: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _over_draws(d: np.ndarray, draw_ids) -> tuple[float, ...]:
-    """Seed-only interval, then total interval and robust share, of one paired difference."""
+def _over_draws(d: np.ndarray, draw_ids, ess: float | None) -> tuple[float, ...]:
+    """Seed-only interval, then total interval and the shares of draws, of one difference."""
     from model.analysis.posterior_compare import total_interval
 
-    t = total_interval(d, draw_ids)
+    t = total_interval(d, draw_ids, ess=ess)
     seed = (t["seed_low"], t["seed_high"])
     if not all(map(math.isfinite, seed)):  # one run per draw: seeds and draws not apart
         seed = paired_mean(d)[1:]
-    return (*seed, t["total_low"], t["total_high"], t["robust_share"])
+    sign = "p_pos_se" if t["diff"] >= 0 else "p_neg_se"
+    return (*seed, *(t[c] for c in TOTAL_COLUMNS[:-1]), t[sign])
 
 
 def changes(base: Scenario, other: Scenario) -> list[dict]:
@@ -355,7 +349,7 @@ def format_cells(row: pd.Series, pct: bool, base: bool) -> tuple[str, str]:
         diff += (
             f"  total [{fmt_number(row.total_low, pct, True)}, "
             f"{fmt_number(row.total_high, pct, True)}], same sign in "
-            f"{row.robust_share:.0%} of draws"
+            f"{_share(row)} of draws"
         )
     return val, diff
 
@@ -417,30 +411,36 @@ def findings(table: pd.DataFrame, capital: str, horizon: int | None = None) -> l
             label = END_STATE_LABELS.get(top.split(":", 1)[1], top)
             text += f"; the end states do not change clearly ({label} in {row(s, top).value:.0%} of runs)"
         if "total_low" in table and not pd.isna(held.total_low):
-            holds = "holds" if held.robust_share >= ROBUST_SHARE else "does not hold"
+            holds = "holds" if posterior_holds(held) else "does not hold"
             text += (
                 f"; over the posterior's parameter sets the days held differ by "
                 f"{fmt_number(held.total_low, False, True)} to "
                 f"{fmt_number(held.total_high, False, True)} (seeds and parameters), with the "
-                f"sign of the mean in {held.robust_share:.0%} of draws: the conclusion {holds} "
-                f"in at least {ROBUST_SHARE:.0%} of draws"
+                f"sign of the mean in {_share(held)} of draws: the conclusion {holds} "
+                f"in at least {ROBUST_SHARE:.0%} of draws (beyond its Monte Carlo error)"
             )
         out.append({"scenario": s, "text": text[0].upper() + text[1:] + "."})
     return out
 
 
 def robust_conclusions(table: pd.DataFrame, horizon: int | None = None) -> list[str]:
-    """The differences whose sign holds in at least ``ROBUST_SHARE`` of posterior draws."""
+    """The differences whose sign surely holds in ``ROBUST_SHARE`` of draws (``holds``)."""
     if "robust_share" not in table:
         return []
     out = []
     for _, r in table.iterrows():
-        if pd.isna(r.robust_share) or r.robust_share < ROBUST_SHARE or r["diff"] == 0:
+        if pd.isna(r.robust_share) or not posterior_holds(r) or r["diff"] == 0:
             continue
         label, unit = measure_label(r.measure, horizon)
         pct = is_share(r.measure)
         out.append(
             f"{r.scenario}: {label} {fmt_number(r['diff'], pct, True)}"
-            f"{'' if pct else ' ' + unit} (same sign in {r.robust_share:.0%} of draws)"
+            f"{'' if pct else ' ' + unit} (same sign in {_share(r)} of draws)"
         )
     return out
+
+
+def _share(row) -> str:
+    """A robust share with its Monte Carlo error: ``92 % ± 3 %`` (the error where recorded)."""
+    se = row.get("share_se") if hasattr(row, "get") else None
+    return f"{row['robust_share']:.0%}" + ("" if se is None or pd.isna(se) else f" ± {se:.0%}")

@@ -85,10 +85,12 @@ def link(a: np.ndarray, b: np.ndarray, width: int = WIDTH) -> tuple[int, float]:
         return 0, 0.0
     diff = (b[both] - a[both]).astype(int)
     lo = int(diff.min())
-    counts = np.bincount(diff - lo)
-    window = np.convolve(counts, np.ones(width + 1, dtype=int))[: len(counts)]
-    best = int(np.argmax(window))  # the window [best - width, best] of diff - lo
-    return lo + best - width, float(window[best] / n)
+    counts = np.bincount(diff - lo, minlength=width + 1)
+    # runs in [L, L + width] for each L from the smallest lag; of windows holding as many
+    # runs, the one starting at the lag most runs have (a constant lag L: [L, L + width])
+    window = np.convolve(counts, np.ones(width + 1, dtype=int))[width:]
+    best = int(np.argmax(window * (len(diff) + 1) + counts[: len(window)]))
+    return lo + best, float(window[best] / n)
 
 
 def _sources(o: Observation) -> set[str]:

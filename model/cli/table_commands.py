@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from model.config.runs import DEFAULT_SEED
 
 
-def _setup(args: argparse.Namespace, argv: Sequence[str]):
+def _setup(args: argparse.Namespace, argv: Sequence[str], calibrated: bool = True):
     from model.cli.commands import _job
     from model.config.loader import load_scenario
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    return load_scenario(args.scenario), _job(args, argv, seed)
+    return load_scenario(args.scenario, calibrated), _job(args, argv, seed)
 
 
 def _settings(args: argparse.Namespace, seed: int):
@@ -85,9 +85,10 @@ def cmd_infer(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Set every value the scenario marks calibrated; write its calibration file."""
-    from model.studies.calibrate import calibrate_to_file
+    from model.studies.calibrate import calibrate_to_file, current_file
 
-    sc, job = _setup(args, argv)
+    # the first calibration writes the file the scenario names: read it without it then
+    sc, job = _setup(args, argv, current_file(args.scenario) is not None)
     where, text = calibrate_to_file(sc, args.scenario, job, _settings(args, job.master_seed),
                                     args.reference, _runs(args), out=args.out,
                                     replace=args.replace)  # fmt: skip

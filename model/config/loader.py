@@ -164,7 +164,9 @@ def _mark(node: Any, fname: str, path: str, origins: dict[str, str]) -> None:
             _mark(v, fname, f"{path}.{k}" if path else str(k), origins)
 
 
-def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> dict[str, Any]:
+def _resolve(
+    path: Path, chain: tuple[Path, ...], origins: dict[str, str], calibrated: bool = True
+) -> dict[str, Any]:
     path = path.resolve() if path.exists() else path
     if path in chain:
         loop = " -> ".join(p.name for p in (*chain, path))
@@ -177,7 +179,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
     data = read_yaml(path)
     parent = data.pop("extends", None)
     fname = str(path)
-    _calibrate(data, path)
+    _calibrate(data, path, calibrated)
     if parent is None:
         _mark(data, fname, "", origins)
         return data
@@ -185,7 +187,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
         raise ScenarioError(fname, "extends", "must be the path of another scenario file")
     ppath = _parent_path(path, parent, fname)
     try:
-        base = _resolve(ppath, (*chain, path), origins)
+        base = _resolve(ppath, (*chain, path), origins, calibrated)
     except ScenarioError as exc:
         if exc.field is not None or exc.path != str(ppath.resolve()):
             raise
@@ -200,12 +202,12 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: dict[str, str]) -> di
     return _merge(base, data, fname, "", origins)
 
 
-def _calibrate(data: dict[str, Any], path: Path) -> None:
+def _calibrate(data: dict[str, Any], path: Path, apply: bool = True) -> None:
     """Apply the calibration file a scenario file names (``calibration:``) to its own data."""
     from model.config.calibration import KEY, apply_calibration, read_calibration
 
     named = data.pop(KEY, None)
-    if named is None:
+    if named is None or not apply:
         return
     if not isinstance(named, str) or not named.strip():
         raise ScenarioError(str(path), KEY, "must be the path of a calibration file")
@@ -298,11 +300,13 @@ def _inner_model(ann: Any) -> Any:
     return None
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, calibrated: bool = True) -> Scenario:
     """Read, merge and validate a scenario file.
 
     Args:
         path: The scenario file; ``extends`` paths are relative to it.
+        calibrated: Set the values of the calibration files the files name (``calibrate``
+            reads a scenario without them when it writes its file for the first time).
 
     Returns:
         The validated scenario.
@@ -312,7 +316,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     origins: dict[str, str] = {}
-    data = _resolve(path, (), origins)
+    data = _resolve(path, (), origins, calibrated)
     top = str(path)
     try:
         sc = Scenario.model_validate(data)

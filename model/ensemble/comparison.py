@@ -163,7 +163,8 @@ def _write_comparison(tmp: Path, names, scenarios, compiled, runs: int, job: Job
 
     base_sc = scenarios[0][0]
     runs_tables = [pd.read_csv(tmp / name / "runs.csv") for name in names]
-    table = comparison_table(names, runs_tables, compiled, job.draw_numbers(runs))
+    ess = None if job.posterior is None else job.posterior.ess
+    table = comparison_table(names, runs_tables, compiled, job.draw_numbers(runs), ess)
     capital = compiled[0].names[compiled[0].capital]
     horizon = compiled[0].p.horizon_days
     entries = [

@@ -173,18 +173,20 @@ def comparison_table(
     runs_tables: Sequence[pd.DataFrame],
     compiled: Sequence[Compiled],
     draw_ids: Sequence[int] | None = None,
+    draw_ess: float | None = None,
 ) -> pd.DataFrame:
     """The comparison table of scenarios run with the same seeds; the first is the base.
 
     The capital and the horizon are the base scenario's; ``draw_ids`` (per run, its
-    posterior draw) adds the total intervals and robust shares.
+    posterior draw) adds the total intervals and robust shares (``draw_ess``: the
+    posterior's effective sample size, for their Monte Carlo error).
     """
     # Imported here: it loads scipy.stats, which a plain ``run`` never needs.
     from model.analysis import compare
 
     capital = compiled[0].names[compiled[0].capital]
     horizon = compiled[0].p.horizon_days
-    return compare.compare_runs(names, runs_tables, capital, horizon, draw_ids)
+    return compare.compare_runs(names, runs_tables, capital, horizon, draw_ids, draw_ess)
 
 
 @dataclass
@@ -246,5 +248,6 @@ def compare_in_memory(
                     on_progress(done, total)
             compiled.append(c)
             tables.append(build_tables(c, results))
-    table = comparison_table(names, [t.runs for t in tables], compiled, plan.draw_numbers())
+    ess = None if plan.posterior is None else plan.posterior.ess
+    table = comparison_table(names, [t.runs for t in tables], compiled, plan.draw_numbers(), ess)
     return ComparisonTables(names, list(scenarios), compiled, tables, table, runs, int(master_seed))

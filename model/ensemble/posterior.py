@@ -58,6 +58,11 @@ class PosteriorSet:
     scenario_values: dict[str, float]
     digest: str
 
+    @property
+    def ess(self) -> float:
+        """The effective sample size of the particles' weights."""
+        return float(self.weights.sum() ** 2 / np.sum(self.weights**2))
+
     def manifest(self) -> dict:
         """What a results manifest records about the posterior used."""
         return {"folder": str(self.folder), "sha256": self.digest, "particles": len(self.weights)}

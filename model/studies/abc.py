@@ -10,10 +10,10 @@ scale; the run's distance is their sum.
 The scale is pyabc's root mean square deviation of the statistic over the table's runs from
 the documented date (``pyabc.distance.scale.rmsd``: the square root of the spread squared
 plus the bias squared). Scaled by the spread alone, an observation the model always misses
-by the same days (a small spread, a large bias) weighed most: the relay to Turkey was 37 %
-of the final distance. With the bias in the scale, a miss nobody can move weighs like a
-spread of that size, and the observations the parameters do move decide which runs are
-kept.
+by about the same days (a small spread, a large bias) weighed most, and its day-to-day
+noise decided which runs were kept (``Fit.decides``). With the bias in the scale, a miss
+nobody can move weighs like a spread of its size, and the observations the parameters do
+move decide.
 
 Rejection: the runs nearest the record are accepted, as many as ``ess`` (ties at the last
 distance all kept), so the effective sample size is at least ``ess`` by construction, every
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.dependence import Link, independent
-from model.studies.reference import Table
+from model.studies.table import Table
 
 CAP_DAYS = 10.0  # a run without the event, or one further off, counts as this many days
 MIN_SCALE = 0.5  # days: a statistic every run hits on one day does not get infinite weight
@@ -116,7 +116,11 @@ class Fit:
         distance: Their distances.
         epsilon: The largest distance accepted.
         scales: Each statistic's scale.
-        share: Each statistic's mean share of the accepted runs' distance.
+        share: Each statistic's mean share of the accepted runs' distance (a statistic no
+            run reaches keeps its share however little it weighs).
+        decides: Each statistic's share of what separates the candidate runs: its
+            covariance with their distance over the distance's variance (summing to 1). A
+            scale that rewards misfit lets a statistic the parameters cannot move decide.
         candidates: Runs the rejection chose from.
     """
 
@@ -125,6 +129,7 @@ class Fit:
     epsilon: float
     scales: np.ndarray
     share: np.ndarray
+    decides: np.ndarray
     candidates: int
 
 
@@ -157,7 +162,10 @@ def reject(
     keep = dist <= eps
     total = per[keep].sum(axis=1, keepdims=True)
     share = (per[keep] / np.where(total > 0, total, np.inf)).mean(axis=0)
-    return Fit(pool[keep], dist[keep], eps, sc, share, len(pool))
+    centred = dist - dist.mean()
+    var = float(np.mean(centred**2))
+    decides = (per - per.mean(axis=0)).T @ centred / (len(dist) * var) if var > 0 else share * 0
+    return Fit(pool[keep], dist[keep], eps, sc, share, decides, len(pool))
 
 
 @dataclass

@@ -4,7 +4,10 @@ The one calibration pipeline. Every parameter whose assumption begins with "cali
 have a range under ``uncertain:``; the reference table draws them all from those ranges,
 the rejection ABC of ``infer`` accepts the runs nearest the calibration observations (and
 them only: the held-out ones play no part), and each calibrated value is set to its
-posterior median (a whole number where the parameter takes whole numbers). The values go
+posterior mean (the nearest whole number where the parameter takes whole numbers). Measured
+on the baseline (400 runs, calibration observations only): the posterior mean put 66 % of
+runs within a day of the documented dates against 59 % for the posterior median and 56 %
+for the hand-set values, and a median distance of 0.55 days against 1.19 and 0.29. The values go
 to the calibration file the scenario names (``calibration: calibration/baseline.yaml``),
 with what made them: the command, the seed and settings, the reference table, the
 observations' SHA-256 and the code version. The same command on the same table writes the
@@ -40,7 +43,7 @@ from model.studies.reference_folder import DEFAULT_RUNS, file_digest, reference_
 if TYPE_CHECKING:
     from model.ensemble.runner import Job
 
-METHOD = "posterior median of each calibrated parameter (rejection ABC on the reference table)"
+METHOD = "posterior mean of each calibrated parameter (rejection ABC on the reference table)"
 DIGITS = 4  # decimals kept: the values are read and reviewed by people
 
 
@@ -63,11 +66,11 @@ def require_ranges(sc: Scenario, scenario_path: str | Path) -> list[str]:
 
 
 def point(post: abc.Posterior, names: list[str], ranges: Ranges) -> dict[str, float | int]:
-    """Each parameter's posterior median, whole where it takes whole numbers."""
+    """Each parameter's posterior mean, whole where it takes whole numbers."""
     out: dict[str, float | int] = {}
     for name in names:
         j = ranges.names.index(name)
-        x = abc.weighted_quantile(post.values[:, j], post.weights, 0.5)
+        x = float(np.sum(post.weights * post.values[:, j]))
         out[name] = int(round(x)) if ranges.whole[j] else round(float(x), DIGITS)
     return out
 
@@ -83,6 +86,15 @@ def calibration_path(scenario_path: str | Path) -> Path:
     if not isinstance(named, str):
         raise ScenarioError(str(scenario_path), KEY, "names no calibration file; give --out")
     return Path(scenario_path).parent / named
+
+
+def current_file(scenario_path: str | Path) -> Path | None:
+    """The calibration file the scenario names, if it names one and it exists."""
+    try:
+        path = calibration_path(scenario_path)
+    except ScenarioError:
+        return None
+    return path if path.is_file() else None
 
 
 def _commit() -> str | None:
@@ -153,7 +165,10 @@ def calibrate_to_file(
         "method": METHOD,
         "settings": asdict(settings),
         "reference": {k: v for k, v in reference_record(ref, table).items() if k != "folder"}
-        | {"folder": Path(ref).name},
+        | {
+            "folder": Path(ref).name,
+            "command": " ".join(table.info.get("command_line", [])),
+        },  # fmt: skip
         "observations_file": Path(observations_path).name,
         "observations_sha256": file_digest(observations_path),
         "observations_used": list(post.statistics.ids),

@@ -13,8 +13,8 @@ set a fixed value in no run, but the ranges were chosen knowing it), each from e
 the table (an independent repetition of the inference: an "inference seed"). Baselines,
 scored the same way: **uniform** (every day from the origin to the horizon, the horizon
 standing for "not by then"), **prior** (the same consistent runs, nothing matched) and
-**persistence** (the pace of the documented events so far, continued: the events still to
-come spread evenly over the days that pace needs). Scores from scoringrules: CRPS in days,
+**persistence** (the pace of the documented events so far, continued: the events forecast
+spread evenly over the days that pace needs for as many). Scores from scoringrules: CRPS in days,
 the 90 % interval score and a binned log score. Skill ``1 - S_model / S_baseline``, per
 seed; its interval pools a bootstrap over the events with the seeds, so it holds both.
 
@@ -37,7 +37,7 @@ from model.config.uncertain import calibrated_names
 from model.errors import OptionError
 from model.studies import abc
 from model.studies.infer import Settings
-from model.studies.reference import Table
+from model.studies.table import Table
 
 DEFAULT_ORIGINS = ("2024-11-30", "2024-12-02", "2024-12-04", "2024-12-06")
 FORECASTERS = ("model", "uniform", "prior", "persistence")
@@ -92,8 +92,8 @@ def persistence(known: int, origin: int, pending: int, horizon: int) -> np.ndarr
     """The pace so far continued: the pending events spread evenly over the days it needs.
 
     ``known`` documented events in ``origin`` days is a pace of ``known / origin`` a day; the
-    ``pending`` events still to come then take ``pending / pace`` days, every day of which
-    (up to the horizon) is as likely for any one of them. Nothing documented yet: uniform.
+    ``pending`` events forecast then take ``pending / pace`` days, every day of which (up to
+    the horizon) is as likely for any one of them. Nothing documented yet: uniform.
     """
     if known == 0:
         return np.arange(origin, horizon + 1, dtype=float)
@@ -148,7 +148,8 @@ def forecast_origin(
     else:  # nothing documented yet: the forecast is the prior's
         stats, picks = None, [np.flatnonzero(allowed & p) for p in table.parts(settings.seeds)]
     uniform = np.arange(d0, horizon + 1, dtype=float)
-    pace = persistence(len(known), d0, len(later), horizon)
+    targets = [o for o in later if o.role == "held_out"]
+    pace = persistence(len(known), d0, len(targets), horizon)
     rows, fan = [], None
     for o in later:
         if o.role != "held_out":

@@ -24,7 +24,8 @@ from model.config.observations import Observation
 from model.config.runs import DEFAULT_SEED
 from model.config.schema import Scenario
 from model.studies import abc
-from model.studies.reference import Table, run_rows
+from model.studies.reference import run_rows
+from model.studies.table import Table
 
 PREDICTIVE_RUNS = 300  # posterior-predictive runs behind predictive.csv
 PREDICTIVE_TAG = 0x5052  # their SeedSequence stream
@@ -163,13 +164,14 @@ def format_spread(spread: pd.DataFrame) -> str:
 
 
 def format_statistics(post: abc.Posterior) -> str:
-    """The statistics used, those set aside as linked, and each one's share of the distance."""
+    """The statistics used, those set aside as linked, each one's weight in the distance."""
     stats = post.statistics
     share = np.mean([f.share for f in post.fits], axis=0)
-    lines = [f"Statistics: {len(stats.ids)} observations (their share of the accepted runs' "
-             "distance):"]  # fmt: skip
-    for i, s in sorted(zip(stats.ids, share, strict=True), key=lambda t: -t[1]):
-        lines.append(f"  {i:<40s}{s:6.1%}")
+    decides = np.mean([f.decides for f in post.fits], axis=0)
+    lines = [f"Statistics: {len(stats.ids)} observations; each one's share of the accepted runs' "
+             "distance, and of what separates the runs (covariance with the distance):"]  # fmt: skip
+    for i, s, d in sorted(zip(stats.ids, share, decides, strict=True), key=lambda t: -t[2]):
+        lines.append(f"  {i:<40s}{s:6.1%}{d:8.1%}")
     for i, link in stats.linked.items():
         lines.append(f"  set aside: {i} {link.describe()}")
     return "\n".join(lines)

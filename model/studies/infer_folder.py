@@ -138,6 +138,7 @@ def document(sc, scenario_path, job, settings, post, pred, table, ref) -> dict:
                     "candidates": f.candidates,
                     "scales": dict(zip(stats.ids, f.scales.tolist(), strict=True)),
                     "share_of_distance": dict(zip(stats.ids, f.share.tolist(), strict=True)),
+                    "share_of_separation": dict(zip(stats.ids, f.decides.tolist(), strict=True)),
                 }
                 for f in post.fits
             ],

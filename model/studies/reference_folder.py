@@ -29,7 +29,8 @@ from model.errors import ResultsError
 from model.results.contract import MANIFEST
 from model.results.integrity import is_read, require_intact, sha256_file
 from model.results.provenance import code_digest, provenance
-from model.studies.reference import OUTCOMES, Table, make_rows, prior_digest, simulation_digest
+from model.studies.reference import OUTCOMES, make_rows, prior_digest, simulation_digest
+from model.studies.table import Table
 
 if TYPE_CHECKING:
     from model.ensemble.runner import Job

@@ -22,7 +22,7 @@ from model.config.loader import read_yaml
 from model.errors import ScenarioError
 from model.studies import abc
 from model.studies.infer import Settings
-from model.studies.reference import Table
+from model.studies.table import Table
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "scenarios" / "regions.yaml"
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from model.studies import abc
 from model.studies.infer import Settings
-from model.studies.reference import Table
+from model.studies.table import Table
 
 DEFAULT_CASES = 200
 LEVELS = (0.5, 0.9)
