@@ -1,0 +1,218 @@
+"""An attribution in words: ``attribution.json``, the terminal's table and the findings.
+
+The document is plain data, built from the tables ``model.analysis.attribution.attribute``
+returns; the terminal, the report, the picture and the dashboard all read it, so that they
+say the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from model.analysis.compare import fmt_number, is_share, measure_label
+from model.analysis.posterior_compare import ROBUST
+from model.config.schema import DECISIONS
+from model.sim.rules import RULES
+
+FORMAT_VERSION = 1
+CHANGES_WARN = 0.95  # a flip that changes fewer runs than this is said to apply only sometimes
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    out = []
+    for rec in df.to_dict(orient="records"):
+        out.append({k: (None if isinstance(v, float) and math.isnan(v) else v)
+                    for k, v in rec.items()})  # fmt: skip
+    return out
+
+
+def _what(over: str, player: str) -> str:
+    if over == "rules":
+        r = RULES.get(player)
+        return f"{r.title} ({r.section})" if r else player
+    return DECISIONS.get(player, player)
+
+
+def document(
+    *,
+    scenario: str,
+    title: str,
+    over: str,
+    players: Sequence[str],
+    states: Sequence[tuple[str, str]],
+    runs: int,
+    master_seed: int,
+    capital: str,
+    horizon: int,
+    values: pd.DataFrame,
+    interactions: pd.DataFrame,
+    efficiency: dict[str, dict],
+    posterior: dict | None = None,
+    seeds_per_draw: int = 1,
+) -> dict:
+    """``attribution.json``: the game, the values, the interactions, the checks and findings.
+
+    Nothing in it depends on where or when the runs were made (that is the manifest's), so
+    the same seed gives the same file on every executor.
+    """
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "scenario": scenario,
+        "title": title,
+        "over": over,
+        "players": [
+            {"name": p, "documented": a, "flipped": b, "what": _what(over, p)}
+            for p, (a, b) in zip(players, states, strict=True)
+        ],
+        "coalitions": 1 << len(players),
+        "runs": runs,
+        "master_seed": int(master_seed),
+        "posterior": posterior,
+        "seeds_per_draw": seeds_per_draw if posterior else 1,
+        "interval": "total (seeds and parameters)" if posterior else "95 % interval of the mean",
+        "capital": capital,
+        "horizon_days": horizon,
+        "measures": [],
+        "efficiency_gap": {m: e["efficiency_gap"] for m, e in efficiency.items()},
+        "values": _records(values),
+        "interactions": _records(interactions),
+    }
+    for m, e in efficiency.items():
+        label, unit = measure_label(m, horizon)
+        doc["measures"].append({"id": m, "label": label, "unit": unit, **e})
+    doc["findings"] = findings(doc)
+    return doc
+
+
+def _v(x: float, measure: str, signed: bool = True) -> str:
+    return fmt_number(x, is_share(measure), signed)
+
+
+def _interval(r: dict, measure: str) -> str:
+    return f"[{_v(r['low'], measure)}, {_v(r['high'], measure)}]"
+
+
+TINY = 1e-9  # below this a value is floating-point residue, not a share
+
+
+def _clear(r: dict) -> bool:
+    """Whether the interval excludes zero (a value of zero within rounding never does)."""
+    return bool(r["low"] > TINY or r["high"] < -TINY)
+
+
+def _rows(doc: dict, measure: str, index: str) -> list[dict]:
+    rows = [r for r in doc["values"] if r["measure"] == measure and r["index"] == index]
+    return sorted(rows, key=lambda r: -abs(r["value"]))
+
+
+def _unit(measure: str) -> str:
+    return "" if is_share(measure) else " days"
+
+
+def findings(doc: dict) -> list[str]:
+    """Sentences a reader can take away: the total, its shares, interactions, idle flips."""
+    out = []
+    who = "decisions" if doc["over"] == "decisions" else "rules"
+    flip = "flipping" if doc["over"] == "decisions" else "switching off"
+    n = len(doc["players"])
+    for k, m in enumerate(doc["measures"]):
+        mid, e = m["id"], m["all_flips_effect"]
+        label = m["label"][0].lower() + m["label"][1:]
+        clear = [r for r in _rows(doc, mid, "shapley") if _clear(r)]
+        shares = ", ".join(
+            f"{r['decision']} {_v(r['value'], mid)}{_unit(mid)} {_interval(r, mid)}" for r in clear
+        )
+        text = (
+            f"{label[0].upper() + label[1:]}: {flip} all {n} {who} together changes it by "
+            f"{_v(e['value'], mid)}{_unit(mid)} {_interval(e, mid)} "
+            f"({_v(m['documented']['value'], mid, False)} documented, "
+            f"{_v(m['all_flipped']['value'], mid, False)} all flipped); "
+        )
+        text += (
+            f"shared out exactly (the Shapley values sum to it within "
+            f"{abs(m['efficiency_gap']):.1g}), the clear shares are {shares}."
+            if clear
+            else "no single share is clearly different from zero."
+        )
+        if k == 0 or clear:
+            out.append(text)
+    head = doc["measures"][0]["id"]
+    pairs = [r for r in doc["interactions"]
+             if r["measure"] == head and r["index"] == "shapley_interaction" and _clear(r)]  # fmt: skip
+    for r in sorted(pairs, key=lambda r: -abs(r["value"]))[:3]:
+        how = "reinforce each other" if r["value"] > 0 else "partly cancel each other"
+        out.append(
+            f"{r['decision_a']} and {r['decision_b']} {how} on the days held: Shapley "
+            f"interaction {_v(r['value'], head)}{_unit(head)} {_interval(r, head)}."
+        )
+    for r in _rows(doc, head, "shapley"):
+        changed, alone = r.get("flip_changes_run"), r.get("flip_changes_run_alone")
+        pins = r.get("pins_applied")
+        said = f"; its pin came up in {pins:.0%} of runs" if pins is not None else ""
+        if changed is not None and changed == 0:
+            out.append(f"{r['decision']}: its flip never changed the course of a run{said}; its "
+                       "value is zero for that reason, not because it would not matter.")  # fmt: skip
+        elif changed is not None and abs(r["value"]) < TINY and (r["se"] or 0.0) < TINY:
+            out.append(f"{r['decision']}: its flip changes the course of {changed:.0%} of the "
+                       f"paired runs{said} but none of the measures.")  # fmt: skip
+        elif changed is not None and changed < CHANGES_WARN:
+            out.append(
+                f"{r['decision']}: its flip changed the course of {changed:.0%} of the paired "
+                f"runs ({alone:.0%} from the documented sequence){said}; where it changes "
+                "nothing it counts zero, and its value reflects that."
+            )
+    if doc["posterior"]:
+        robust = [r for r in _rows(doc, head, "shapley")
+                  if r["robust_share"] is not None and r["robust_share"] >= ROBUST]  # fmt: skip
+        names = ", ".join(f"{r['decision']} ({r['robust_share']:.0%})" for r in robust)
+        out.append(f"Over the posterior, the sign of the share holds in at least {ROBUST:.0%} of "
+                   f"draws for: {names or 'none'}.")  # fmt: skip
+    return out
+
+
+def format_attribution(doc: dict) -> str:
+    """The attribution for the terminal: per measure the total, each share and the check."""
+    who = "decisions" if doc["over"] == "decisions" else "rules"
+    lines = [
+        f"Attribution among {len(doc['players'])} {who} of {doc['scenario']}: "
+        f"{doc['coalitions']} coalitions x {doc['runs']} runs, master seed {doc['master_seed']}",
+        "Each player: its documented state against its flip ("
+        + ", ".join(f"{p['name']}: {p['documented']} -> {p['flipped']}" for p in doc["players"])
+        + ")",
+        f"[..] is the {doc['interval']}; se the standard error of the value.",
+    ]
+    width = max(len(p["name"]) for p in doc["players"]) + 2
+    for m in doc["measures"]:
+        mid = m["id"]
+        e = m["all_flips_effect"]
+        lines += [
+            "",
+            f"{m['label']} ({m['unit']})",
+            f"  documented {_v(m['documented']['value'], mid, False)}, all flipped "
+            f"{_v(m['all_flipped']['value'], mid, False)}: all flips together "
+            f"{_v(e['value'], mid)} {_interval(e, mid)}; the Shapley values sum to "
+            f"{_v(m['sum_of_shapley_values'], mid)} (efficiency gap {m['efficiency_gap']:.1e})",
+            f"  {'':<{width}s}{'Shapley [95 %]':<24s}{'se':>8s}{'Banzhaf':>10s}"
+            f"{'flip changes run':>18s}",
+        ]
+        banzhaf = {r["decision"]: r for r in _rows(doc, mid, "banzhaf")}
+        for r in _rows(doc, mid, "shapley"):
+            se = (
+                "-"
+                if r["se"] is None
+                else (f"{r['se']:.1%}" if is_share(mid) else f"{r['se']:.2f}")
+            )
+            changed = r.get("flip_changes_run")
+            pins = r.get("pins_applied")
+            tail = "-" if changed is None else f"{changed:.0%}"
+            if pins is not None:
+                tail += f" (pin came up {pins:.0%})"
+            lines.append(
+                f"  {r['decision']:<{width}s}{_v(r['value'], mid) + ' ' + _interval(r, mid):<24s}"
+                f"{se:>8s}{_v(banzhaf[r['decision']]['value'], mid):>10s}{tail:>18s}"
+            )
+    lines += ["", "Findings:"] + [f"  - {f}" for f in doc["findings"]]
+    return "\n".join(lines)
