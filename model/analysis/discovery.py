@@ -165,8 +165,10 @@ def discover(x: pd.DataFrame, y: np.ndarray, seed: int, resamples: int = RESAMPL
         return out
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas' FutureWarnings from inside the library
-        # threshold 0: PRIM keeps the peeled box whatever its density; ``choose`` decides.
-        p = prim.Prim(x, y, threshold=0.0, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
+        # PRIM's threshold both marks the cases of interest (y at or above it) and drops a
+        # box whose density is below it: just above 0, every case with y = 1 counts and the
+        # peeled box is kept whatever its density, for ``choose`` to decide.
+        p = prim.Prim(x, y.astype(int), threshold=1e-6, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
         box = p.find_box()
         t = box.peeling_trajectory[["coverage", "density", "mass", "res_dim", "n", "k"]].copy()
         i, reached = choose(t)

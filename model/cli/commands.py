@@ -421,7 +421,9 @@ def cmd_discover(args: argparse.Namespace, argv: Sequence[str]) -> int:
     sc, job = _trust_job(args, argv)
     if args.quiet:
         job = dataclasses.replace(job, progress=False)
-    where, doc = discover_to_dir(sc, args.scenario, args.cases, job, resume=args.resume)
+    where, doc = discover_to_dir(
+        sc, args.scenario, args.cases, job, resume=args.resume, resamples=args.resamples
+    )
     print(format_discovery(doc))
     print(f"\nResults written to {where}")
     return 0

@@ -328,6 +328,9 @@ def _add_discover(sub) -> None:
     dis.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     dis.add_argument("--cases", type=_positive_int, default=5000,
                      help="Latin hypercube cases, each one run with its own seed (default 5000)")  # fmt: skip
+    dis.add_argument("--resamples", type=_positive_int, default=10,
+                     help="PRIM runs on random halves of the cases, for each input's stability "
+                     "(default 10)")  # fmt: skip
     dis.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
     _add_executor_options(dis)
     dis.add_argument("--out", default=None,

@@ -75,7 +75,7 @@ def coalition_runs(
     executor: Executor,
     start: int = 0,
     stop: int | None = None,
-    pins: bool = False,
+    pins: Callable[[int], bool] | None = None,
 ) -> Iterator[tuple[int, pd.DataFrame, dict[str, float]]]:
     """Yield, coalition by coalition from ``start``, its runs reduced to the measures.
 
@@ -87,9 +87,9 @@ def coalition_runs(
         executor: Where runs happen.
         start: The first coalition.
         stop: One past the last coalition (default: all).
-        pins: Also summarise each coalition's runs as ``run`` does and pass on the
-            summary's ``pins_applied`` (share of runs in which each pin came up), where the
-            model records it.
+        pins: Asked for each coalition, before its runs are reduced: whether to summarise
+            them as ``run`` does and pass on the summary's ``pins_applied`` (share of runs
+            in which each pin came up), where the model records it.
 
     Yields:
         ``(k, rows, pins_applied)``: coalition ``k``, one row per run (``RUN_COLUMNS``),
@@ -120,7 +120,7 @@ def coalition_runs(
             columns=list(RUN_COLUMNS),
         )  # fmt: skip
         applied: dict[str, float] = {}
-        if pins:
+        if pins is not None and pins(k):
             tables = build_tables(compiled, block)
             summary = summ.summarize(tables.runs, tables.events, compiled.names)
             applied = {str(a): float(b) for a, b in (summary.get("pins_applied") or {}).items()}

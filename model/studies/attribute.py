@@ -67,17 +67,17 @@ def _run_blocks(study: Study, game: Game, job: Job) -> None:
         return
     # pins_applied comes from the model's summary where it records it: asked of the first
     # coalition, then of all only if the model has it.
-    pins = start == 0 or bool(study.state.get("pins_applied"))
+    study.state.setdefault("pins_applied", True)  # until coalition 0 says otherwise
     shown = bar(game.size, f"{game.scenario.name} coalitions", "coalition", job.progress, start)
     try:
         with job.executor.start(game.runs * (game.size - start)) as ex:
             rows, applied = [], []
-            for k, block, a in coalition_runs(game, ex, start, pins=pins):
+            asked = lambda k: bool(study.state["pins_applied"])  # noqa: E731
+            for k, block, a in coalition_runs(game, ex, start, pins=asked):
                 rows.append(block)
                 applied += [(k, p, s) for p, s in a.items()]
                 if k == 0 and not a:
-                    pins = False
-                study.state["pins_applied"] = pins
+                    study.state["pins_applied"] = False
                 if shown is not None:
                     shown.update(1)
                 if len(rows) == BLOCK or k == game.size - 1:

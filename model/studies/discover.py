@@ -53,11 +53,17 @@ def inputs(sc: Scenario, path: str | None = None) -> tuple[list[str], dict[str, 
     return list(DECISIONS), dict(zip(prob["names"], prob["bounds"], strict=True))
 
 
-def cases_table(sc: Scenario, cases: int, master_seed: int) -> pd.DataFrame:
-    """Every case's seed and inputs: a seeded Latin hypercube over the decisions and ranges."""
+def cases_table(
+    sc: Scenario, cases: int, master_seed: int, path: str | None = None
+) -> pd.DataFrame:
+    """Every case's seed and inputs: a seeded Latin hypercube over the decisions and ranges.
+
+    Raises:
+        ScenarioError: The scenario (file ``path``) declares no uncertain ranges.
+    """
     from scipy.stats import qmc
 
-    decisions, ranges = inputs(sc)
+    decisions, ranges = inputs(sc, path)
     rng = np.random.default_rng(np.random.SeedSequence([int(master_seed), LHS_TAG]))
     u = qmc.LatinHypercube(d=len(decisions) + len(ranges), seed=rng).random(cases)
     table = pd.DataFrame({"case": np.arange(cases), "seed": run_seeds(master_seed, cases)})
@@ -105,13 +111,13 @@ def _run_blocks(study: Study, sc: Scenario, table: pd.DataFrame, job: Job) -> No
                 rows = []
 
 
-def analyse(cases: pd.DataFrame, sc: Scenario, seed: int) -> dict:
+def analyse(cases: pd.DataFrame, sc: Scenario, seed: int, resamples: int = disc.RESAMPLES) -> dict:
     """PRIM for each target over the cases' inputs (decisions as categories)."""
     decisions, ranges = inputs(sc)
     x = cases[[*decisions, *ranges]].copy()
     for d in decisions:
         x[d] = pd.Categorical(x[d].astype(str))
-    return {t: disc.discover(x, cases[t].to_numpy(bool), seed) for t in TARGETS}
+    return {t: disc.discover(x, cases[t].to_numpy(bool), seed, resamples) for t in TARGETS}
 
 
 def _box_rows(found: dict) -> pd.DataFrame:
@@ -211,16 +217,29 @@ def format_discovery(doc: dict) -> str:
 
 
 def discover_to_dir(
-    sc: Scenario, scenario_path: str, cases: int, job: Job, resume: str | None = None
+    sc: Scenario,
+    scenario_path: str,
+    cases: int,
+    job: Job,
+    resume: str | None = None,
+    resamples: int = disc.RESAMPLES,
 ) -> tuple[Path, dict]:
     """Run the cases, find the boxes, and write the sealed folder.
+
+    Args:
+        sc: The scenario: its decisions and ``uncertain:`` ranges are the inputs.
+        scenario_path: Its file, recorded.
+        cases: Latin hypercube cases, one run each.
+        job: Seed, executor, output folder.
+        resume: An unfinished discovery folder to finish.
+        resamples: PRIM runs on random halves for the stability of each input.
 
     Returns:
         The folder and ``boxes.json``'s content.
     """
     from model.viz.discovery_plots import plot_pairs, plot_tradeoff
 
-    table = cases_table(sc, cases, job.master_seed)  # checks the scenario has ranges first
+    table = cases_table(sc, cases, job.master_seed, scenario_path)  # ranges checked first
     settings = {"scenario_sha256": scenario_digest(sc), "cases": cases,
                 "master_seed": int(job.master_seed), "decisions": list(DECISIONS)}  # fmt: skip
     hint = " ".join(job.argv or ["python", "-m", "model", "discover", scenario_path])
@@ -230,8 +249,9 @@ def discover_to_dir(
     ) as study:  # fmt: skip
         _run_blocks(study, sc, table, job)
         done = study.read(CASES_FILE)
-        found = analyse(done, sc, job.master_seed)
+        found = analyse(done, sc, job.master_seed, resamples)
         doc = document(sc, cases, job.master_seed, found)
+        doc["resamples"] = resamples
         tmp = study.tmp
         _box_rows(found).to_csv(tmp / "boxes.csv", index=False, float_format=FLOAT_FORMAT)
         _limit_rows(found).to_csv(tmp / "limits.csv", index=False, float_format=FLOAT_FORMAT)
@@ -241,7 +261,8 @@ def discover_to_dir(
         plot_tradeoff(doc, tmp / "tradeoff.png")
         for target, f in found.items():
             if f["box"] is not None and f["limits"]:  # a box that restricts nothing has no pairs
-                plot_pairs(f["box"], f["chosen"], TARGETS[target], tmp / f"pairs_{target}.png")
+                plot_pairs(f["box"], f["chosen"], f["limits"], TARGETS[target],
+                           tmp / f"pairs_{target}.png")  # fmt: skip
         study.seal({"kind": "discover", **provenance(sc, scenario_path, job.argv),
                     "settings": settings})  # fmt: skip
     return study.final, doc

@@ -59,18 +59,32 @@ def plot_tradeoff(doc: dict, path: Path) -> Path:
     return path
 
 
-def plot_pairs(box, step: int, label: str, path: Path) -> Path:
+PAIRS = 4  # inputs in the pair plot: a grid of more is too small to read
+
+
+def pair_inputs(limits: list[dict]) -> list[str]:
+    """The box's inputs to draw: those whose limits matter most (smallest quasi-p) first."""
+
+    def qp(lim: dict) -> float:
+        return min((q for q in (lim["qp_low"], lim["qp_high"]) if q is not None), default=1.0)
+
+    return [lim["input"] for lim in sorted(limits, key=qp)[:PAIRS]]
+
+
+def plot_pairs(box, step: int, limits: list[dict], label: str, path: Path) -> Path:
     """EMA Workbench's pair plot of the chosen box's inputs: cases of interest and its limits.
 
     Args:
         box: The ``PrimBox`` (``model.analysis.discovery.discover``'s ``box``).
         step: The chosen step of its trajectory.
+        limits: The box's limits (``model.analysis.discovery.limits``), to pick the inputs.
         label: The outcome of interest, for the title.
         path: The PNG to write.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # seaborn's and pandas' FutureWarnings
-        grid = box.show_pairs_scatter(step, upper="scatter", lower="hist")
+        grid = box.show_pairs_scatter(step, dims=pair_inputs(limits), upper="scatter",
+                                      lower="hist")  # fmt: skip
     grid.figure.suptitle(f"The chosen box (step {step}): {label}", y=1.01, fontsize=11)
     grid.figure.savefig(path, dpi=80, bbox_inches="tight")
     plt.close(grid.figure)
