@@ -279,3 +279,14 @@ def test_a_killed_attribution_resumes_to_the_same_files(tmp_path):
     subprocess.run([*cmd, "--resume", str(hidden)], cwd=REPO, check=True, capture_output=True)
     for name in FILES:
         assert (killed / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_the_dashboard_attributes_as_the_command_does(baseline, serial_folder):
+    from model.dashboard import ensemble as ens
+
+    players = ["iraq_sends_pmf", "hezbollah_full_commitment", "leader_accepts_offer"]
+    doc = ens.run_attribution(baseline, 30, 20241127, workers=2, players=players)
+    written = json.loads((serial_folder / "attribution.json").read_text())
+    assert json.loads(json.dumps(doc)) == written
+    page = ens.attribution_html(doc)
+    assert 'data-testid="attribution-table"' in page and "all flips together" in page
