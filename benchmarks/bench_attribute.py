@@ -4,9 +4,11 @@
     .venv/bin/python benchmarks/bench_attribute.py --runs 20 --cases 1000
     .venv/bin/python benchmarks/bench_attribute.py --se results/baseline-attribution/...
 
-- ``attribute`` (256 coalitions x ``--runs``) against ``compare`` of the same 256
-  coalitions, written as scenario files, with the same runs and seeds: the same runs, the
-  comparison's full folders (daily tables and plots) instead of the game arithmetic.
+- ``attribute`` with every decision (256 coalitions x ``--runs``), timed alone against its
+  10-minute budget; then ``attribute`` over the first ``--players`` decisions against
+  ``compare`` of the same coalitions written as scenario files, with the same runs and seeds:
+  the same runs, the comparison's full folders (daily tables and plots for each) instead of
+  the game arithmetic.
 - ``discover`` (``--cases`` cases, one run each) against ``run`` of the baseline with as
   many runs: the same number of runs, not the same parameter sets.
 
@@ -50,14 +52,22 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def coalition_files(folder: Path) -> list[Path]:
-    """The 256 coalitions of the baseline's decisions as scenario files (coalition 0 first)."""
+def players(n: int | None) -> list[str]:
+    """The baseline's first ``n`` decisions (all, if None)."""
     sys.path.insert(0, str(REPO))
-    from model.analysis.coalitions import choose_players, documented_answer
+    from model.analysis.coalitions import choose_players
+    from model.config.loader import load_scenario
+
+    every = choose_players(load_scenario(BASE), "decisions", None)
+    return every if n is None else every[:n]
+
+
+def coalition_files(folder: Path, players: list[str]) -> list[Path]:
+    """The coalitions of ``players`` as scenario files (coalition 0 first)."""
+    from model.analysis.coalitions import documented_answer
     from model.config.loader import load_scenario
 
     sc = load_scenario(BASE)
-    players = choose_players(sc, "decisions", None)
     paths = []
     for k in range(1 << len(players)):
         pins = {p: ("accept" if k >> i & 1 else documented_answer(sc, p))
@@ -74,11 +84,17 @@ def bench(args: argparse.Namespace) -> None:
     common = ["--workers", str(args.workers), "--quiet"]
     tmp = Path(tempfile.mkdtemp(prefix="bench-attribute-"))
     try:
-        files = coalition_files(tmp)
+        few = players(args.players)
+        files = coalition_files(tmp, few)
+        alone = timed([*py, "attribute", str(BASE), "--runs", str(args.runs), *common, "--out",
+                       str(tmp / "full")])  # fmt: skip
+        print(f"attribute, every decision ({1 << len(players(None))} coalitions x {args.runs} "
+              f"runs): wall {alone[0]:.0f} s, CPU {alone[1]:.0f} s")  # fmt: skip
+        shutil.rmtree(tmp / "full", ignore_errors=True)
         pairs = {
-            "attribute": (
-                lambda out: [*py, "attribute", str(BASE), "--runs", str(args.runs), *common,
-                             "--out", out],
+            f"attribute, {len(few)} decisions": (
+                lambda out: [*py, "attribute", str(BASE), "--players", ",".join(few), "--runs",
+                             str(args.runs), *common, "--out", out],
                 lambda out: [*py, "compare", *map(str, files), "--runs", str(args.runs),
                              *common, "--out", out],
                 f"compare of the same {len(files)} coalitions x {args.runs} runs",
@@ -131,6 +147,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=100, help="runs per coalition (default 100)")
     ap.add_argument("--cases", type=int, default=5000, help="discovery cases (default 5000)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--players", type=int, default=4,
+                    help="decisions of the side-by-side with compare (default 4: 16 coalitions; "
+                    "compare writes a full folder per coalition, so 256 take hours)")  # fmt: skip
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (default 1)")
     ap.add_argument("--se", type=Path, default=None, help="an attribution folder to explain")
     args = ap.parse_args()

@@ -290,3 +290,35 @@ def test_the_dashboard_attributes_as_the_command_does(baseline, serial_folder):
     assert json.loads(json.dumps(doc)) == written
     page = ens.attribution_html(doc)
     assert 'data-testid="attribution-table"' in page and "all flips together" in page
+
+
+def test_over_a_posterior_each_coalition_uses_the_same_draws(tmp_path, baseline, run_cli):
+    """Run i of every coalition uses draw i // K; values get total intervals, robust shares."""
+    from test_posterior_runs import write_posterior
+
+    from model.ensemble.posterior import draw_ids, load_posterior
+
+    values = np.array([[0.50, 25.0], [0.62, 30.0], [0.70, 45.0]])
+    post = write_posterior(tmp_path / "post", baseline, values, np.array([0.4, 0.3, 0.3]))
+    out = tmp_path / "att"
+    res = run_cli("attribute", BASE, "--players", "iraq_sends_pmf,leader_accepts_offer",
+                  "--runs", "12", "--posterior", post, "--seeds-per-draw", "3",
+                  "--executor", "serial", "--out", out)  # fmt: skip
+    assert res.code == 0, res.err
+    doc = json.loads((out / "attribution.json").read_text())
+    assert doc["interval"].startswith("total") and doc["seeds_per_draw"] == 3
+    rows = pd.read_csv(out / "coalition_runs.csv")
+    assert (rows.draw == rows.run // 3).all()
+    ids = draw_ids(load_posterior(post), 12, 20241127, 3)
+    # coalition 3's run 0 is the draw's scenario with both flips, run with run 0's seed
+    from model.ensemble.posterior import scenario_with_draw
+
+    sc = co.coalition_scenario(baseline, "decisions", ["iraq_sends_pmf", "leader_accepts_offer"], 3)
+    p = load_posterior(post)
+    drawn = sc.model_validate(scenario_with_draw(sc, p, dict(zip(p.names, p.values[ids[0]]))))
+    c = compile_scenario(drawn)
+    first = rows[(rows.coalition == 3) & (rows.run == 0)].iloc[0]
+    r = simulate(c, int(first.seed))
+    assert first.days_held == co.run_values(r, c.capital, c.p.horizon_days)[0]
+    table = pd.read_csv(out / "attribution.csv")
+    assert table.robust_share.notna().all() and table.robust_share.between(0, 1).all()
