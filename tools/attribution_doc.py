@@ -15,12 +15,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from model.analysis.compare import fmt_number, is_share  # noqa: E402
+from model.analysis.attribution_text import value_text  # noqa: E402
+from model.analysis.compare import is_share  # noqa: E402
 from model.results.integrity import require_intact  # noqa: E402
 
 
 def _v(x: float | None, measure: str, signed: bool = True) -> str:
-    return "-" if x is None else fmt_number(x, is_share(measure), signed)
+    return "-" if x is None else value_text(x, measure, signed)
 
 
 def _se(x: float | None, measure: str) -> str:

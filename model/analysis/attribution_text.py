@@ -87,12 +87,18 @@ def document(
     return doc
 
 
-def _v(x: float, measure: str, signed: bool = True) -> str:
-    return fmt_number(x, is_share(measure), signed)
+def value_text(x: float, measure: str, signed: bool = True) -> str:
+    """A value as ``compare`` shows it; a share with one decimal, as shares are small here."""
+    if not is_share(measure) or x is None or math.isnan(x):
+        return fmt_number(x, is_share(measure), signed)
+    text = f"{abs(x):.1%}"
+    if text == "0.0%":
+        return text
+    return ("-" if x < 0 else "+" if signed else "") + text
 
 
 def _interval(r: dict, measure: str) -> str:
-    return f"[{_v(r['low'], measure)}, {_v(r['high'], measure)}]"
+    return f"[{value_text(r['low'], measure)}, {value_text(r['high'], measure)}]"
 
 
 TINY = 1e-9  # below this a value is floating-point residue, not a share
@@ -123,13 +129,14 @@ def findings(doc: dict) -> list[str]:
         label = m["label"][0].lower() + m["label"][1:]
         clear = [r for r in _rows(doc, mid, "shapley") if _clear(r)]
         shares = ", ".join(
-            f"{r['decision']} {_v(r['value'], mid)}{_unit(mid)} {_interval(r, mid)}" for r in clear
+            f"{r['decision']} {value_text(r['value'], mid)}{_unit(mid)} {_interval(r, mid)}"
+            for r in clear
         )
         text = (
             f"{label[0].upper() + label[1:]}: {flip} all {n} {who} together changes it by "
-            f"{_v(e['value'], mid)}{_unit(mid)} {_interval(e, mid)} "
-            f"({_v(m['documented']['value'], mid, False)} documented, "
-            f"{_v(m['all_flipped']['value'], mid, False)} all flipped); "
+            f"{value_text(e['value'], mid)}{_unit(mid)} {_interval(e, mid)} "
+            f"({value_text(m['documented']['value'], mid, False)} documented, "
+            f"{value_text(m['all_flipped']['value'], mid, False)} all flipped); "
         )
         text += (
             f"shared out exactly (the Shapley values sum to it within "
@@ -146,7 +153,7 @@ def findings(doc: dict) -> list[str]:
         how = "reinforce each other" if r["value"] > 0 else "partly cancel each other"
         out.append(
             f"{r['decision_a']} and {r['decision_b']} {how} on the days held: Shapley "
-            f"interaction {_v(r['value'], head)}{_unit(head)} {_interval(r, head)}."
+            f"interaction {value_text(r['value'], head)}{_unit(head)} {_interval(r, head)}."
         )
     for r in _rows(doc, head, "shapley"):
         changed, alone = r.get("flip_changes_run"), r.get("flip_changes_run_alone")
@@ -191,10 +198,10 @@ def format_attribution(doc: dict) -> str:
         lines += [
             "",
             f"{m['label']} ({m['unit']})",
-            f"  documented {_v(m['documented']['value'], mid, False)}, all flipped "
-            f"{_v(m['all_flipped']['value'], mid, False)}: all flips together "
-            f"{_v(e['value'], mid)} {_interval(e, mid)}; the Shapley values sum to "
-            f"{_v(m['sum_of_shapley_values'], mid)} (efficiency gap {m['efficiency_gap']:.1e})",
+            f"  documented {value_text(m['documented']['value'], mid, False)}, all flipped "
+            f"{value_text(m['all_flipped']['value'], mid, False)}: all flips together "
+            f"{value_text(e['value'], mid)} {_interval(e, mid)}; the Shapley values sum to "
+            f"{value_text(m['sum_of_shapley_values'], mid)} (efficiency gap {m['efficiency_gap']:.1e})",
             f"  {'':<{width}s}{'Shapley [95 %]':<24s}{'se':>8s}{'Banzhaf':>10s}"
             f"{'flip changes run':>18s}",
         ]
@@ -211,8 +218,8 @@ def format_attribution(doc: dict) -> str:
             if pins is not None:
                 tail += f" (pin came up {pins:.0%})"
             lines.append(
-                f"  {r['decision']:<{width}s}{_v(r['value'], mid) + ' ' + _interval(r, mid):<24s}"
-                f"{se:>8s}{_v(banzhaf[r['decision']]['value'], mid):>10s}{tail:>18s}"
+                f"  {r['decision']:<{width}s}{value_text(r['value'], mid) + ' ' + _interval(r, mid):<24s}"
+                f"{se:>8s}{value_text(banzhaf[r['decision']]['value'], mid):>10s}{tail:>18s}"
             )
     lines += ["", "Findings:"] + [f"  - {f}" for f in doc["findings"]]
     return "\n".join(lines)

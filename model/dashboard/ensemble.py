@@ -16,9 +16,9 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from model.analysis import coalitions as co
+from model.analysis.attribution_text import value_text
 from model.analysis.compare import (
     HEADLINE_STATES,
-    fmt_number,
     format_cells,
     is_share,
     measure_label,
@@ -203,9 +203,8 @@ def attribution_html(doc: dict) -> str:
     measures = doc["measures"]
 
     def cell(r: dict, m: str) -> str:
-        pct = is_share(m)
-        return html.escape(f"{fmt_number(r['value'], pct, True)} [{fmt_number(r['low'], pct, True)}"
-                           f", {fmt_number(r['high'], pct, True)}]")  # fmt: skip
+        return html.escape(f"{value_text(r['value'], m)} [{value_text(r['low'], m)}, "
+                           f"{value_text(r['high'], m)}]")  # fmt: skip
 
     head = "".join(
         f"<th>{html.escape(m['label'])} ({html.escape(m['unit'])})</th>" for m in measures

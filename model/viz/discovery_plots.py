@@ -44,7 +44,7 @@ def tradeoff_figure(doc: dict) -> Figure:
         ax.set_ylabel("density: share of the box's cases that are of interest")
         ax.set_title(f"{t['label'][0].upper() + t['label'][1:]}\n"
                      f"({t['cases_of_interest']} of {doc['cases']} cases)", fontsize=10)  # fmt: skip
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=8, loc="upper right")
         ax.grid(alpha=0.3)
     fig.suptitle(f"{doc['scenario']}: PRIM's coverage-density trade-off over "
                  f"{doc['cases']} cases", fontsize=11)  # fmt: skip

@@ -123,12 +123,11 @@ def write_report(folder: Path, attribution: dict | None = None) -> Path:
 
 def _attribution_context(a: dict) -> dict:
     """What the attribution block shows: per player its Shapley value on each measure."""
-    from model.analysis.compare import fmt_number
+    from model.analysis.attribution_text import value_text
 
     def cell(r: dict, m: str) -> str:
-        pct = is_share(m)
-        return (f"{fmt_number(r['value'], pct, True)} "
-                f"[{fmt_number(r['low'], pct, True)}, {fmt_number(r['high'], pct, True)}]")  # fmt: skip
+        return (f"{value_text(r['value'], m)} "
+                f"[{value_text(r['low'], m)}, {value_text(r['high'], m)}]")  # fmt: skip
 
     sv = {(r["decision"], r["measure"]): r for r in a["values"] if r["index"] == "shapley"}
     rows = []
