@@ -142,7 +142,7 @@ def test_coalition_runs_are_the_coalitions_own_runs(baseline):
             r = simulate(c, int(row.seed))
             assert (row.days_held, row.held_at_horizon, row.negotiated_transition,
                     row.leader_days) == co.run_values(r, capital, c.p.horizon_days)  # fmt: skip
-            assert row.digest == co.run_digest(r)
+            assert row.digest == co.run_digest(r) and row.log_digest == co.log_digest(r)
 
 
 def test_flip_changes_counts_runs_whose_course_changed():
@@ -176,8 +176,9 @@ def serial_folder(tmp_path_factory):
 def test_the_folder_holds_the_attribution_sealed(serial_folder, run_cli):
     doc = json.loads((serial_folder / "attribution.json").read_text())
     table = pd.read_csv(serial_folder / "attribution.csv")
-    assert list(table.columns[:8]) == ["decision", "measure", "index", "value", "se", "low",
-                                       "high", "robust_share"]  # fmt: skip
+    assert list(table.columns) == ["decision", "measure", "index", "value", "se", "low", "high",
+                                   "robust_share", "flip_changes_run", "flip_changes_run_alone",
+                                   "flip_changes_log", "pins_applied"]  # fmt: skip
     assert len(table) == 3 * 4 * 2
     for m, gap in doc["efficiency_gap"].items():
         assert abs(gap) < 1e-9, m
@@ -315,7 +316,8 @@ def test_over_a_posterior_each_coalition_uses_the_same_draws(tmp_path, baseline,
 
     sc = co.coalition_scenario(baseline, "decisions", ["iraq_sends_pmf", "leader_accepts_offer"], 3)
     p = load_posterior(post)
-    drawn = sc.model_validate(scenario_with_draw(sc, p, dict(zip(p.names, p.values[ids[0]]))))
+    values = dict(zip(p.names, p.values[ids[0]], strict=True))
+    drawn = sc.model_validate(scenario_with_draw(sc, p, values))
     c = compile_scenario(drawn)
     first = rows[(rows.coalition == 3) & (rows.run == 0)].iloc[0]
     r = simulate(c, int(first.seed))

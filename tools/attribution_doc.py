@@ -45,7 +45,8 @@ def attribution_tables(folder: Path) -> str:
             f"{_v(e['value'], mid)} [{_v(e['low'], mid)}, {_v(e['high'], mid)}]; efficiency "
             f"gap {m['efficiency_gap']:.1e}.",
             "",
-            "| decision | Shapley value | se | 95 % interval | Banzhaf | flip changes the run |",
+            "| decision | Shapley value | se | 95 % interval | Banzhaf | flip changes what "
+            "happens (its answer) |",
             "|---|---:|---:|---:|---:|---:|",
         ]
         rows = [r for r in doc["values"] if r["measure"] == mid]
@@ -53,12 +54,12 @@ def attribution_tables(folder: Path) -> str:
         for r in sorted(
             (r for r in rows if r["index"] == "shapley"), key=lambda r: -abs(r["value"])
         ):
-            ch = r.get("flip_changes_run")
+            ch, lg = r.get("flip_changes_run"), r.get("flip_changes_log")
             out.append(
                 f"| {r['decision']} | {_v(r['value'], mid)} | {_se(r['se'], mid)} | "
                 f"{_v(r['low'], mid)} to {_v(r['high'], mid)} | "
                 f"{_v(bz[r['decision']]['value'], mid)} | "
-                f"{'-' if ch is None else f'{ch:.0%}'} |"
+                f"{'-' if ch is None else f'{ch:.0%} ({lg:.0%})'} |"
             )
         out.append("")
     head = doc["measures"][0]["id"]

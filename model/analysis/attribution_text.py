@@ -157,19 +157,25 @@ def findings(doc: dict) -> list[str]:
         )
     for r in _rows(doc, head, "shapley"):
         changed, alone = r.get("flip_changes_run"), r.get("flip_changes_run_alone")
-        pins = r.get("pins_applied")
+        logged, pins = r.get("flip_changes_log"), r.get("pins_applied")
         said = f"; its pin came up in {pins:.0%} of runs" if pins is not None else ""
-        if changed is not None and changed == 0:
-            out.append(f"{r['decision']}: its flip never changed the course of a run{said}; its "
-                       "value is zero for that reason, not because it would not matter.")  # fmt: skip
-        elif changed is not None and abs(r["value"]) < TINY and (r["se"] or 0.0) < TINY:
-            out.append(f"{r['decision']}: its flip changes the course of {changed:.0%} of the "
+        if changed is None:
+            continue
+        if changed == 0:
+            came = (f"its answer differs in the event log of {logged:.0%} of the paired runs, "
+                    "but it changed nothing that happened in any of them"
+                    if logged else "its flip never came up in a run")  # fmt: skip
+            out.append(f"{r['decision']}: {came}{said}; its value is zero for that reason, "
+                       "not because the decision could not matter.")  # fmt: skip
+        elif abs(r["value"]) < TINY and (r["se"] or 0.0) < TINY:
+            out.append(f"{r['decision']}: its flip changes what happens in {changed:.0%} of the "
                        f"paired runs{said} but none of the measures.")  # fmt: skip
-        elif changed is not None and changed < CHANGES_WARN:
+        elif changed < CHANGES_WARN:
             out.append(
-                f"{r['decision']}: its flip changed the course of {changed:.0%} of the paired "
-                f"runs ({alone:.0%} from the documented sequence){said}; where it changes "
-                "nothing it counts zero, and its value reflects that."
+                f"{r['decision']}: its flip changed what happened in {changed:.0%} of the paired "
+                f"runs ({alone:.0%} from the documented sequence; its answer differed in "
+                f"{logged:.0%}){said}; where it changes nothing it counts zero, and its value "
+                "reflects that."
             )
     if doc["posterior"]:
         robust = [r for r in _rows(doc, head, "shapley")
@@ -189,7 +195,8 @@ def format_attribution(doc: dict) -> str:
         "Each player: its documented state against its flip ("
         + ", ".join(f"{p['name']}: {p['documented']} -> {p['flipped']}" for p in doc["players"])
         + ")",
-        f"[..] is the {doc['interval']}; se the standard error of the value.",
+        f"[..] is the {doc['interval']}; se the standard error of the value; changes world "
+        "(log): share of paired runs in which the flip changed what happened (its event log)",
     ]
     width = max(len(p["name"]) for p in doc["players"]) + 2
     for m in doc["measures"]:
@@ -203,7 +210,7 @@ def format_attribution(doc: dict) -> str:
             f"{value_text(e['value'], mid)} {_interval(e, mid)}; the Shapley values sum to "
             f"{value_text(m['sum_of_shapley_values'], mid)} (efficiency gap {m['efficiency_gap']:.1e})",
             f"  {'':<{width}s}{'Shapley [95 %]':<24s}{'se':>8s}{'Banzhaf':>10s}"
-            f"{'flip changes run':>18s}",
+            f"{'changes world (log)':>21s}",
         ]
         banzhaf = {r["decision"]: r for r in _rows(doc, mid, "banzhaf")}
         for r in _rows(doc, mid, "shapley"):
@@ -212,14 +219,14 @@ def format_attribution(doc: dict) -> str:
                 if r["se"] is None
                 else (f"{r['se']:.1%}" if is_share(mid) else f"{r['se']:.2f}")
             )
-            changed = r.get("flip_changes_run")
+            changed, logged = r.get("flip_changes_run"), r.get("flip_changes_log")
             pins = r.get("pins_applied")
-            tail = "-" if changed is None else f"{changed:.0%}"
+            tail = "-" if changed is None else f"{changed:.0%} ({logged:.0%})"
             if pins is not None:
                 tail += f" (pin came up {pins:.0%})"
             lines.append(
                 f"  {r['decision']:<{width}s}{value_text(r['value'], mid) + ' ' + _interval(r, mid):<24s}"
-                f"{se:>8s}{value_text(banzhaf[r['decision']]['value'], mid):>10s}{tail:>18s}"
+                f"{se:>8s}{value_text(banzhaf[r['decision']]['value'], mid):>10s}{tail:>21s}"
             )
     lines += ["", "Findings:"] + [f"  - {f}" for f in doc["findings"]]
     return "\n".join(lines)

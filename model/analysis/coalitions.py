@@ -139,13 +139,26 @@ def run_values(r: RunResult, capital: int, horizon: int) -> tuple[float, float, 
 
 
 def run_digest(r: RunResult) -> str:
-    """A short fingerprint of what happened in a run (its event log, falls and end).
+    """A short fingerprint of what happened in a run (holders, daily measures, falls, end).
 
-    Two runs with the same seed and the same fingerprint took the same course: a flip that
-    leaves it unchanged never came up, or changed nothing that happened.
+    Who held each place on each day, the daily measures, the falls, the end and the leader's
+    exit: two runs with the same seed and the same fingerprint took the same course in the world:
+    a flip that leaves it unchanged never came up, or came up and changed nothing.
     """
-    text = repr((r.events, r.fall_day.tolist(), r.end_state, r.leader_exit_day))
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    h = hashlib.blake2b(digest_size=8)
+    for part in (r.metrics, r.holders, r.fall_day):
+        h.update(np.ascontiguousarray(part).tobytes())
+    h.update(f"{r.end_state}|{r.leader_exit_day}".encode())
+    return h.hexdigest()
+
+
+def log_digest(r: RunResult) -> str:
+    """A short fingerprint of a run's event log, every answer and decision in it included.
+
+    A flip that changes the log but not ``run_digest`` came up (its answer is recorded) and
+    changed nothing that happened.
+    """
+    return hashlib.blake2b(repr(r.events).encode(), digest_size=8).hexdigest()
 
 
 def flip_changes(digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

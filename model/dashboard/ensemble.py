@@ -192,8 +192,8 @@ def run_attribution(
     chosen = tuple(co.choose_players(sc, "decisions", players))
     game = Game(sc, "decisions", chosen, runs, seed)
     spec = ExecutorSpec("process", workers or os.cpu_count() or 1)
-    games, digests = play_in_memory(game, spec, on_progress)
-    doc, _, _ = attribution_document(game, games, digests)
+    games, prints = play_in_memory(game, spec, on_progress)
+    doc, _, _ = attribution_document(game, games, prints)
     return doc
 
 
@@ -211,7 +211,7 @@ def attribution_html(doc: dict) -> str:
     )
     out = ['<table data-testid="attribution-table" class="comparison"><thead><tr>',
            "<th>decision</th><th>documented -> flip</th>", head,
-           "<th>flip changes the run</th></tr></thead><tbody>"]  # fmt: skip
+           "<th>flip changes what happens</th></tr></thead><tbody>"]  # fmt: skip
     first = measures[0]["id"]
     for p in sorted(doc["players"], key=lambda p: -abs(sv[(p["name"], first)]["value"])):
         changed = sv[(p["name"], first)].get("flip_changes_run")

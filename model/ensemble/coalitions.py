@@ -27,7 +27,7 @@ from model.sim.compiled import compile_scenario
 
 # The per-run table: one row per coalition and run (``coalition_runs.csv``).
 VALUE_COLUMNS = ("days_held", "held_at_horizon", "negotiated_transition", "leader_days")
-RUN_COLUMNS = ("coalition", "run", "seed", "draw", *VALUE_COLUMNS, "digest")
+RUN_COLUMNS = ("coalition", "run", "seed", "draw", *VALUE_COLUMNS, "digest", "log_digest")
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def coalition_runs(
         block = [next(results) for _ in range(game.runs)]
         rows = pd.DataFrame(
             [(k, i, r.seed, -1 if draws is None else int(draws[i]),
-              *co.run_values(r, capital, horizon), co.run_digest(r))
+              *co.run_values(r, capital, horizon), co.run_digest(r), co.log_digest(r))
              for i, r in enumerate(block)],
             columns=list(RUN_COLUMNS),
         )  # fmt: skip
@@ -127,12 +127,14 @@ def coalition_runs(
         yield k, rows, applied
 
 
-def games_from(rows: pd.DataFrame, game: Game) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def games_from(
+    rows: pd.DataFrame, game: Game
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The per-run tables of each measure, and of the runs' fingerprints, from the rows.
 
     Returns:
-        Measure id (``coalitions.measures``) -> runs x coalitions values, and runs x
-        coalitions fingerprints.
+        Measure id (``coalitions.measures``) -> runs x coalitions values, and ``world`` and
+        ``log`` -> runs x coalitions fingerprints (``run_digest``, ``log_digest``).
     """
     rows = rows.sort_values(["coalition", "run"], kind="stable")
     if len(rows) != game.size * game.runs:
@@ -143,14 +145,18 @@ def games_from(rows: pd.DataFrame, game: Game) -> tuple[dict[str, np.ndarray], n
         m: rows[c].to_numpy(float).reshape(shape).T
         for m, c in zip(co.measures(capital), VALUE_COLUMNS, strict=True)
     }
-    return games, rows["digest"].to_numpy(object).reshape(shape).T
+    prints = {
+        kind: rows[col].astype(str).to_numpy(object).reshape(shape).T
+        for kind, col in (("world", "digest"), ("log", "log_digest"))
+    }
+    return games, prints
 
 
 def play_in_memory(
     game: Game,
     executor: ExecutorSpec | None = None,
     on_progress: Callable[[int, int], object] | None = None,
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Run every coalition and return its games (``games_from``), writing nothing.
 
     Args:
@@ -180,7 +186,7 @@ def pins_table(applied: Sequence[tuple[int, dict[str, float]]], game: Game) -> d
 def attribution_document(
     game: Game,
     games: dict[str, np.ndarray],
-    digests: np.ndarray,
+    prints: dict[str, np.ndarray],
     applied: dict[str, float] | None = None,
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """The attribution of a game played: ``attribution.json``'s content and its two tables.
@@ -188,18 +194,21 @@ def attribution_document(
     Args:
         game: The game.
         games: Its per-run tables (``games_from``).
-        digests: Its runs' fingerprints (``games_from``).
+        prints: Its runs' fingerprints (``games_from``).
         applied: Per player, the share of runs its pin came up (``pins_table``), if known.
 
     Returns:
         The document (``model.analysis.attribution_text.document``), the values table (with
-        how often each flip changed a run and ``pins_applied``) and the interactions table.
+        how often each flip changed what happened, and the event log, and ``pins_applied``)
+        and the interactions table.
     """
     values, inter, eff = attribute(games, game.players, game.draws())
-    anywhere, alone = co.flip_changes(digests)
+    anywhere, alone = co.flip_changes(prints["world"])
+    logged, _ = co.flip_changes(prints["log"])
     index = {p: i for i, p in enumerate(game.players)}
     values["flip_changes_run"] = [anywhere[index[p]] for p in values.decision]
     values["flip_changes_run_alone"] = [alone[index[p]] for p in values.decision]
+    values["flip_changes_log"] = [logged[index[p]] for p in values.decision]
     values["pins_applied"] = [(applied or {}).get(p, np.nan) for p in values.decision]
     sc, post = game.scenario, game.posterior
     doc = document(

@@ -4,12 +4,12 @@ Every coalition of flips (``2**n`` for ``n`` players) is run with the same seeds
 posterior, the same draws (``model.ensemble.coalitions``); each run's game is shared out
 exactly (``model.analysis.attribution``). The folder holds:
 
-- ``coalition_runs.csv``: a row per coalition and run, the four measures and a fingerprint
-  of the run's course; everything else is computed from it;
+- ``coalition_runs.csv``: a row per coalition and run, the four measures and fingerprints of
+  what happened and of the event log; everything else is computed from it;
 - ``coalitions.csv``: each coalition's flips and its mean of each measure;
 - ``attribution.csv``: per player, measure and index (Shapley, Banzhaf) the value, its
   standard error, 95 % interval and robust share, with how often the player's flip changed
-  the course of a run (and ``pins_applied`` where the model records it);
+  what happened in a run, and its event log (and ``pins_applied`` where the model records it);
 - ``interactions.csv``: per pair the Shapley interaction index and the joint flip's excess;
 - ``attribution.json``: all of it with the efficiency check per measure;
 - ``attribution.png`` and ``report.html``.
@@ -113,14 +113,14 @@ def compute(study: Study, game: Game) -> tuple[dict, pd.DataFrame, pd.DataFrame,
         ``attribution.json``'s content, the values, the interactions, and the coalitions'
         means.
     """
-    rows = study.read(RUNS_FILE, dtype={"digest": str})
-    games, digests = games_from(rows, game)
+    rows = study.read(RUNS_FILE, dtype={"digest": str, "log_digest": str})
+    games, prints = games_from(rows, game)
     pins = study.read(PINS_FILE)
     applied = pins_table(
         [(int(k), dict(zip(g.decision, g.pins_applied, strict=True)))
          for k, g in pins.groupby("coalition")], game,
     )  # fmt: skip
-    doc, values, inter = attribution_document(game, games, digests, applied)
+    doc, values, inter = attribution_document(game, games, prints, applied)
     return doc, values, inter, _coalition_means(games, game.players)
 
 

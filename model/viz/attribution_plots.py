@@ -129,7 +129,7 @@ def attribution_figure(doc: dict) -> Figure:
     for k, m in enumerate(doc["measures"][1:4]):
         _small(fig.add_subplot(grid[1, k]), doc, m, order)
     who = "decisions" if doc["over"] == "decisions" else "rules switched off"
-    note = "; * its flip changed the course of fewer than 95 % of paired runs (see the findings)"
+    note = "; * its flip changed what happened in fewer than 95 % of paired runs (see the findings)"
     fig.suptitle(
         f"{doc['scenario']}: which of {len(doc['players'])} {who} mattered, acting together "
         f"({doc['coalitions']} coalitions x {doc['runs']} runs, the same seeds){note}",
