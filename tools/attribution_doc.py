@@ -30,6 +30,10 @@ def _se(x: float | None, measure: str) -> str:
     return f"{x:.1%}" if is_share(measure) else f"{x:.2f}"
 
 
+def _inputs(chosen: dict) -> str:
+    return "input" if chosen["restricted"] == 1 else "inputs"
+
+
 def attribution_tables(folder: Path) -> str:
     """One table per measure: each decision's Shapley value, se, interval, Banzhaf, changes."""
     doc = json.loads((folder / "attribution.json").read_text(encoding="utf-8"))
@@ -88,7 +92,7 @@ def discovery_tables(folder: Path) -> str:
         reach = ("reaches" if c["reaches_goal"] else
                  f"does not reach {doc['goal']:.0%} on both; the best found")  # fmt: skip
         out += ["", f"Chosen box (step {c['step']}, {reach}): coverage {c['coverage']:.2f}, "
-                f"density {c['density']:.2f}, {c['restricted']} inputs restricted. In words: "
+                f"density {c['density']:.2f}, {c['restricted']} {_inputs(c)} restricted. In words: "
                 f"*{c['words']}*.", "",
                 "| input | limits | quasi-p | restricted in resamples |", "|---|---|---:|---:|"]  # fmt: skip
         for lim in c["limits"]:

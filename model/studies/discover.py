@@ -194,7 +194,7 @@ def format_discovery(doc: dict) -> str:
         verdict = ("reaches" if c["reaches_goal"] else
                    f"does not reach coverage and density {doc['goal']:.0%} both; the best found is")  # fmt: skip
         lines.append(f"  chosen box (step {c['step']}, {verdict}): coverage {c['coverage']:.2f}, "
-                     f"density {c['density']:.2f}, {c['restricted']} inputs restricted")  # fmt: skip
+                     f"density {c['density']:.2f}, {c['restricted']} {'input' if c['restricted'] == 1 else 'inputs'} restricted")  # fmt: skip
         lines.append(f"  in words: {c['words']}")
         for lim in c["limits"]:
             if lim["kind"] == "choice":
