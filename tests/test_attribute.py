@@ -324,3 +324,18 @@ def test_over_a_posterior_each_coalition_uses_the_same_draws(tmp_path, baseline,
     assert first.days_held == co.run_values(r, c.capital, c.p.horizon_days)[0]
     table = pd.read_csv(out / "attribution.csv")
     assert table.robust_share.notna().all() and table.robust_share.between(0, 1).all()
+
+
+def test_a_comparison_report_can_show_the_attribution(tmp_path, serial_folder, run_cli):
+    from model.viz.report import write_report
+
+    cf = REPO / "scenarios" / "counterfactuals" / "iraq_sends_pmf.yaml"
+    out = tmp_path / "cmp"
+    res = run_cli("compare", BASE, cf, "--runs", "4", "--executor", "serial", "--quiet",
+                  "--out", out)  # fmt: skip
+    assert res.code == 0, res.err
+    doc = json.loads((serial_folder / "attribution.json").read_text())
+    page = write_report(out, attribution=doc).read_text()
+    assert page.count('data-testid="attribution-findings"') == 1
+    assert doc["findings"][0].split(":")[0] in page and "all flips together" in page
+    assert 'data-testid="attribution-findings"' not in write_report(out).read_text()
