@@ -339,3 +339,18 @@ def test_a_comparison_report_can_show_the_attribution(tmp_path, serial_folder, r
     assert page.count('data-testid="attribution-findings"') == 1
     assert doc["findings"][0].split(":")[0] in page and "all flips together" in page
     assert 'data-testid="attribution-findings"' not in write_report(out).read_text()
+
+
+def test_shapley_and_banzhaf_differ_where_three_flips_act_only_together():
+    """12 days only when d0, d1 and d2 are all flipped (d3 idle): Shapley shares it in thirds,
+    Banzhaf counts each a quarter of the time, and each pair interacts by half of it."""
+    n = 4
+    table = np.array([[12.0 * (k & 7 == 7) for k in range(1 << n)]])
+    values, inter, eff = attribute({"m": table}, ["d0", "d1", "d2", "d3"])
+    sv = values[values["index"] == "shapley"]["value"].to_numpy()
+    bv = values[values["index"] == "banzhaf"]["value"].to_numpy()
+    np.testing.assert_allclose(sv, [4, 4, 4, 0], atol=1e-12)
+    np.testing.assert_allclose(bv, [3, 3, 3, 0], atol=1e-12)
+    sii = inter[inter["index"] == "shapley_interaction"]["value"].to_numpy()
+    np.testing.assert_allclose(sii, [6, 6, 0, 6, 0, 0], atol=1e-12)  # (0,1) (0,2) (0,3) (1,2)...
+    assert abs(eff["m"]["efficiency_gap"]) < 1e-12
