@@ -221,6 +221,22 @@ def test_a_small_ensemble_shows_the_comparison_table(server, page, shots):
     page.screenshot(path=shots / "dashboard-ensemble.png")
 
 
+def test_the_ensemble_page_attributes_the_outcome_to_the_decisions(server, page, shots):
+    page.goto(server.url + "ensemble")
+    runs = page.get_by_label("Runs per combination")
+    runs.fill("2")
+    runs.press("Enter")
+    button = page.get_by_role("button", name=re.compile("Attribute"))
+    expect(button).to_contain_text("256 combinations x 2 runs", ignore_case=True)
+    button.click()
+    table = page.get_by_test_id("attribution-table")
+    expect(table).to_contain_text("all flips together", timeout=120_000)
+    text = table.inner_text()
+    assert "leader_accepts_offer" in text and "refuse -> accept" in text
+    assert "efficiency gap" in text
+    page.screenshot(path=shots / "dashboard-attribution.png", full_page=True)
+
+
 def test_scripts_go_uncompressed_to_this_machines_browser(server):
     # Compressing solara's scripts at every load was server time before the first paint.
     req = urllib.request.Request(server.url + "static/main-vuetify.js")

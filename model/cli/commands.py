@@ -7,6 +7,7 @@ error in a scenario file answer without loading the simulation or matplotlib.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -389,5 +390,40 @@ def cmd_hindcast(args: argparse.Namespace, argv: Sequence[str]) -> int:
     )
     where, scores, doc = hindcast_to_dir(sc, args.scenario, settings, job)
     print(format_skill(doc))
+    print(f"\nResults written to {where}")
+    return 0
+
+
+def cmd_attribute(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Share the outcome out among the documented decisions (or rules) acting together."""
+    from model.analysis.attribution_text import format_attribution
+    from model.studies.attribute import attribute_to_dir
+
+    sc, job = _trust_job(args, argv)
+    if args.quiet:
+        job = dataclasses.replace(job, progress=False)
+    players = None if args.players is None else [p.strip() for p in args.players.split(",")]
+    where, doc = attribute_to_dir(
+        sc, args.scenario, args.over, players, args.runs, job, resume=args.resume
+    )
+    if not args.quiet:
+        print(format_attribution(doc))
+        print()
+    print(f"Results written to {where}")
+    print(f"Report: {where / 'report.html'}")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Scenario discovery: where the regime still holds the capital."""
+    from model.studies.discover import discover_to_dir, format_discovery
+
+    sc, job = _trust_job(args, argv)
+    if args.quiet:
+        job = dataclasses.replace(job, progress=False)
+    where, doc = discover_to_dir(
+        sc, args.scenario, args.cases, job, resume=args.resume, resamples=args.resamples
+    )
+    print(format_discovery(doc))
     print(f"\nResults written to {where}")
     return 0

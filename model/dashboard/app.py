@@ -375,6 +375,61 @@ def EnsemblePage():
             classes=["note"],
         )  # fmt: skip
         solara.HTML(unsafe_innerHTML=ens.table_html(cmp))
+    AttributionSection(entries)
+
+
+@solara.lab.task
+def attribution_task(scenario: Scenario, runs: int, seed: int):
+    """Run every coalition of the scenario's decisions in a thread, reporting progress."""
+
+    def progress(done: int, total: int) -> None:
+        attribution_task.progress = 100.0 * done / total
+
+    return ens.run_attribution(scenario, runs, seed, progress)
+
+
+@solara.component
+def AttributionSection(entries: list):
+    """Which documented decision mattered, acting with the others: Shapley values."""
+    labels = [e.label for e in entries]
+    chosen = solara.use_reactive(labels[0])
+    runs = solara.use_reactive(10)
+    seed = solara.use_reactive(rp.DEFAULT_SEED)
+    solara.HTML(tag="h3", unsafe_innerHTML="Which decision mattered: attribution")
+    solara.HTML(
+        unsafe_innerHTML="Every combination of the documented decisions, each at its "
+        "documented answer or flipped, is run with the same seeds; each run's outcome is "
+        "shared out exactly among the flips (Shapley values), as python -m model attribute does.",
+        classes=["note"],
+    )
+    with solara.Row(style={"align-items": "end", "gap": "24px"}):
+        solara.Select("Scenario to attribute", values=labels, value=chosen,
+                      style={"min-width": "420px"})  # fmt: skip
+        solara.InputInt("Runs per combination", value=runs)
+        solara.InputInt("Master seed of the attribution", value=seed)
+    by_label = {e.label: e.scenario for e in entries}
+    n_runs = max(1, min(int(runs.value or 1), 10_000))
+    size = 1 << len(DECISIONS)
+    busy = attribution_task.pending
+    solara.Button(f"Attribute ({size} combinations x {n_runs} runs)", color="primary",
+                  disabled=busy, on_click=lambda: attribution_task(
+                      by_label[chosen.value], n_runs, int(seed.value or 0)))  # fmt: skip
+    if busy:
+        done = attribution_task.progress or 0.0
+        solara.ProgressLinear(value=done if done else True)
+        solara.HTML(unsafe_innerHTML=f"Running: {done:.0f} % of the combinations done",
+                    attributes={"data-testid": "attribution-progress"})  # fmt: skip
+    elif attribution_task.error:
+        solara.Error(f"The attribution failed: {attribution_task.exception}")
+    doc = attribution_task.value
+    if doc is not None and not busy:
+        from model.viz.attribution_plots import attribution_figure
+
+        solara.HTML(tag="h4", unsafe_innerHTML=html.escape(
+            f"{doc['scenario']}: {doc['coalitions']} combinations x {doc['runs']} runs, "
+            f"master seed {doc['master_seed']}"))  # fmt: skip
+        solara.FigureMatplotlib(attribution_figure(doc), dependencies=[doc], format="png")
+        solara.HTML(unsafe_innerHTML=ens.attribution_html(doc))
 
 
 routes = [
