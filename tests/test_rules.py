@@ -549,3 +549,33 @@ def test_every_documented_answer_moves_materially_with_what_its_decider_sees(bas
         unmet = probability_at(baseline, decision, 0.8, condition=False)
         met = probability_at(baseline, decision, 0.8, condition=True)
         assert unmet < 0.15 < 0.5 < met, (decision, unmet, met)
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def _resolve(location: str):
+    """The object a registry code location names (``model/sim/x.py:Class.method``)."""
+    import importlib
+
+    path, _, qualname = location.partition(":")
+    assert path.startswith("model/") and path.endswith(".py") and qualname, location
+    obj = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+@pytest.mark.parametrize("rule", list(rules.RULES))
+def test_every_rule_names_code_that_exists(rule):
+    locations = rules.RULES[rule].code
+    assert locations, f"{rule} names no code location"
+    for loc in locations:
+        assert callable(_resolve(loc)), loc
+
+
+def test_a_code_location_that_does_not_exist_is_caught():
+    with pytest.raises(AttributeError):
+        _resolve("model/sim/garrison.py:Garrison.no_such_method")
+    with pytest.raises(ModuleNotFoundError):
+        _resolve("model/sim/agents.py:Unit")

@@ -70,6 +70,7 @@ def explain(path: str) -> str:
         where = "sources" if rule.section.startswith("other outlets") else "article section"
         out.append(f"    {where}: {rule.section}")
         out += wrap.wrap(f'"{rule.quote}"')
+        out += wrap.wrap("code: " + ", ".join(rule.code))
         for name in rule.params:
             for full in _expand(name):
                 if full in params:

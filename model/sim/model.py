@@ -23,12 +23,13 @@ from model.sim.compiled import Compiled, compile_scenario
 from model.sim.forces import OppositionForce
 from model.sim.garrison import Garrison
 from model.sim.leadership import Insider, Leadership
+from model.sim.lifecycle import DeferredAgents, release
 from model.sim.outputs import METRICS, Event, RunResult
 from model.sim.patrons import DohaParticipants, Hezbollah, Iran, Iraq, Russia, Turkey
 from model.sim.schedule import Agenda, DailyNoise, Decisions, NormalDraws, Streams
 
 
-class SyriaModel(mesa.Model):
+class SyriaModel(DeferredAgents):
     """Agent-based model of the regime's last days.
 
     Args:
@@ -38,7 +39,6 @@ class SyriaModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | Compiled, seed: int = 0):
         super().__init__(seed=seed)
-        self._unregistered: list[mesa.Agent] = []
         c = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
         self.c = c
         # A run that changes parameters mid-way gets its own copy of what it changes: the
@@ -139,46 +139,9 @@ class SyriaModel(mesa.Model):
         """The actors that observe the regime's viability each day, in that order."""
         return mesa.agent.AgentSet(self.observer_list, random=self.random)
 
-    def register_agent(self, agent: mesa.Agent) -> None:
-        """Register an agent with the model; Mesa's sets of agents take it when next read.
-
-        Mesa files each new agent at once in an AgentSet of its class and one of all agents,
-        both of weak references; for the dozen actors of a run that costs more than their
-        first day. The model holds the agent from now on (as Mesa does), and ``agents``,
-        ``agents_by_type`` and ``agent_types`` file every agent not yet filed, in the order
-        they were created, before answering.
-        """
-        self._agents[agent] = None
-        self._unregistered.append(agent)
-
-    def deregister_agent(self, agent: mesa.Agent) -> None:
-        """Deregister an agent (Mesa's ``Agent.remove``)."""
-        self._file_agents()
-        super().deregister_agent(agent)
-
-    def _file_agents(self) -> None:
-        pending, self._unregistered = self._unregistered, []
-        for a in pending:
-            super().register_agent(a)
-
-    @property
-    def agents(self) -> mesa.agent.AgentSet:
-        """Every agent of the model, the units included (created on this first request)."""
+    def create_lazy_agents(self) -> None:
+        """The units as Mesa agents, created and registered once, on the first request."""
         self.garrison.units  # noqa: B018 - creates and registers the unit agents once
-        self._file_agents()
-        return super().agents
-
-    @property
-    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
-        """The model's agents by class, the units included (created on this first request)."""
-        self.garrison.units  # noqa: B018 - creates and registers the unit agents once
-        self._file_agents()
-        return super().agents_by_type
-
-    @property
-    def agent_types(self) -> list[type]:
-        """The classes of the model's agents, the units included."""
-        return list(self.agents_by_type)
 
     def on(self, rule: str) -> bool:
         """Whether a behavioural rule is in force (a scenario may switch rules off)."""
@@ -370,23 +333,3 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
     )
     release(m)
     return result
-
-
-def release(model: mesa.Model) -> None:
-    """Free a finished model: drop Mesa's reference to it and its own references.
-
-    The model cannot be used afterwards.
-
-    Mesa 3.3 numbers agents per model in the class attribute ``Agent._ids``, a dict keyed by
-    model that keeps every model ever created alive (mesa issue #3179, fixed upstream in
-    #3180). An ensemble would keep all its runs in memory, and garbage collection, which
-    walks them all, would slow every later run down.
-    """
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
-    # A run's objects refer to one another (each agent to its model, the model to its
-    # agents, its actions on the agenda and its own bound ``step``). Left to Python's cycle
-    # collector, a finished run lingers and the collections cost about 5 % of the next runs;
-    # without the model's references, it is freed as soon as its last user lets go.
-    model.__dict__.clear()

@@ -4,8 +4,10 @@ Sections refer to ``source-article.txt`` ("Appeals, Offers, and Betrayal", Barra
 December 2024): *opening* (the paragraphs before "Pleas to Turkey"), *Pleas to Turkey*,
 *Appeals to Iraq*, *Astana Process*, *Russian Offers*.
 
-The functions here are pure: numbers in, numbers out. Agents in ``agents.py`` call them and
-write the event log; ``explain`` prints this registry.
+The functions here are pure: numbers in, numbers out. The agents and the pieces of the world
+they act on (``leadership``, ``patrons``, ``forces``, ``garrison``, ``combat``, ``model``) call
+them and write the event log; each rule's ``code`` names where it is carried out, and
+``explain`` prints this registry.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Rule:
         section: The article section(s) the rule is derived from.
         quote: The passage the rule rests on.
         params: Dotted scenario parameters the rule reads.
+        code: Where the rule is carried out, as ``model/sim/<module>.py:<qualified name>``
+            (``tests/test_rules.py`` imports each and looks the name up).
     """
 
     id: str
@@ -33,6 +37,7 @@ class Rule:
     section: str
     quote: str
     params: tuple[str, ...]
+    code: tuple[str, ...]
 
 
 RULES: dict[str, Rule] = {
@@ -66,6 +71,15 @@ RULES: dict[str, Rule] = {
                     "actors.iraq.pmf_arrival_days",
                     "actors.iraq.pmf_entry",
                 ),
+                (
+                    "model/sim/leadership.py:Leadership.appeal",
+                    "model/sim/patrons.py:Patron.grants",
+                    "model/sim/patrons.py:Turkey.answer_halt_appeal",
+                    "model/sim/patrons.py:Iraq.relay_to_turkey",
+                    "model/sim/patrons.py:Iraq.warn_regime",
+                    "model/sim/patrons.py:Iraq.answer_pmf",
+                    "model/sim/rules.py:answer_probability",
+                ),
             ),
             Rule(
                 "R2",
@@ -77,6 +91,11 @@ RULES: dict[str, Rule] = {
                     "actors.hezbollah.full_fighters",
                     "actors.hezbollah.limited_reach",
                     "actors.hezbollah.deploy_lag_days",
+                ),
+                (
+                    "model/sim/patrons.py:Hezbollah.answer",
+                    "model/sim/patrons.py:Hezbollah.deploy",
+                    "model/sim/combat.py:Battlefield._allocate_allies",
                 ),
             ),
             Rule(
@@ -106,6 +125,16 @@ RULES: dict[str, Rule] = {
                     "actors.doha_participants.belief_update_rate",
                     "actors.doha_participants.transition_threshold",
                 ),
+                (
+                    "model/sim/patrons.py:ForeignActor.observe",
+                    "model/sim/patrons.py:Patron.update_support",
+                    "model/sim/patrons.py:Iran.act",
+                    "model/sim/patrons.py:Russia.consider_offer",
+                    "model/sim/patrons.py:Russia.after_decline",
+                    "model/sim/patrons.py:DohaParticipants.convene",
+                    "model/sim/rules.py:support_level",
+                    "model/sim/rules.py:update_belief",
+                ),
             ),
             Rule(
                 "R4",
@@ -126,6 +155,14 @@ RULES: dict[str, Rule] = {
                     "actors.regime.capital_threat_threshold",
                     "actors.regime.secret_departure",
                 ),
+                (
+                    "model/sim/leadership.py:Leadership.observe",
+                    "model/sim/leadership.py:Leadership.answer_offer",
+                    "model/sim/leadership.py:Leadership.consider_flight",
+                    "model/sim/leadership.py:Leadership.leave",
+                    "model/sim/combat.py:Battlefield.hand_over",
+                    "model/sim/rules.py:below_threshold_probability",
+                ),
             ),
             Rule(
                 "R5",
@@ -145,6 +182,12 @@ RULES: dict[str, Rule] = {
                     "actors.units.noise_sd",
                     "actors.units.patron_signal_weights",
                 ),
+                (
+                    "model/sim/model.py:SyriaModel.cascade",
+                    "model/sim/model.py:SyriaModel.patron_signal",
+                    "model/sim/garrison.py:Garrison.cascade",
+                    "model/sim/rules.py:unit_pressure",
+                ),
             ),
             Rule(
                 "R6",
@@ -153,6 +196,11 @@ RULES: dict[str, Rule] = {
                 "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher al-Assad "
                 "... before opposition forces took control of the al-Bukamal border crossing.",
                 ("actors.insiders", "exit_routes"),
+                (
+                    "model/sim/leadership.py:best_open_route",
+                    "model/sim/leadership.py:Insider.consider_exit",
+                    "model/sim/patrons.py:Iraq.pmf_arrive",
+                ),
             ),
             Rule(
                 "R7",
@@ -181,6 +229,13 @@ RULES: dict[str, Rule] = {
                     "actors.<opposition>.capture_gain",
                     "actors.units.readiness",
                 ),
+                (
+                    "model/sim/combat.py:Battlefield.battle",
+                    "model/sim/combat.py:Battlefield.reach",
+                    "model/sim/combat.py:Battlefield.capture",
+                    "model/sim/forces.py:OppositionForce.captured",
+                    "model/sim/rules.py:advance_km",
+                ),
             ),
             Rule(
                 "R9",
@@ -192,6 +247,10 @@ RULES: dict[str, Rule] = {
                 "officials proposed a ceasefire and a dialogue between Assad and the opposition. "
                 "However, Turkey rejected the idea of controlling the advancing opposition.",
                 ("actors.<opposition>.halt_compliance",),
+                (
+                    "model/sim/forces.py:OppositionForce.halt",
+                    "model/sim/forces.py:OppositionForce.update",
+                ),
             ),
             Rule(
                 "R10",
@@ -201,6 +260,7 @@ RULES: dict[str, Rule] = {
                 "opposition forces enter Damascus following their swift capture of Homs, with little "
                 "resistance from the Syrian Army",
                 ("combat.unopposed_km_per_day",),
+                ("model/sim/combat.py:Battlefield.battle",),
             ),
             Rule(
                 "R8",
@@ -214,6 +274,10 @@ RULES: dict[str, Rule] = {
                 "Damascus and ensure the continued functioning of state institutions, led by Ahmad "
                 "al-Auda, commander of the Eighth Brigade.",
                 ("actors.russia.partner_affinity", "actors.<opposition>.defers_to"),
+                (
+                    "model/sim/patrons.py:Russia.coordinate_after_fall",
+                    "model/sim/combat.py:Battlefield._reach_of",
+                ),
             ),
             Rule(
                 "R11",
@@ -234,6 +298,11 @@ RULES: dict[str, Rule] = {
                     "actors.local_actors.noise_sd",
                     "actors.<opposition>.join_threshold",
                 ),
+                (
+                    "model/sim/forces.py:OppositionForce.join_signal",
+                    "model/sim/forces.py:OppositionForce._joins",
+                    "model/sim/combat.py:Battlefield.army_left_near",
+                ),
             ),
             Rule(
                 "R12",
@@ -252,6 +321,10 @@ RULES: dict[str, Rule] = {
                     "actors.units.conscript_threshold_shift",
                     "actors.units.weight_insider",
                 ),
+                (
+                    "model/sim/garrison.py:unit_kinds",
+                    "model/sim/garrison.py:Garrison.cascade",
+                ),
             ),
             Rule(
                 "R13",
@@ -268,6 +341,10 @@ RULES: dict[str, Rule] = {
                     "actors.units.exit_dissolve",
                     "exit_routes",
                 ),
+                (
+                    "model/sim/model.py:SyriaModel._units_leave",
+                    "model/sim/garrison.py:Garrison.leave",
+                ),
             ),
             Rule(
                 "R14",
@@ -283,6 +360,11 @@ RULES: dict[str, Rule] = {
                     "actors.hezbollah.capacity_fighters",
                     "actors.iran.evacuation_threshold",
                 ),
+                (
+                    "model/sim/patrons.py:Patron.update_support",
+                    "model/sim/patrons.py:Hezbollah.consider_withdrawal",
+                    "model/sim/patrons.py:Iran.act",
+                ),
             ),
             Rule(
                 "R15",
@@ -294,6 +376,10 @@ RULES: dict[str, Rule] = {
                 "opposition forces enter Damascus following their swift capture of Homs, with "
                 "little resistance from the Syrian Army",
                 ("combat.unopposed_km_per_day", "combat.collapse_share"),
+                (
+                    "model/sim/model.py:SyriaModel._check_end",
+                    "model/sim/combat.py:Battlefield.regime_end",
+                ),
             ),
             Rule(
                 "R16",
@@ -303,6 +389,10 @@ RULES: dict[str, Rule] = {
                 "A decree adds 50 per cent to the salaries of career military personnel (SANA, "
                 "4 Dec, as reported by AFP).",
                 ("actors.regime.pay_rise_threshold", "actors.units.pay_rise_effect"),
+                (
+                    "model/sim/leadership.py:Leadership.decree_measures",
+                    "model/sim/garrison.py:Garrison.raise_pay",
+                ),
             ),
             Rule(
                 "R17",
@@ -314,6 +404,12 @@ RULES: dict[str, Rule] = {
                 "political processes ... Turkey rejected the idea of controlling the advancing "
                 "opposition.",
                 ("actors.<opposition>.restrained_by", "actors.<opposition>.restraint"),
+                (
+                    "model/sim/patrons.py:Turkey.weigh_offensive",
+                    "model/sim/patrons.py:Turkey.press_halt",
+                    "model/sim/patrons.py:DohaParticipants.bind_ceasefire",
+                    "model/sim/forces.py:OppositionForce.halt",
+                ),
             ),
         ),
         key=lambda r: int(r.id[1:]),
