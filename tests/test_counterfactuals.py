@@ -218,3 +218,29 @@ def test_intervention_outside_the_horizon_is_refused(make_scenario):
     )
     with pytest.raises(ScenarioError, match=r"interventions\[0\]\.date"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize("path", sorted(CATALOGUE.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_pin_applies_or_the_rationale_says_why_not(path):
+    """Each pin takes effect in at least 95 % of runs, or the file's rationale names it.
+
+    A pin that applies less often says what the scenario really changes (issue 27 item 1):
+    the rationale must name that pin (its decision or its dotted parameter) and say why, and
+    the share is printed here (``pytest -s``) as ``compare`` prints it.
+    """
+    from model.analysis.summary import pin_counts
+    from model.results.tables import build_tables
+
+    c, results = _runs(path)
+    sc = c.scenario
+    assert c.pins, f"{path.stem} changes nothing a run could apply"
+    counts = pin_counts(build_tables(c, results).events)
+    for pin in c.pins:
+        share = counts[f"pin_applied:{pin.name}"] / RUNS
+        print(f"{path.stem}: {pin.name}: took effect in {share:.0%} of {RUNS} runs")
+        if share < 0.95:
+            named = pin.path or pin.name
+            assert named in sc.rationale or named.rsplit(".", 1)[-1] in sc.rationale, (
+                f"{path.stem}: {pin.name} took effect in {share:.0%} of runs and the rationale "
+                "does not say why"
+            )

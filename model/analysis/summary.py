@@ -175,13 +175,38 @@ def _dist(values: np.ndarray) -> dict[str, float | None]:
     }
 
 
+# Keys of ``documented_counts`` that count a pin's runs rather than a documented behaviour.
+CAME_UP, APPLIED = "pin_came_up:", "pin_applied:"
+
+
+def pin_counts(events: pd.DataFrame) -> dict[str, int]:
+    """Per pin (``model.sim.pins``), the runs in which it came up and those it took effect in.
+
+    Every run of a scenario with pins logs each pin once (``actor`` scenario, ``kind`` pin,
+    ``target`` its name), so the pins are known from the log even where none came up.
+    """
+    pins = events[(events["actor"] == "scenario") & (events["kind"] == "pin")]
+    out: dict[str, int] = {}
+    if not len(pins):
+        return out
+    outcome = pins["outcome"].astype(str)
+    for name, rows in pins.groupby("target", sort=False):
+        o = outcome.loc[rows.index]
+        applied = o.str.startswith("took effect")
+        out[CAME_UP + str(name)] = int(
+            rows.loc[applied | o.str.startswith("came up"), "run"].nunique()
+        )
+        out[APPLIED + str(name)] = int(rows.loc[applied, "run"].nunique())
+    return out
+
+
 def documented_counts(runs: pd.DataFrame, events: pd.DataFrame) -> dict[str, int]:
-    """Number of runs in which each documented decision or behaviour occurred.
+    """Number of runs in which each documented decision or behaviour occurred, and each pin.
 
     Every matcher looks at one run at a time, so counts of consecutive blocks of runs (with
     their events) add up to the count of the whole ensemble.
     """
-    return {d.id: int(d.match(runs, events).sum()) for d in DOCUMENTED}
+    return {**{d.id: int(d.match(runs, events).sum()) for d in DOCUMENTED}, **pin_counts(events)}
 
 
 def documented_shares(runs: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
@@ -223,5 +248,17 @@ def summarize(
             **_dist(exit_days),
             "share": float((exit_days >= 0).mean()) if n else 0.0,
         },
-        "documented_decisions": {k: float(v) / max(n, 1) for k, v in counts.items()},
+        "documented_decisions": {
+            k: float(v) / max(n, 1) for k, v in counts.items() if not k.startswith("pin_")
+        },
+        # Share of runs in which each pinned decision, intervention and parameter flip took
+        # effect, and in which it came up at all (``model.sim.pins``).
+        "pins_applied": _pin_shares(counts, APPLIED, n),
+        "pins_came_up": _pin_shares(counts, CAME_UP, n),
+    }
+
+
+def _pin_shares(counts: dict[str, int], prefix: str, n: int) -> dict[str, float]:
+    return {
+        k.removeprefix(prefix): v / max(n, 1) for k, v in counts.items() if k.startswith(prefix)
     }

@@ -125,12 +125,15 @@ class Param(_Strict, Generic[T]):
         source: The outlet(s) the value is taken from, when it is reported.
         assumption: Why the value was chosen, when it is not reported.
         set_in: The scenario file that overrode the baseline value, if any.
+        replaces: The value of the file it extends, where ``set_in`` overrode one (recorded
+            by the loader): a counterfactual's flip is a value that differs from it.
     """
 
     value: T
     source: str | None = None
     assumption: str | None = None
     set_in: str | None = None
+    replaces: Any = None
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Param:

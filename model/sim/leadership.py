@@ -66,7 +66,12 @@ class Leadership(mesa.Agent):
             self.believed = max(0.0, self.believed - signal)
 
     def appeal(self) -> None:
-        """R1: appeal to Turkey through Iraq, to Hezbollah, then to Iraq for the PMF."""
+        """R1: appeal to Turkey through Iraq, to Hezbollah, then to Iraq for the PMF.
+
+        The appeal to Iraq follows Hezbollah's answer, whatever it was: the order of the
+        appeals as reported (Appeals to Iraq), not a condition on the answer, so that a
+        Hezbollah pinned to commit fully does not keep the regime from asking Iraq.
+        """
         if not self.present or self.transition_agreed or not self.model.on("R1"):
             return
         m, rp = self.model, self.model.p.actors.regime
@@ -80,7 +85,7 @@ class Leadership(mesa.Agent):
             m.schedule(m.p.actors.hezbollah.answer_lag_days, m.hezbollah.answer)
         if (
             "iraq" not in self.appealed
-            and m.hezbollah.answered == "limited"
+            and m.hezbollah.answered is not None
             and self.believed < rp.pmf_appeal_threshold
         ):
             self.appealed.add("iraq")

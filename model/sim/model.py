@@ -18,14 +18,18 @@ import numpy as np
 
 from model.config.paths import copy_along, set_in
 from model.config.schema import HOLDERS, LOCAL_ACTORS, PATRONS, TRANSITIONAL, Scenario
+from model.sim.allies import Hezbollah, Iran
 from model.sim.combat import Battlefield
 from model.sim.compiled import Compiled, compile_scenario
+from model.sim.doha import DohaParticipants
 from model.sim.forces import OppositionForce
 from model.sim.garrison import Garrison
 from model.sim.leadership import Insider, Leadership
 from model.sim.lifecycle import DeferredAgents, release
 from model.sim.outputs import METRICS, Event, RunResult
-from model.sim.patrons import DohaParticipants, Hezbollah, Iran, Iraq, Russia, Turkey
+from model.sim.patrons import Iraq, Turkey
+from model.sim.pins import decision_outcome, first_difference, flip_outcome
+from model.sim.russia import Russia
 from model.sim.schedule import Agenda, DailyNoise, Decisions, NormalDraws, Streams
 
 
@@ -52,7 +56,7 @@ class SyriaModel(DeferredAgents):
         self.streams = Streams(seed)
         # R11's daily variation in what each local actor reads (its own stream).
         self.local_noise = NormalDraws(lambda: self.streams["local_actors"])
-        self.decisions = Decisions(self.streams, c.p.decisions)
+        self.decisions = Decisions(self.streams, c.p.decisions, lambda: self.steps - 1)
         self.events: list[Event] = []
         self.agenda = Agenda()
         for day, changes in c.interventions:  # queued first: they act before same-day news
@@ -308,6 +312,10 @@ class SyriaModel(DeferredAgents):
 def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
     """Run one scenario with one seed to its horizon.
 
+    A scenario with pins (pinned decisions, interventions, parameter flips) also records in
+    the event log whether each came up and took effect (``model.sim.pins``); for a flip or
+    an intervention that takes a run of the same seed without it.
+
     Args:
         scenario: A validated or compiled scenario.
         seed: The run's seed.
@@ -315,9 +323,8 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
     Returns:
         The run's metrics, holders, events and outcomes.
     """
-    m = SyriaModel(scenario, seed=seed)
-    for _ in range(m.horizon):
-        m.step()
+    c = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
+    m = _run(c, seed)
     exit_day = m.leadership.left_day
     bf = m.battlefield
     result = RunResult(
@@ -331,5 +338,29 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
         taken_by=bf.taken_by,
         regime_gone_day=bf.regime_gone_day,
     )
+    if c.pins:
+        _record_pins(c, m, result)
     release(m)
     return result
+
+
+def _run(c: Compiled, seed: int) -> SyriaModel:
+    m = SyriaModel(c, seed=seed)
+    for _ in range(m.horizon):
+        m.step()
+    return m
+
+
+def _record_pins(c: Compiled, m: SyriaModel, result: RunResult) -> None:
+    """Append each pin's outcome to the run's events, on the day it came up."""
+    horizon = m.horizon
+    for pin in c.pins:
+        if pin.kind == "decision":
+            day, outcome = decision_outcome(pin.name, m.decisions, horizon)
+        else:
+            twin = _run(c.twin(pin), result.seed)
+            diff = first_difference(result.metrics, result.holders, twin.metrics, twin.holders)
+            release(twin)
+            day, outcome = flip_outcome(diff, horizon)
+        result.events.append((day, "scenario", "pin", pin.name, pin.kind, outcome, "S"))
+    result.events.sort(key=lambda e: e[0])  # stable: the day's own order is kept
