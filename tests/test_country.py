@@ -271,25 +271,49 @@ def test_turkey_s_condition_met_makes_holding_back_likelier(compiled):
     assert prob(met) > 2 * prob(compiled)
 
 
+def _ceasefire_halts(c) -> tuple[dict[str, int], dict[str, int]]:
+    """Per force, the runs in which the Doha ceasefire halted it, and those it did not bind."""
+    halted: dict[str, int] = {}
+    not_binding: dict[str, int] = {}
+    for r in _runs(c):
+        for who in {e[1] for e in r.events if e[2] == "halt" and e[5] == "ceasefire"}:
+            halted[who] = halted.get(who, 0) + 1
+        for who in {e[1] for e in r.events if e[2] == "halt_not_binding"}:
+            not_binding[who] = not_binding.get(who, 0) + 1
+    return halted, not_binding
+
+
 def test_a_doha_ceasefire_binds_only_the_forces_states_at_the_table_restrain(compiled):
     c = _variant(compiled)
     c.p.decisions = {**compiled.p.decisions, "ceasefire_accepted": "accept"}
-    halted = {"southern_command": 0, "northern_opposition": 0}
-    not_binding = 0
-    for r in _runs(c):
-        for e in r.events:
-            if e[2] == "halt" and e[5] == "ceasefire" and e[1] in halted:
-                halted[e[1]] += 1
-            if e[2] == "halt_not_binding" and e[1] == "southern_command":
-                not_binding += 1
-    assert halted["southern_command"] == 0 and not_binding > 0
-    assert halted["northern_opposition"] > 0
+    halted, not_binding = _ceasefire_halts(c)
+    # Turkey restrains the north, Russia (at the table) the south, as far as the table says;
+    # no state at the table restrains the SDF.
+    assert halted.get("northern_opposition", 0) > 0 and halted.get("southern_command", 0) > 0
+    assert "sdf" not in halted and not_binding.get("sdf", 0) > 0
     off = _variant(c, off=["R17"])
-    assert any(
-        e[2] == "halt" and e[5] == "ceasefire" and e[1] == "southern_command"
-        for r in _runs(off)
-        for e in r.events
-    )
+    assert _ceasefire_halts(off)[0].get("sdf", 0) > 0  # without R17 every force is asked
+
+
+def test_one_restraint_table_is_read_by_the_ceasefire_and_by_russia_s_choice_of_partner(compiled):
+    """R8 and R17 read the same table: Russia's hold on the south binds it at Doha and makes
+    it Russia's partner after the fall; without that hold, neither."""
+    c = _variant(compiled)
+    c.p.decisions = {**compiled.p.decisions, "ceasefire_accepted": "accept"}
+    none = _variant(c, restraint__russia__southern_command=0.0)
+    assert _ceasefire_halts(c)[0].get("southern_command", 0) > 0
+    assert _ceasefire_halts(none)[0].get("southern_command", 0) == 0
+
+    def south_partner(v) -> float:  # share of runs in which Russia works with the south
+        return np.mean(
+            [any(e[1:4] == ("russia", "coordination", "southern_command") for e in r.events)
+             for r in _runs(v)]
+        )  # fmt: skip
+
+    held = south_partner(compiled)
+    assert held > 0.5
+    # Without its hold, Russia works with the south only where no other force is at hand.
+    assert south_partner(_variant(compiled, restraint__russia__southern_command=0.0)) < held - 0.2
 
 
 # --------------------------------------------------------------------------- R8 hand-over
@@ -337,3 +361,19 @@ def test_the_timeline_shows_a_run_with_the_documented_refusals():
     assert representative_run(runs, ["A"], events) == (1, True)  # the one with the refusals
     none = events[events["run"] != 1]
     assert representative_run(runs[runs["run"] != 1], ["A"], none) == (0, False)
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ({"atlantis": {"sdf": {"value": 0.5, "assumption": "x"}}}, "restraint.atlantis"),
+        ({"russia": {"nobody": {"value": 0.5, "assumption": "x"}}}, "restraint.russia.nobody"),
+    ],
+)
+def test_a_restraint_table_naming_an_unknown_state_or_force_is_refused(make_scenario, table, field):
+    from model.config.loader import load_scenario
+    from model.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(make_scenario({"restraint": table}))
+    assert exc.value.field == field

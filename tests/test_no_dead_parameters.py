@@ -105,14 +105,11 @@ def test_every_parameter_changes_some_run(probes):
 
 
 def test_the_probe_finds_a_parameter_whose_rule_is_switched_off():
-    # The check can fail: with R8 off, nothing reads Russia's partner affinities.
-    name, new = (
-        "actors.russia.partner_affinity",
-        {"southern_command": 0.0, "northern_opposition": 1.0},
-    )
+    # The check can fail: with R8 and R17 off, nothing reads Russia's hold on the south.
+    name, new = ("restraint.russia.southern_command", 0.0)
     on = BASELINE
     off = BASELINE.model_copy(
-        update={"rules": BASELINE.rules.model_copy(update={"disabled": ["R8"]})}
+        update={"rules": BASELINE.rules.model_copy(update={"disabled": ["R8", "R17"]})}
     )
     assert signature(_with(off, name, new)) == signature(compile_scenario(off))
     assert signature(_with(on, name, new)) != signature(compile_scenario(on))

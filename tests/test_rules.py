@@ -399,11 +399,13 @@ def _ceasefire_with_compliance(load_override, compliance: float):
         {
             "decisions": {"ceasefire_accepted": "accept"},
             "actors": {
-                # One mapping each: YAML aliases are refused. Turkey's hold on the north is
-                # made complete, so that its compliance is the halt's only chance (R17).
-                "northern_opposition": {"halt_compliance": compliance, "restraint": 1.0},
+                # One mapping each: YAML aliases are refused.
+                "northern_opposition": {"halt_compliance": compliance},
                 "southern_command": {"halt_compliance": compliance},
             },
+            # Turkey's hold on the north is made complete, so that its compliance is the
+            # halt's only chance (R17).
+            "restraint": {"turkey": {"northern_opposition": 1.0}},
         },
         name=f"ceasefire-{compliance:g}",
     )

@@ -14,7 +14,15 @@ from pydantic import (
 )
 
 from model.config.paths import set_in
-from model.config.schema import HOLDERS, INHERITED, OPPOSITION, PATRONS, Scenario, iter_params
+from model.config.schema import (
+    HOLDERS,
+    INHERITED,
+    OPPOSITION,
+    PATRONS,
+    Scenario,
+    actor_key,
+    iter_params,
+)
 from model.errors import ScenarioError
 
 # Parameters read once when a run starts (sizes, starting states, drawn thresholds): an
@@ -123,17 +131,29 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                     f"unknown actor {k!r}; valid: {', '.join(PATRONS)}",
                 )
             )
-    for k in a.russia.partner_affinity.value:
-        if k not in OPPOSITION:
+    states = restraining_states(sc)
+    for state, forces in sc.restraint.items():
+        if state not in states:
             problems.append(
-                (
-                    "actors.russia.partner_affinity",
-                    f"unknown actor {k!r}; valid: {', '.join(OPPOSITION)}",
-                )
+                (f"restraint.{state}", f"unknown state {state!r}; valid: {', '.join(states)}")
             )
+        for force in forces:
+            if force not in OPPOSITION:
+                problems.append(
+                    (
+                        f"restraint.{state}.{force}",
+                        f"unknown force {force!r}; valid: {', '.join(OPPOSITION)}",
+                    )
+                )
     if not any(p.holder == "regime" for p in places.values()):
         problems.append(("places", "the regime must hold at least one place"))
     return problems
+
+
+def restraining_states(sc: Scenario) -> list[str]:
+    """The states the restraint table may name: the patrons and the Doha participants."""
+    members = [actor_key(m) for m in sc.actors.doha_participants.members.value]
+    return [*PATRONS, *(m for m in members if m not in PATRONS)]
 
 
 def check_interventions(sc: Scenario, data: dict, owner) -> None:

@@ -75,6 +75,11 @@ INHERITED = (
 PATRONS = ("russia", "iran", "hezbollah", "iraq", "turkey")
 
 
+def actor_key(name: str) -> str:
+    """A state's name as an actor key: ``Saudi Arabia`` -> ``saudi_arabia``."""
+    return name.strip().lower().replace(" ", "_")
+
+
 DECISIONS = {
     "turkey_halts_offensive": "Turkey's answer to the appeal relayed by Iraq (Pleas to Turkey)",
     "turkey_deescalates_for_iran": "Turkey's answer to Iran's mediation in Ankara (Pleas to Turkey)",
@@ -247,8 +252,8 @@ class OppositionParams(_Strict):
     ``scope`` lists the only places it acts on (all, if absent); ``present_in`` the places
     where its fighters already are, inside or around a place another holds, so that it can
     take them without a road to cover; ``enemies`` whose places it attacks (the regime's, if
-    absent); ``restrained_by`` the states that can make it halt and ``restraint`` how far (R17);
-    ``defers_to`` the force it hands places outside its scope to (R8).
+    absent); ``defers_to`` the force it hands places outside its scope to (R8). Which state
+    can restrain it, and how far, is the scenario's ``restraint`` table (R8, R17).
     """
 
     strength: Param[Force]
@@ -265,8 +270,6 @@ class OppositionParams(_Strict):
     scope: Param[list[str]] | None = None
     present_in: Param[list[str]] | None = None
     enemies: Param[list[str]] | None = None
-    restrained_by: Param[list[str]] | None = None
-    restraint: Param[Unit] | None = None
     defers_to: Param[str] | None = None
 
 
@@ -360,7 +363,6 @@ class RussiaParams(SupportParams):
 
     offer_threshold: Param[Unit]
     shift_after_decline: Param[Unit]
-    partner_affinity: Param[dict[str, Unit]]  # R8: who Russia works with after the fall
 
 
 class DohaParams(_Strict):
@@ -515,6 +517,8 @@ class Scenario(_Strict):
     outcomes: Outcomes
     decisions: dict[str, DecisionPin] = Field(default_factory=dict)
     interventions: list[Intervention] = Field(default_factory=list, max_length=50)
+    # R8, R17: state -> force -> how far the state can make that force halt, 0 to 1.
+    restraint: dict[str, dict[str, Param[Unit]]] = Field(default_factory=dict, max_length=20)
     uncertain: dict[str, Uncertain] = Field(default_factory=dict, max_length=50)
     rules: RuleSwitches = Field(default_factory=RuleSwitches)
 
@@ -549,3 +553,7 @@ def iter_params(node: Any, prefix: str = ""):
     if isinstance(node, BaseModel):
         for name in type(node).model_fields:
             yield from iter_params(getattr(node, name), f"{prefix}.{name}" if prefix else name)
+    elif isinstance(node, dict):  # the restraint table: state -> force -> parameter
+        for key, value in node.items():
+            if isinstance(value, Param | dict):
+                yield from iter_params(value, f"{prefix}.{key}" if prefix else str(key))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mesa
 
+from model.config.schema import actor_key
 from model.sim import rules
 from model.sim.forces import REGIME
 from model.sim.patrons import ForeignActor
@@ -11,11 +12,6 @@ from model.sim.patrons import ForeignActor
 # The states at the Astana-format round in Doha besides its members (TRT; Iraqi MFA): the
 # three Astana guarantors.
 GUARANTORS = ("russia", "iran", "turkey")
-
-
-def actor_key(name: str) -> str:
-    """A state's name as an actor key: ``Saudi Arabia`` -> ``saudi_arabia``."""
-    return name.strip().lower().replace(" ", "_")
 
 
 class DohaParticipants(ForeignActor):
@@ -41,19 +37,19 @@ class DohaParticipants(ForeignActor):
         """R9/R17: a ceasefire agreed at Doha binds the forces the states there can restrain.
 
         Each force halts as far as the state at the table with the most hold on it can
-        restrain it; forces no state there backs (the southern factions, the SDF) are not
-        bound. Without R17, every force is asked to halt.
+        restrain it (the scenario's ``restraint`` table, which R8 reads too); a force no
+        state there can restrain is not bound. Without R17, every force is asked to halt.
         """
         m = self.model
-        table = {*GUARANTORS, *(actor_key(n) for n in self.params.members)}
+        table = [*GUARANTORS, *(actor_key(n) for n in self.params.members)]
         for f in m.force_list:
             if REGIME not in f.enemies:
                 continue
             if not m.on("R17"):
                 f.halt("ceasefire")
                 continue
-            at_table = [(r, k) for k, r in f.restrained_by.items() if k in table]
-            f.halt("ceasefire", by=max(at_table)[1] if at_table else "doha_participants")
+            best = max(table, key=lambda state: m.restraint(state, f.key))
+            f.halt("ceasefire", by=best if m.restraint(best, f.key) > 0 else "doha_participants")
 
     def convene(self) -> None:
         """R1/R3: the Astana-format round (Doha): ceasefire, reining in, a transition."""

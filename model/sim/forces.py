@@ -38,8 +38,6 @@ class OppositionForce(mesa.Agent):
         self.scope = None if pp.scope is None else frozenset(index[n] for n in pp.scope)
         self.present = [index[n] for n in (pp.present_in or [])]
         self.enemies = frozenset(HOLDERS.index(h) for h in (pp.enemies or ["regime"]))
-        restraint = pp.restraint if pp.restraint is not None else 1.0
-        self.restrained_by = {k: restraint for k in (pp.restrained_by or [])}
         self.defers_to = pp.defers_to
         self.strength = pp.strength
         self.momentum = pp.initial_momentum
@@ -136,7 +134,8 @@ class OppositionForce(mesa.Agent):
         """R9: asked to halt, the force complies with probability ``halt_compliance``.
 
         R17: asked by a state (``by``), it complies only as far as that state can restrain
-        it (``restrained_by``); a force no state at hand can restrain does not halt. A force
+        it (the scenario's ``restraint`` table); a force the state cannot restrain does not
+        halt. A force
         that complies takes no place, unopposed or not, until the halt ends.
         """
         m = self.model
@@ -144,7 +143,7 @@ class OppositionForce(mesa.Agent):
             return
         compliance = self.params.halt_compliance
         if by is not None and m.on("R17"):
-            restraint = self.restrained_by.get(by, 0.0)
+            restraint = m.restraint(by, self.key)
             if restraint <= 0.0:
                 m.log(self.key, "halt_not_binding", by, "", f"{why}: not restrained by {by}", "R17")
                 return

@@ -147,6 +147,10 @@ class SyriaModel(DeferredAgents):
         """The units as Mesa agents, created and registered once, on the first request."""
         self.garrison.units  # noqa: B018 - creates and registers the unit agents once
 
+    def restraint(self, state: str, force: str) -> float:
+        """R8/R17: how far ``state`` can make ``force`` halt, 0 to 1 (the ``restraint`` table)."""
+        return self.p.restraint.get(state, {}).get(force, 0.0)
+
     def on(self, rule: str) -> bool:
         """Whether a behavioural rule is in force (a scenario may switch rules off)."""
         return rule not in self._off

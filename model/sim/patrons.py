@@ -140,7 +140,7 @@ class Turkey(Patron):
         self.update_support()
         m = self.model
         for f in m.force_list if m.on("R17") else (m.north,):
-            if "turkey" in f.restrained_by or f is m.north:
+            if m.restraint("turkey", f.key) > 0 or f is m.north:
                 f.halt(why, by="turkey")
 
 

@@ -267,7 +267,7 @@ RULES: dict[str, Rule] = {
                 "Russia is currently coordinating with southern operational command to stabilize "
                 "Damascus and ensure the continued functioning of state institutions, led by Ahmad "
                 "al-Auda, commander of the Eighth Brigade.",
-                ("actors.russia.partner_affinity", "actors.<opposition>.defers_to"),
+                ("restraint", "actors.<opposition>.defers_to"),
                 (
                     "model/sim/russia.py:Russia.coordinate_after_fall",
                     "model/sim/combat.py:Battlefield._reach_of",
@@ -397,7 +397,7 @@ RULES: dict[str, Rule] = {
                 "Turkey held the Assad regime responsible ... due to its refusal to engage in "
                 "political processes ... Turkey rejected the idea of controlling the advancing "
                 "opposition.",
-                ("actors.<opposition>.restrained_by", "actors.<opposition>.restraint"),
+                ("restraint",),
                 (
                     "model/sim/patrons.py:Turkey.weigh_offensive",
                     "model/sim/patrons.py:Turkey.press_halt",

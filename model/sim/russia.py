@@ -54,8 +54,8 @@ class Russia(Patron):
         if not near:
             return
         self.coordinated = True
-        aff = self.params.partner_affinity
-        best = max(near, key=lambda f: (aff.get(f.key, 0.0), -f.code))
+        # The closest ties: the force Russia can restrain most (the table R17 reads too).
+        best = max(near, key=lambda f: (m.restraint("russia", f.key), -f.code))
         m.log("russia", "coordination", best.key, "", "keep state institutions running", "R8")
         self.shift = 1.0
         self.update_support()
