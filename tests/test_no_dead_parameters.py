@@ -49,6 +49,8 @@ def perturbed(value, places: list[str]):
         if value and value[0] in HOLDERS:  # one holder: another holder
             return [next(h for h in HOLDERS if h not in value)]
         return [] if value else value + value
+    if isinstance(value, dict) and all(isinstance(v, list) for v in value.values()):
+        return {k: [] for k in value}  # holder -> places: none
     if isinstance(value, dict):  # scale one entry only: a uniform scale may be normalised away
         first = next(iter(value))
         return {k: (v * 0.2 if k == first else v) for k, v in value.items()}

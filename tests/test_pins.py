@@ -82,10 +82,18 @@ def test_a_flip_takes_effect_on_the_first_day_the_world_differs(make_scenario):
         name="cut",
     )
     c = compile_scenario(load_scenario(path))
-    for s in SEEDS[:10]:
+    standing = 0
+    for s in SEEDS:
         r = simulate(c, s)
         (entry,) = _pins([r])
+        ended = 0 <= r.fall_day[c.capital] < 6  # Russia's support to the regime had ended
+        surge = any(e[1:3] == ("russia", "answer") and e[5].startswith("raised") for e in r.events)
+        if ended or surge:  # a raised effort is not what support_max caps
+            assert entry[5].startswith("never came up"), entry
+            continue
+        standing += 1
         assert entry[0] == 6 and entry[5] == "took effect on day 6", entry
+    assert standing > 0.8 * len(SEEDS)
 
 
 def test_a_run_with_pins_is_otherwise_the_run_without_the_ledger(compiled, make_scenario):

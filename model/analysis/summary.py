@@ -45,6 +45,24 @@ def _units_after_shift(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     return (quiet >= shift).fillna(False).reset_index(drop=True).set_axis(runs.index)
 
 
+def _hezbollah_before_leader(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """Hezbollah's withdrawal comes before the leader's departure in the run's events."""
+    pos = pd.Series(np.arange(len(events)), index=events.index)  # the order things happened
+    left = (events["actor"] == "hezbollah") & (events["kind"] == "withdrawal")
+    gone = (
+        (events["actor"] == "regime")
+        & (events["kind"] == "departure")
+        & events["outcome"].astype(str).str.startswith("left")
+    )
+
+    def first(mask: pd.Series) -> np.ndarray:
+        at = pos[mask].groupby(events.loc[mask, "run"]).min()
+        return at.reindex(runs["run"]).to_numpy(dtype=float)
+
+    w, d = first(left), first(gone)
+    return pd.Series(~np.isnan(w) & (np.isnan(d) | (w < d)), index=runs.index)
+
+
 def _leader_before_capital(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     exit_day = runs["leader_exit_day"]
     fall = runs[f"fall_day_{runs.attrs['capital']}"]
@@ -52,7 +70,9 @@ def _leader_before_capital(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Serie
 
 
 def _insider_before_bukamal(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
-    mask = (events["kind"] == "departure") & (events["channel"] == "iraq_via_bukamal")
+    # An insider's arrival in Iraq by whatever route (Maher al-Assad flew, Reuters, 13 Dec).
+    insiders = events["actor"] != "regime"
+    mask = (events["kind"] == "departure") & (events["target"] == "Iraq") & insiders
     first = events[mask].groupby("run")["day"].min().reindex(runs["run"]).to_numpy(dtype=float)
     col = "fall_day_al-Bukamal"
     fall = runs[col].to_numpy(dtype=float) if col in runs else np.full(len(runs), -1.0)
@@ -118,6 +138,24 @@ DOCUMENTED: tuple[Documented, ...] = (
         "Iran begins to speak of the 'Syrian opposition'",
         "Astana Process",
         _event("iran", "rhetoric"),
+    ),
+    Documented(
+        "russia_gives_no_response_in_moscow",
+        "Assad's appeal in Moscow meets no response (Reuters, 13 Dec)",
+        "other outlets: Reuters",
+        _event("russia", "answer", "regime", "no response"),
+    ),
+    Documented(
+        "hezbollah_withdraws_before_the_leader_leaves",
+        "Hezbollah's fighters are withdrawn before the leader leaves (Reuters, 8 Dec)",
+        "other outlets: Reuters; AFP",
+        _hezbollah_before_leader,
+    ),
+    Documented(
+        "iraqi_militias_cross_near_bukamal",
+        "Iran-backed Iraqi militias cross near al-Bukamal (Reuters, 2 Dec)",
+        "other outlets: Reuters",
+        _event("iran", "deployment", "regime", "Iraqi militias crossed"),
     ),
     Documented(
         "russia_offers_safe_passage",

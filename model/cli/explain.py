@@ -130,6 +130,7 @@ DECIDERS = {
     "iraq_sends_pmf": "iraq",
     "ceasefire_accepted": None,
     "leader_accepts_offer": "regime",
+    "russia_raises_air_effort": "russia",
 }
 BELIEFS = (0.0, 0.25, 0.5, 0.75, 1.0)
 

@@ -90,6 +90,8 @@ DECISIONS = {
     "leader_accepts_offer": "The leader accepts Russia's offer of safe passage (Russian Offers)",
     "turkey_holds_back_offensive": "Turkey holds the northern coalition back before it attacks "
     "(Pleas to Turkey: its condition, a political process)",
+    "russia_raises_air_effort": "Russia answers the appeal in Moscow by raising its air effort "
+    "(Reuters, 13 Dec: 'no response in the Kremlin')",
 }
 
 
@@ -178,12 +180,17 @@ class Route(_Strict):
 
 
 class ExitRoute(_Strict):
-    """A way out of the country, open while every place in ``requires`` is regime-held."""
+    """A way out of the country, open while every place in ``requires`` is regime-held.
+
+    ``passable_with``: holders under whom a required place still lets the regime's people
+    through (R6, R13: the SDF at al-Bukamal, where soldiers kept crossing at al-Qaim).
+    """
 
     requires: list[str] = Field(min_length=1, max_length=20)
     destination: str
     guarantor: str | None = None
     units_from: list[str] = Field(default_factory=list, max_length=50)
+    passable_with: list[str] = Field(default_factory=list, max_length=10)
     source: str
 
 
@@ -193,9 +200,12 @@ class RegimeParams(_Strict):
     initial_believed_viability: Param[Unit]
     belief_update_rate: Param[Unit]
     viability_weight_population: Param[Unit]
-    turkey_appeal_threshold: Param[Unit]
-    hezbollah_appeal_threshold: Param[Unit]
-    pmf_appeal_threshold: Param[Unit]
+    # R1: days from what the leader sees to his appeal (the offensive, the first major city
+    # lost, a place in Hezbollah's reach on a front, Hezbollah's answer).
+    russia_appeal_lag_days: Param[Days]
+    turkey_appeal_lag_days: Param[Days]
+    hezbollah_appeal_lag_days: Param[Days]
+    pmf_appeal_lag_days: Param[Days]
     offer_accept_threshold: Param[Unit]
     flight_threshold: Param[Unit]
     offer_flight_weight: Param[Unit]
@@ -258,6 +268,9 @@ class OppositionParams(_Strict):
 
     strength: Param[Force]
     join_threshold: Param[Unit]
+    # R11: what a local actor reads, each with its weight: ``weakness``, ``army_near`` or the
+    # key of an actor whose moves it watches (a documented tie or a neighbour).
+    join_weights: Param[dict[str, Weight]] | None = None
     # A local actor that does not give these fights as the southern command does
     # (``INHERITED``; filled in when the scenario is compiled).
     initial_momentum: Param[Unit] | None = None
@@ -270,17 +283,16 @@ class OppositionParams(_Strict):
     scope: Param[list[str]] | None = None
     present_in: Param[list[str]] | None = None
     enemies: Param[list[str]] | None = None
+    # R19: after the regime's end, holder -> the places it takes from that holder.
+    turns_on: Param[dict[str, list[str]]] | None = None
     defers_to: Param[str] | None = None
 
 
 class JoinParams(_Strict):
-    """What a local actor weighs when it decides to act (rule R11)."""
+    """How uncertain a local actor's reading is (rule R11); what it reads is its own."""
 
-    weight_weakness: Param[Weight]
-    weight_city_falls: Param[Weight]
-    weight_withdrawal: Param[Weight]
-    weight_bandwagon: Param[Weight]
     noise_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
+    threshold_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
 
 
 class CombatParams(_Strict):
@@ -336,16 +348,22 @@ class IraqParams(PatronParams):
     pmf_entry: Param[str]
 
 
-class IranParams(SupportParams):
-    """Iran's mediation, its ceasefire proposal and its change of words."""
+class IranParams(BeliefParams):
+    """Iran's support, mediation, ceasefire proposal, change of words and militias."""
 
-    mediation_threshold: Param[Unit]
+    support_max: Param[Unit]
+    capacity: Param[Unit]
+    mediation_lag_days: Param[Days]
     ceasefire_threshold: Param[Unit]
     rhetoric_threshold: Param[Unit]
     transition_signal: Param[Unit]
     rhetoric_signal: Param[Unit]
     astana_convening_lag_days: Param[Days]
     evacuation_threshold: Param[Unit]
+    # R18: the Iran-backed Iraqi militias that crossed near al-Bukamal (Reuters, 2 Dec).
+    militia_fighters: Param[Force]
+    militia_lag_days: Param[Days]
+    militia_entry: Param[str]
 
 
 class HezbollahParams(PatronParams):
@@ -356,11 +374,17 @@ class HezbollahParams(PatronParams):
     limited_reach: Param[list[str]]
     deploy_lag_days: Param[Days]
     capacity_fighters: Param[Force]
+    withdraw_at: Param[Unit]  # R18: how far a column comes toward its positions before it leaves
 
 
 class RussiaParams(SupportParams):
-    """Russia's air support, conditional offer and partners after the fall (rule R3)."""
+    """Russia's air support, its answer in Moscow, its conditional offer (R1, R3, R14)."""
 
+    alignment: Param[Signed]
+    domestic_cost: Param[Weight]
+    viability_weight: Param[Weight]
+    answer_lag_days: Param[Days]
+    surge_support: Param[Unit]  # R1: the air effort it would give if it answered the appeal
     offer_threshold: Param[Unit]
     shift_after_decline: Param[Unit]
 
@@ -467,7 +491,7 @@ class Intervention(_Strict):
 
 
 # The behavioural rules' ids (the rules themselves are ``model.sim.rules.RULES``).
-RULE_IDS = tuple(f"R{i}" for i in range(1, 18))
+RULE_IDS = tuple(f"R{i}" for i in range(1, 20))
 RuleId = Literal[
     "R1",
     "R2",
@@ -486,6 +510,8 @@ RuleId = Literal[
     "R15",
     "R16",
     "R17",
+    "R18",
+    "R19",
 ]
 
 

@@ -34,6 +34,7 @@ DECISION_LABELS = {
     "ceasefire_accepted": "Ceasefire accepted at Doha",
     "leader_accepts_offer": "Assad accepts Russia's offer",
     "turkey_holds_back_offensive": "Turkey holds the offensive back",
+    "russia_raises_air_effort": "Russia raises its air effort",
 }
 
 # What the event log's ids mean, for a reader: actors, kinds of event, channels.
@@ -65,6 +66,7 @@ NAMES = {
     "stance": "takes a stance",
     "measure": "decrees a measure",
     "end": "regime's end",
+    "turns_on": "turns on",
     # channels
     "ankara": "in Ankara",
     "doha": "at Doha",
@@ -72,6 +74,8 @@ NAMES = {
     "hmeymim_air": "by air from Hmeymim",
     "iraq_via_bukamal": "to Iraq via al-Bukamal",
     "lebanon_road": "by the road to Lebanon",
+    "iraq_by_air": "to Iraq by air",
+    "moscow": "in Moscow",
 }
 
 

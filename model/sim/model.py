@@ -90,6 +90,7 @@ class SyriaModel(DeferredAgents):
         # AgentSets (``forces``, ``patrons``, ...) are made from them when asked for.
         self.force_list = (self.north, *self.locals)
         self.force_by_code = {f.code: f for f in self.force_list}
+        self.force_by_key = {f.key: f for f in self.force_list}
         # What the fronts depend on that a scenario or an ablation may change, besides the
         # holders: what runs with the same setup work out from the holders is shared.
         self.setup = (
@@ -102,7 +103,12 @@ class SyriaModel(DeferredAgents):
         self._transitional = HOLDERS.index(TRANSITIONAL)
         # R13: per place, the destination of a crossing its units may take (None: none).
         self._crossings = [
-            (r.destination, [c.index[p] for p in r.requires], [c.index[p] for p in r.units_from])
+            (
+                r.destination,
+                [c.index[p] for p in r.requires],
+                [c.index[p] for p in r.units_from],
+                frozenset({0, *(HOLDERS.index(h) for h in r.passable_with)}),
+            )
             for r in self.p.exit_routes.values()
             if r.units_from
         ]
@@ -207,7 +213,6 @@ class SyriaModel(DeferredAgents):
             self.turkey.weigh_offensive()
         for f in self.force_list:
             f.update()
-        self.leadership.appeal()
         self.leadership.decree_measures()
         self.iran.act()
         self.russia.consider_offer()
@@ -225,6 +230,10 @@ class SyriaModel(DeferredAgents):
             a.consider_exit()
         self.battlefield.battle()
         self._check_end()
+        # R1: the day's news (a city lost, an answer) calls for appeals; what they set off
+        # today happens today.
+        self.leadership.react()
+        self.agenda.run_due(self.day)
         self.record()
 
     def _check_end(self) -> None:
@@ -244,7 +253,10 @@ class SyriaModel(DeferredAgents):
             return
         g, up = self.garrison, self.p.actors.units
         if g.can_flip:  # once every unit has stopped answering, nothing to weigh
-            drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
+            # R5: a fall in patron support pushes units to stop answering and a rise (a Russian
+            # surge) holds them: the change from the start, -1 (doubled) to 1 (all gone).
+            s0 = self.signal0
+            drop = min(1.0, max(-1.0, 1.0 - self.patron_signal() / s0)) if s0 > 0 else 0.0
             threat = self.battlefield.lines().threat
             ins = self._elite_insider
             flipped = g.cascade(
@@ -269,8 +281,8 @@ class SyriaModel(DeferredAgents):
         """R13: units that stopped answering cross abroad, surrender, dissolve or hold."""
         holder = self.battlefield.holder
         crossing: list[str | None] = [None] * len(self.c.names)
-        for dest, requires, origins in self._crossings:
-            if not self.on("R6") or all(holder[r] == 0 for r in requires):
+        for dest, requires, origins, passable in self._crossings:
+            if not self.on("R6") or all(holder[r] in passable for r in requires):
                 for o in origins:
                     crossing[o] = crossing[o] or dest
         up = self.p.actors.units

@@ -43,16 +43,7 @@ class Patron(ForeignActor):
         self.support = 0.0
 
     def update_support(self) -> None:
-        """R3: support falls as belief drops below the patron's threshold.
-
-        R14: whatever it is willing to give, a patron delivers no more than its capacity.
-        """
-        pp = self.params
-        self.support = rules.support_level(
-            self.belief, pp.support_max, pp.support_threshold, pp.support_width
-        )
-        if self.model.on("R14"):
-            self.support = min(self.support, pp.capacity)
+        """The support the units see of this patron (each patron says how it is set)."""
 
     condition_penalty = 0.0  # only Turkey states a condition (Pleas to Turkey)
 

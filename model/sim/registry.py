@@ -9,30 +9,8 @@ functions and methods of ``model/sim`` that carry it out; ``explain`` prints the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named behavioural rule.
-
-    Attributes:
-        id: Short identifier written in the event log.
-        title: One line saying what the rule does.
-        section: The article section(s) the rule is derived from.
-        quote: The passage the rule rests on.
-        params: Dotted scenario parameters the rule reads.
-        code: Where the rule is carried out, as ``model/sim/<module>.py:<qualified name>``
-            (``tests/test_rules.py`` imports each and looks the name up).
-    """
-
-    id: str
-    title: str
-    section: str
-    quote: str
-    params: tuple[str, ...]
-    code: tuple[str, ...]
-
+from model.sim.registry_country import COUNTRY
+from model.sim.rule import Rule
 
 RULES: dict[str, Rule] = {
     r.id: r
@@ -40,19 +18,25 @@ RULES: dict[str, Rule] = {
         (
             Rule(
                 "R1",
-                "Appeals travel through channels; a patron answers by weighing alignment, cost, "
+                "The leader appeals on what he sees happen (the offensive, a major city lost, a "
+                "place in Hezbollah's reach attacked, Hezbollah's answer), each after its lag; "
+                "appeals travel through channels; a patron answers by weighing alignment, cost, "
                 "its conditions and the regime's viability; word that others are abandoning the "
                 "regime lowers the leader's belief",
-                "Pleas to Turkey; Appeals to Iraq",
+                "Pleas to Turkey; Appeals to Iraq; other outlets: Reuters (13 Dec: Assad in "
+                "Moscow on 28 Nov, 'no response in the Kremlin'); Shafaq News (the al-Sudani-Assad "
+                "call, 30 Nov)",
                 "He reached out to Iraqi Prime Minister Mohammed Shia' al-Sudani, who has strong ties "
                 "with Turkish President Recep Tayyip Erdogan ... Turkey held the Assad regime "
                 "responsible ... due to its refusal to engage in political processes ... Iraq, which "
                 "preferred to distance itself from external conflicts to avoid political repercussions.",
                 (
                     "decision_temperature",
-                    "actors.regime.turkey_appeal_threshold",
-                    "actors.regime.hezbollah_appeal_threshold",
-                    "actors.regime.pmf_appeal_threshold",
+                    "actors.regime.russia_appeal_lag_days",
+                    "actors.regime.turkey_appeal_lag_days",
+                    "actors.regime.hezbollah_appeal_lag_days",
+                    "actors.regime.pmf_appeal_lag_days",
+                    "actors.russia.surge_support",
                     "actors.regime.political_process_before_offensive",
                     "actors.<patron>.alignment",
                     "actors.<patron>.domestic_cost",
@@ -66,8 +50,11 @@ RULES: dict[str, Rule] = {
                     "actors.iraq.pmf_entry",
                 ),
                 (
-                    "model/sim/leadership.py:Leadership.appeal",
+                    "model/sim/leadership.py:Leadership.react",
+                    "model/sim/leadership.py:Leadership._appeal",
+                    "model/sim/allies.py:Hezbollah.reach_threatened",
                     "model/sim/patrons.py:Patron.grants",
+                    "model/sim/russia.py:Russia.answer_appeal",
                     "model/sim/patrons.py:Turkey.answer_halt_appeal",
                     "model/sim/patrons.py:Iraq.relay_to_turkey",
                     "model/sim/patrons.py:Iraq.warn_regime",
@@ -77,7 +64,8 @@ RULES: dict[str, Rule] = {
             ),
             Rule(
                 "R2",
-                "A patron's support is limited to the places it is reported to reach",
+                "A patron's support is limited to the places it is reported to reach; allied "
+                "fighters who fight add to the defence where they are",
                 "Appeals to Iraq",
                 "Hezbollah would only provide limited support near the Lebanese border.",
                 (
@@ -107,7 +95,7 @@ RULES: dict[str, Rule] = {
                     "actors.<patron>.support_max",
                     "actors.<patron>.support_threshold",
                     "actors.<patron>.support_width",
-                    "actors.iran.mediation_threshold",
+                    "actors.iran.mediation_lag_days",
                     "actors.iran.ceasefire_threshold",
                     "actors.iran.rhetoric_threshold",
                     "actors.iran.transition_signal",
@@ -121,7 +109,7 @@ RULES: dict[str, Rule] = {
                 ),
                 (
                     "model/sim/patrons.py:ForeignActor.observe",
-                    "model/sim/patrons.py:Patron.update_support",
+                    "model/sim/russia.py:Russia.update_support",
                     "model/sim/allies.py:Iran.act",
                     "model/sim/russia.py:Russia.consider_offer",
                     "model/sim/russia.py:Russia.after_decline",
@@ -161,7 +149,8 @@ RULES: dict[str, Rule] = {
             Rule(
                 "R5",
                 "Each unit decides each day whether to keep answering commands, from nearby units, "
-                "the opposition's momentum, the signals of patron support and the state of command",
+                "the opposition's momentum, the level of patron support against its level at the "
+                "start (a fall pushes, a rise holds) and the state of command",
                 "opening; Russian Offers",
                 "military units around Damascus became unresponsive to commands, sensing a shift in "
                 "Russian support towards removing Assad ... with little resistance from the Syrian Army.",
@@ -185,8 +174,9 @@ RULES: dict[str, Rule] = {
             ),
             Rule(
                 "R6",
-                "Exit routes close as places fall; an insider leaves while a route is open",
-                "Russian Offers",
+                "Exit routes close as places fall to a holder that does not let the regime's "
+                "people through; an insider leaves by the route reported while it is open",
+                "Russian Offers; other outlets: Reuters (13 Dec: Maher al-Assad left by helicopter)",
                 "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher al-Assad "
                 "... before opposition forces took control of the al-Bukamal border crossing.",
                 ("actors.insiders", "exit_routes"),
@@ -273,138 +263,7 @@ RULES: dict[str, Rule] = {
                     "model/sim/combat.py:Battlefield._reach_of",
                 ),
             ),
-            Rule(
-                "R11",
-                "A local actor (the Southern Operations Room, Suwayda's Druze factions, the Syrian "
-                "Free Army, the SDF, the SNA) acts once what it sees is enough: the regime's "
-                "visible weakness, the major cities lost, the army no longer answering around a "
-                "place it could take, other local actors already acting",
-                "other outlets: Shafaq News; TRT World/Anadolu (SOR, 6 Dec); A News/Anadolu "
-                "(Suwayda, 6 Dec); Anadolu; Al Jazeera (SFA, Palmyra, 6-7 Dec); AFP/SOHR; "
-                "Kurdpress (SDF, Deir ez-Zor, 6 Dec); TRT World; Daily Sabah (SNA, Tel Rifaat, 1 Dec)",
-                "Regime forces and Iran-backed groups suddenly withdrew from Deir Ezzor city and "
-                "its countryside (AFP/SOHR, 6 Dec); the SDF moved in the same day (Kurdpress).",
-                (
-                    "actors.local_actors.weight_weakness",
-                    "actors.local_actors.weight_city_falls",
-                    "actors.local_actors.weight_withdrawal",
-                    "actors.local_actors.weight_bandwagon",
-                    "actors.local_actors.noise_sd",
-                    "actors.<opposition>.join_threshold",
-                ),
-                (
-                    "model/sim/forces.py:OppositionForce.join_signal",
-                    "model/sim/forces.py:OppositionForce._joins",
-                    "model/sim/combat.py:Battlefield.army_left_near",
-                ),
-            ),
-            Rule(
-                "R12",
-                "Units differ in kind: elite formations tied to an insider hold longer but follow "
-                "him when he leaves; conscripts and reservists give way sooner",
-                "Russian Offers; other outlets: Reuters (Maher al-Assad, 4th Division); AFP (career "
-                "soldiers, conscripts and reservists)",
-                "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher "
-                "al-Assad, Bashar's brother",
-                (
-                    "actors.units.elite_share",
-                    "actors.units.elite_places",
-                    "actors.units.elite_insider",
-                    "actors.units.elite_threshold_shift",
-                    "actors.units.conscript_share",
-                    "actors.units.conscript_threshold_shift",
-                    "actors.units.weight_insider",
-                ),
-                (
-                    "model/sim/garrison.py:unit_kinds",
-                    "model/sim/garrison.py:Garrison.cascade",
-                ),
-            ),
-            Rule(
-                "R13",
-                "A unit that stops answering crosses abroad while a crossing from its place is "
-                "open, surrenders to an attacker next to it, dissolves, or holds its place",
-                "other outlets: Reuters; Shafaq News; Iraqi News Agency (soldiers crossed at "
-                "al-Qaim, 7 Dec); Rudaw Arabic (surrender at Hasakah and Qamishli); SOHR; The "
-                "National (uniforms abandoned)",
-                "About 2,000 Syrian soldiers crossed into Iraq at al-Qaim by the end of the day "
-                "(the al-Qaim mayor, via Reuters, 7 Dec).",
-                (
-                    "actors.units.exit_cross",
-                    "actors.units.exit_surrender",
-                    "actors.units.exit_dissolve",
-                    "exit_routes",
-                ),
-                (
-                    "model/sim/model.py:SyriaModel._units_leave",
-                    "model/sim/garrison.py:Garrison.leave",
-                ),
-            ),
-            Rule(
-                "R14",
-                "A patron delivers no more than its capacity, whatever it is willing to give; "
-                "allied fighters and advisers leave once their position is untenable",
-                "Appeals to Iraq; other outlets: Reuters; AFP (Hezbollah left al-Qusayr and Homs, "
-                "7-8 Dec); New York Times (Iran's personnel evacuated, 6 Dec); ACLED via "
-                "elDiario.es (Russian strikes in Syria down 29 % after February 2022)",
-                "Hezbollah would only provide limited support near the Lebanese border.",
-                (
-                    "actors.russia.capacity",
-                    "actors.iran.capacity",
-                    "actors.hezbollah.capacity_fighters",
-                    "actors.iran.evacuation_threshold",
-                ),
-                (
-                    "model/sim/patrons.py:Patron.update_support",
-                    "model/sim/allies.py:Hezbollah.consider_withdrawal",
-                    "model/sim/allies.py:Iran.act",
-                ),
-            ),
-            Rule(
-                "R15",
-                "Once the leader has gone and the capital is lost, each remaining regime place "
-                "whose garrison no longer answers passes to the nearest force able to take it, "
-                "after the time its column needs on the road",
-                "opening; other outlets: TASS (the coast entered on 8 Dec without fighting); AFP "
-                "(the army command told officers the rule was over)",
-                "opposition forces enter Damascus following their swift capture of Homs, with "
-                "little resistance from the Syrian Army",
-                ("combat.unopposed_km_per_day", "combat.collapse_share"),
-                (
-                    "model/sim/model.py:SyriaModel._check_end",
-                    "model/sim/combat.py:Battlefield.regime_end",
-                ),
-            ),
-            Rule(
-                "R16",
-                "The regime takes measures to keep its army: a pay rise for career soldiers, "
-                "decreed once the leader's belief falls far enough, raises their thresholds",
-                "other outlets: SANA; AFP (a 50 % rise for career soldiers decreed on 4 Dec)",
-                "A decree adds 50 per cent to the salaries of career military personnel (SANA, "
-                "4 Dec, as reported by AFP).",
-                ("actors.regime.pay_rise_threshold", "actors.units.pay_rise_effect"),
-                (
-                    "model/sim/leadership.py:Leadership.decree_measures",
-                    "model/sim/garrison.py:Garrison.raise_pay",
-                ),
-            ),
-            Rule(
-                "R17",
-                "A state restrains only the forces it backs, as far as it can: Turkey decides "
-                "before the offensive whether to hold the northern coalition back; a ceasefire "
-                "agreed at Doha binds the forces the states at the table can restrain",
-                "Pleas to Turkey; Astana Process",
-                "Turkey held the Assad regime responsible ... due to its refusal to engage in "
-                "political processes ... Turkey rejected the idea of controlling the advancing "
-                "opposition.",
-                ("restraint",),
-                (
-                    "model/sim/patrons.py:Turkey.weigh_offensive",
-                    "model/sim/patrons.py:Turkey.press_halt",
-                    "model/sim/doha.py:DohaParticipants.bind_ceasefire",
-                    "model/sim/forces.py:OppositionForce.halt",
-                ),
-            ),
+            *COUNTRY,
         ),
         key=lambda r: int(r.id[1:]),
     )

@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from model.sim.registry import RULES, Rule
+from model.sim.registry import RULES
+from model.sim.rule import Rule
 
 __all__ = ["RULES", "Rule"]  # the registry, read from here by explain and the dashboard
 
@@ -96,7 +97,8 @@ def unit_pressure(
         threat: Per place, 1 where an opposition force is adjacent, else 0.
         momentum: The opposition's momentum, 0..1.
         patron_drop: How far the patron support the units see has fallen from its level at
-            the start, 0..1.
+            the start, -1..1: negative where it has risen (the level, not only its fall,
+            counts: a surge of support holds units).
         command_broken: Whether the leader has left in secret.
         w_nearby: Weight of nearby units.
         w_momentum: Weight of momentum.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mesa
 
+from model.sim import rules
 from model.sim.patrons import Patron
 
 
@@ -12,14 +13,36 @@ class Russia(Patron):
 
     def __init__(self, model: mesa.Model):
         self.shift = 0.0
+        self.surging = False
         super().__init__(model, "russia")
         self.offered = False
         self.coordinated = False
 
     def update_support(self) -> None:
-        """R3: belief-driven support, reduced further once the leader declines the offer."""
-        super().update_support()
+        """R3: belief-driven support, reduced further once the leader declines the offer.
+
+        R1: once Russia has answered the appeal in Moscow by raising its air effort, what it
+        is willing to give is ``surge_support`` rather than ``support_max``; R14: no more
+        than its capacity either way.
+        """
+        pp = self.params
+        most = pp.surge_support if self.surging else pp.support_max
+        self.support = rules.support_level(
+            self.belief, most, pp.support_threshold, pp.support_width
+        )
+        if self.model.on("R14"):
+            self.support = min(self.support, pp.capacity)
         self.support *= 1.0 - self.shift
+
+    def answer_appeal(self) -> None:
+        """R1: weigh the leader's appeal in Moscow: raise the air effort, or give no answer."""
+        m = self.model
+        if self.grants("russia_raises_air_effort"):
+            self.surging = True
+            self.update_support()
+            m.log("russia", "answer", "regime", "moscow", "raised its air effort", "R1")
+        else:
+            m.log("russia", "answer", "regime", "moscow", "no response", "R1")
 
     def consider_offer(self) -> None:
         """R3: offer safe passage for a transition once belief in survival is low enough."""

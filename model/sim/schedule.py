@@ -28,6 +28,7 @@ STREAMS = (
     "forces",
     "local_actors",
     "unit_exits",
+    "local_thresholds",
 )
 
 
