@@ -497,3 +497,31 @@ def test_a_restraint_table_naming_an_unknown_state_or_force_is_refused(make_scen
     with pytest.raises(ScenarioError) as exc:
         load_scenario(make_scenario({"restraint": table}))
     assert exc.value.field == field
+
+
+# --------------------------------------------------------------------------- R19 after the fall
+
+
+def test_the_hts_led_command_takes_deir_ez_zor_from_the_sdf_after_the_fall(compiled):
+    """R19 (AFP/SOHR: 10-11 Dec): after the regime's end, not before it, and not without R19."""
+    north, sdf = HOLDERS.index("northern_opposition"), HOLDERS.index("sdf")
+    dez = compiled.index["Deir ez-Zor"]
+
+    def taken(c) -> list[tuple[int, int]]:  # (day taken from the SDF, day the end began)
+        out = []
+        for r in _runs(c):
+            end = _first(r, "regime", "end")
+            took = next(
+                (e[0] for e in r.events if e[1:4] == ("northern_opposition", "holder_change",
+                                                     "Deir ez-Zor")),
+                None,
+            )  # fmt: skip
+            out.append((took, end))
+        return out
+
+    on = taken(compiled)
+    assert np.mean([t is not None for t, _ in on]) > 0.5
+    assert all(end is not None and t > end for t, end in on if t is not None)
+    off = _runs(_variant(compiled, off=["R19"]))
+    assert not any(r.holders[-1, dez] == north for r in off)
+    assert np.mean([r.holders[-1, dez] == sdf for r in off]) > 0.8
