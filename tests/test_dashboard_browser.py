@@ -148,7 +148,8 @@ def test_replay_steps_three_days(server, page, shots):
     assert _status(page).startswith("Day 3 of 30: Fri 29 Nov 2024")
     expect(page.get_by_text("Step: 3")).to_be_visible()
     # The widgets of one redraw reach the page one after another: wait for each.
-    expect(page.get_by_test_id("events-all")).to_contain_text("asked to halt the offensive")
+    # Assad's appeal in Moscow on 28 Nov (R1: a day after the offensive began).
+    expect(page.get_by_test_id("events-all")).to_contain_text("asked for military support")
     assert _events(page) != events0 and "advance begins" in _events(page)
     expect(page.get_by_test_id("map").locator("img")).not_to_have_attribute("src", map0)
     page.screenshot(path=shots / "dashboard-replay.png")

@@ -76,7 +76,7 @@ def test_origins_are_checked(baseline_path, run_cli):
 
 def test_hindcast_writes_scores_against_three_baselines(baseline_path, run_cli, tmp_path):
     out = tmp_path / "hc"
-    res = run_cli("hindcast", baseline_path, "--origins", "2024-11-30,2024-12-04",
+    res = run_cli("hindcast", baseline_path, "--origins", "2024-11-28,2024-12-04",
                   "--particles", "20", "--generations", "2", "--forecast-runs", "40",
                   "--workers", "1", "--out", out)  # fmt: skip
     assert res.code == 0, res.err
@@ -85,15 +85,16 @@ def test_hindcast_writes_scores_against_three_baselines(baseline_path, run_cli, 
     for col in ("origin", "event", "documented", "model_crps", "uniform_crps", "prior_crps",
                 "handset_crps", "model_is90", "model_logs"):  # fmt: skip
         assert col in scores
-    first = scores[scores["origin"] == "2024-11-30"]
-    # nothing is documented before 30 November: the model's forecast is the prior's
+    first = scores[scores["origin"] == "2024-11-28"]
+    # nothing is documented before 28 November (the appeal in Moscow): the model's forecast
+    # is the prior's
     assert (first["known_observations"] == 0).all()
     np.testing.assert_allclose(first["model_crps"], first["prior_crps"])
     later = scores[scores["origin"] == "2024-12-04"]
     assert (later["known_observations"] > 0).all()
     assert set(later["event"]) == {o.id for o in split(load_observations(), 7, START)[1]}
     doc = json.loads((out / "scores.json").read_text())
-    for origin in ("2024-11-30", "2024-12-04", "all"):
+    for origin in ("2024-11-28", "2024-12-04", "all"):
         for baseline in ("uniform", "prior", "handset"):
             s = doc["skill"][origin]["crps"][baseline]
             assert s["low"] <= s["skill"] <= s["high"]

@@ -79,6 +79,7 @@ def _spread(start: dt.date, d: dict, key: str) -> str:
 
 def format_summary(summary: dict, start: dt.date, majors: list[str]) -> str:
     """A short readable summary of an ensemble for the terminal."""
+    from model.analysis.pins import format_pins
     from model.config.observations import DEFAULT_PATH, load_observations
 
     observations = load_observations(DEFAULT_PATH)
@@ -106,6 +107,11 @@ def format_summary(summary: dict, start: dt.date, majors: list[str]) -> str:
     lines += ["", f"Leader leaves: {sim} | documented {doc}", ""]
     lines.append("Documented decisions and behaviours (share of runs reproducing each):")
     lines += [f"  {k:<50s}{v:6.0%}" for k, v in summary["documented_decisions"].items()]
+    if summary.get("pins_applied"):
+        from model.analysis.pins import pins_of
+
+        name = {"name": "this scenario", **summary}
+        lines += ["", *format_pins(pins_of([name]), summary["runs"])]
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from model.analysis.compare import findings, format_cells, format_table, is_share, measure_label
+from model.analysis.pins import pin_lines, pin_warnings, pins_of
 from model.errors import ResultsError
 from model.results.readers import read_daily
 from model.viz.style import scenario_colour
@@ -107,12 +108,25 @@ def write_report(folder: Path, attribution: dict | None = None) -> Path:
         for name, title in PLOTS
         if (folder / name).exists()
     ]
+    pins = pins_of(doc["scenarios"])
+    pin_rows = [
+        {"scenario": name, "lines": pin_lines(p["applied"], p["came_up"])}
+        for name, p in pins.items()
+        if p["applied"]
+    ]
+    warnings = [
+        w
+        for name, p in pins.items()
+        for w in pin_warnings(name, p["applied"], p["came_up"], doc["runs"])
+    ]
     page = _ENV.get_template("report.html.j2").render(
         doc=doc,
         findings=found,
         groups=_groups(table, doc, start),
         plots=plots,
-        text_table=format_table(table, doc.get("horizon_days")),
+        text_table=format_table(table, doc.get("horizon_days"), pins),
+        pin_rows=pin_rows,
+        pin_warnings=warnings,
         colours={s["name"]: scenario_colour(k) for k, s in enumerate(doc["scenarios"])},
         **(_attribution_context(attribution) if attribution else {}),
     )
