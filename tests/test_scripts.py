@@ -110,6 +110,12 @@ def test_attribution_doc_prints_tables_from_tiny_folders(tmp_path):
     assert "turkey_halts_offensive" in out and "coverage" in out.lower()
 
 
+def test_influence_tiny(tmp_path):
+    out = _run("tools/influence.py", "--runs", "2", "--workers", "1",
+               "--out", str(tmp_path / "influence.csv"), timeout=400)  # fmt: skip
+    assert "russia_surges" in out and (tmp_path / "influence.csv").stat().st_size > 100
+
+
 def test_make_outline_clips_a_tiny_shapefile(tmp_path):
     shapefile = pytest.importorskip("shapefile", reason="pyshp is not installed")
     src = tmp_path / "tiny"

@@ -161,7 +161,7 @@ def findings(doc: dict) -> list[str]:
     for r in _rows(doc, head, "shapley"):
         changed, alone = r.get("flip_changes_run"), r.get("flip_changes_run_alone")
         logged, pins = r.get("flip_changes_log"), r.get("pins_applied")
-        said = f"; its pin came up in {pins:.0%} of runs" if pins is not None else ""
+        said = f"; its pin took effect in {pins:.0%} of runs" if pins is not None else ""
         if changed is None:
             continue
         if changed == 0:

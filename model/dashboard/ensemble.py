@@ -192,8 +192,8 @@ def run_attribution(
     chosen = tuple(co.choose_players(sc, "decisions", players))
     game = Game(sc, "decisions", chosen, runs, seed)
     spec = ExecutorSpec("process", workers or os.cpu_count() or 1)
-    games, prints = play_in_memory(game, spec, on_progress)
-    doc, _, _ = attribution_document(game, games, prints)
+    games, prints, applied = play_in_memory(game, spec, on_progress)
+    doc, _, _ = attribution_document(game, games, prints, applied)
     return doc
 
 

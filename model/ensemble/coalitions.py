@@ -123,7 +123,9 @@ def coalition_runs(
         if pins is not None and pins(k):
             tables = build_tables(compiled, block)
             summary = summ.summarize(tables.runs, tables.events, compiled.names)
-            applied = {str(a): float(b) for a, b in (summary.get("pins_applied") or {}).items()}
+            # Rounded so that the share read back from the folder's CSV is the same number.
+            got = summary.get("pins_applied") or {}
+            applied = {str(a): round(float(b), 10) for a, b in got.items()}
         yield k, rows, applied
 
 
@@ -156,25 +158,31 @@ def play_in_memory(
     game: Game,
     executor: ExecutorSpec | None = None,
     on_progress: Callable[[int, int], object] | None = None,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
     """Run every coalition and return its games (``games_from``), writing nothing.
 
     Args:
         game: The game.
         executor: Where runs happen (default: this process).
         on_progress: Called with (coalitions done, coalitions in all).
+
+    Returns:
+        The games and fingerprints (``games_from``) and, per player, the share of runs its
+        pin came up (``pins_table``), as ``attribute`` records them.
     """
-    parts = []
+    parts, applied = [], []
     with (executor or ExecutorSpec("serial")).start(game.runs * game.size) as ex:
-        for k, rows, _ in coalition_runs(game, ex):
+        for k, rows, a in coalition_runs(game, ex, pins=lambda k: True):
             parts.append(rows)
+            applied.append((k, a))
             if on_progress is not None:
                 on_progress(k + 1, game.size)
-    return games_from(pd.concat(parts, ignore_index=True), game)
+    games, prints = games_from(pd.concat(parts, ignore_index=True), game)
+    return games, prints, pins_table(applied, game)
 
 
 def pins_table(applied: Sequence[tuple[int, dict[str, float]]], game: Game) -> dict[str, float]:
-    """Per player, the mean over the coalitions that flip it of the share its pin came up."""
+    """Per player, the mean over the coalitions that flip it of the share its pin took effect."""
     out: dict[str, float] = {}
     for i, p in enumerate(game.players):
         shares = [a[p] for k, a in applied if k >> i & 1 and p in a]
