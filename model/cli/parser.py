@@ -6,7 +6,7 @@ import argparse
 import re
 from collections.abc import Callable
 
-from model.cli import commands
+from model.cli import commands, reading
 from model.config.runs import DEFAULT_SEED, MAX_RUNS, MAX_RUNS_IN_MEMORY, MAX_SEED, MAX_WORKERS
 from model.errors import ModelError
 
@@ -206,12 +206,12 @@ def _add_plot_and_explain(sub) -> None:
         action="store_true",
         help="draw even if the folder fails its integrity check (a warning is printed)",
     )
-    plot.set_defaults(func=commands.cmd_plot)
+    plot.set_defaults(func=reading.cmd_plot)
     ver = sub.add_parser(
         "verify", help="check a results folder (finished or not) against its recorded SHA-256"
     )
     ver.add_argument("results", help="a folder written by run, compare or a study")
-    ver.set_defaults(func=commands.cmd_verify)
+    ver.set_defaults(func=reading.cmd_verify)
     exp = sub.add_parser("explain", help="every rule with its parameters, values and sources")
     exp.add_argument("scenario", help="scenario YAML file")
     exp.set_defaults(func=commands.cmd_explain)
