@@ -32,6 +32,14 @@ import pandas as pd
 
 from model.analysis import summary as summ
 from model.config.loader import load_scenario
+from model.config.runs import (
+    DEFAULT_RUNS,
+    DEFAULT_SEED,
+    MAX_RUNS,
+    MAX_RUNS_IN_MEMORY,
+    MAX_SEED,
+    MAX_WORKERS,
+)
 from model.config.schema import Scenario
 from model.ensemble.executors import ExecutorSpec
 from model.ensemble.memory import compare_in_memory, iter_runs, run_seeds
@@ -39,9 +47,6 @@ from model.errors import OptionError
 from model.results.tables import build_tables
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate as _simulate_one
-
-DEFAULT_SEED = 20241127  # the command line's default master seed (27 Nov 2024)
-DEFAULT_RUNS = 100
 
 __all__ = ["DEFAULT_SEED", "Comparison", "Ensemble", "compare", "load", "run", "simulate"]
 
@@ -130,9 +135,9 @@ def _scenario(scenario: Scenario | str | Path) -> Scenario:
     raise TypeError(f"expected a Scenario or the path of a scenario file, got {type(scenario)!r}")
 
 
-def _count(name: str, value: int, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise OptionError(name, value, f"must be a whole number, at least {least}")
+def _count(name: str, value: int, least: int, most: int = MAX_RUNS) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise OptionError(name, value, f"must be a whole number from {least} to {most:,}")
     return value
 
 
@@ -160,10 +165,11 @@ def run(
         The runs, daily and events tables and the summary.
     """
     sc = _scenario(scenario)
-    _count("runs", runs, 1)
-    _count("workers", workers, 1)
+    _count("runs", runs, 1, MAX_RUNS_IN_MEMORY)
+    _count("workers", workers, 1, MAX_WORKERS)
+    _count("seed", seed, 0, MAX_SEED)
     compiled = compile_scenario(sc)
-    seeds = run_seeds(seed, runs)
+    seeds = list(run_seeds(seed, runs))
     with ExecutorSpec(executor, workers, scheduler).start(runs) as ex:
         results = list(iter_runs(compiled, seeds, executor=ex))
     tables = build_tables(compiled, results)
@@ -213,10 +219,11 @@ def compare(
     if isinstance(scenarios, str | Path | Scenario) or len(scenarios) < 2:
         raise OptionError("scenarios", None, "give a list of at least two: the base, then others")
     loaded = [_scenario(s) for s in scenarios]
-    _count("runs", runs, 1)
-    _count("workers", workers, 1)
+    _count("runs", runs, 1, MAX_RUNS_IN_MEMORY)
+    _count("workers", workers, 1, MAX_WORKERS)
+    _count("seed", seed, 0, MAX_SEED)
     cmp = compare_in_memory(loaded, runs, seed, ExecutorSpec(executor, workers, scheduler))
-    seeds = run_seeds(seed, runs)
+    seeds = list(run_seeds(seed, runs))
     ensembles = {}
     for name, sc, c, t in zip(cmp.names, cmp.scenarios, cmp.compiled, cmp.tables, strict=True):
         summary = summ.summarize(t.runs, t.events, c.names)

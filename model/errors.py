@@ -57,12 +57,15 @@ class Stopped(ModelError):
     Args:
         message: What happened and how far the ensemble got.
         folder: The unfinished folder kept for ``--resume``, or None if nothing could be kept.
+        settings: What the resume must be given again if the command line did not say it
+            (``{"seed": 20241127}``: a default the folder was started with), by option name.
     """
 
     exit_code = 1
 
-    def __init__(self, message: str, folder: object = None):
+    def __init__(self, message: str, folder: object = None, settings: dict | None = None):
         self.folder = folder
+        self.settings = dict(settings or {})
         super().__init__(message)
 
 

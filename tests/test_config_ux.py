@@ -91,3 +91,33 @@ def test_a_broken_parent_is_reported_on_the_extends_line(make_scenario, scenario
     err = info.value
     assert Path(err.path).name == "child.yaml" and err.field == "extends"
     assert "parent.yaml" in err.message and "mapping" in err.message
+
+
+def test_extends_names_yaml_files_only_and_never_shows_what_a_parent_holds(
+    make_scenario, scenario_dir, baseline_path
+):
+    # /etc/shadow (or any file that is not a scenario) is refused before it is opened.
+    secret = scenario_dir / "secret.txt"
+    secret.write_text("root:$6$hunter2:20228:0:99999:7:::\n", encoding="utf-8")
+    for target in (secret, "/etc/shadow"):
+        path = make_scenario({"title": "x"}, extends=target, name="reads")
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(path)
+        assert info.value.field == "extends" and "not a YAML file" in info.value.message
+        assert "hunter2" not in str(info.value) and "20228" not in str(info.value)
+    # A YAML parent's keys and values are not quoted back either; the file is named.
+    (scenario_dir / "parent.yaml").write_text(
+        f"extends: {baseline_path}\nhunter2_key: 1\n", encoding="utf-8"
+    )
+    (scenario_dir / "parent2.yaml").write_text(
+        f"extends: {baseline_path}\nhorizon_days: {{value: hunter2}}\n", encoding="utf-8"
+    )
+    for parent in ("parent.yaml", "parent2.yaml"):
+        path = make_scenario({"title": "child"}, extends=parent, name="child")
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(path)
+        assert Path(info.value.path).name == parent and "hunter2" not in str(info.value)
+    # The file given is quoted as before: its user wrote it.
+    own = make_scenario({"horizon_days": {"value": "hunter2"}}, name="own")
+    with pytest.raises(ScenarioError, match="hunter2"):
+        load_scenario(own)

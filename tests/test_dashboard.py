@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 
 import numpy as np
 import pandas as pd
@@ -235,3 +237,123 @@ def test_responses_are_compressed_only_for_other_machines(client, compressed):
     scope = {"type": "http", "client": client, "headers": [(b"accept-encoding", b"gzip")]}
     asyncio.run(uncompressed_on_loopback(app)(scope, None, None))
     assert seen == [b"gzip" if compressed else None]
+
+
+# -- Serving other machines: a warning, an optional token, a cap on runs, posteriors offered
+
+
+def _asgi(app, scope) -> list[dict]:
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request"}
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def test_a_token_is_required_of_other_machines_only():
+    from model.dashboard.server import token_required
+
+    reached = []
+
+    async def app(scope, receive, send):
+        reached.append(scope["client"][0])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    guard = token_required(app, "s3cret-token-xyz")
+
+    def http(client, query=b"", cookie=None):
+        headers = [(b"cookie", cookie)] if cookie else []
+        scope = {"type": "http", "client": (client, 1), "query_string": query, "headers": headers}
+        return _asgi(guard, scope)
+
+    assert http("127.0.0.1")[0]["status"] == 200  # this machine needs none
+    assert http("192.0.2.7")[0]["status"] == 403 and reached == ["127.0.0.1"]
+    assert http("192.0.2.7", b"token=wrong")[0]["status"] == 403
+    ok = http("192.0.2.7", b"token=s3cret-token-xyz")[0]
+    assert ok["status"] == 200 and any(k == b"set-cookie" for k, _ in ok["headers"])
+    assert http("192.0.2.7", cookie=b"model_dashboard_token=s3cret-token-xyz")[0]["status"] == 200
+    ws = {"type": "websocket", "client": ("192.0.2.7", 1), "query_string": b"", "headers": []}
+    assert _asgi(guard, ws) == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_a_host_other_machines_reach_is_warned_of():
+    from model.dashboard.server import exposure_warning
+
+    for host in ("127.0.0.1", "::1", "localhost", "[::1]"):
+        assert exposure_warning(host, 8765, None) is None
+    text = exposure_warning("0.0.0.0", 8765, None)
+    assert text.startswith("WARNING") and "no password" in text and "127.0.0.1" in text
+    assert "only with the token" in exposure_warning("0.0.0.0", 8765, "t" * 16)
+
+
+def test_the_ensemble_page_offers_only_posteriors_under_its_root_and_caps_runs(tmp_path, baseline):
+    from model.errors import OptionError, ScenarioError
+
+    root = tmp_path / "results"
+    for rel in ("baseline-posterior/20261201T000000Z-aa", "baseline/20261201T000000Z-bb"):
+        (root / rel).mkdir(parents=True)
+        (root / rel / "manifest.json").write_text("{}")
+    (root / "baseline-posterior/20261201T000000Z-aa/posterior.json").write_text("{}")
+    (root / ".incomplete-x").mkdir()
+    assert ens.posterior_folders(root) == ["baseline-posterior/20261201T000000Z-aa"]
+    for asked in ("/etc", "../results/baseline-posterior/20261201T000000Z-aa", "baseline"):
+        with pytest.raises(ScenarioError, match="not one of the posterior folders offered"):
+            ens.run_comparison([baseline], 2, 1, posterior_dir=asked, results_root=root)
+    with pytest.raises(OptionError, match="at most 10 runs"):
+        ens.run_comparison([baseline], 11, 1, max_runs=10)
+
+
+def _this_machines_other_address() -> str | None:
+    """An address of this machine that is not the loopback (a client there is 'another')."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the interface
+            addr = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if addr.startswith("127.") else addr
+
+
+def test_a_dashboard_for_other_machines_warns_and_wants_its_token(tmp_path):
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    other = _this_machines_other_address()
+    if other is None:
+        pytest.skip("this machine has no address but the loopback")
+    repo = Path(__file__).resolve().parent.parent
+    token = "a-long-test-token-42"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "model", "dashboard", "scenarios/baseline.yaml", "--host",
+         "0.0.0.0", "--port", "0", "--token", token], cwd=repo, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+        port = int(re.search(r"running at http://0\.0\.0\.0:(\d+)/", line).group(1))
+        warning = proc.stderr.readline()
+        assert warning.startswith("WARNING the dashboard listens on 0.0.0.0") and "token" in warning
+
+        def status(host: str, query: str = "") -> int:
+            try:
+                with urllib.request.urlopen(f"http://{host}:{port}/{query}", timeout=30) as r:
+                    return r.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert status("127.0.0.1") == 200  # this machine needs no token
+        assert status(other) == 403
+        assert status(other, f"?token={token}") == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)

@@ -15,106 +15,35 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
+from faults import (
+    BASELINE,
+    SEED,
+    TURKEY,
+    _alive,
+    _children,
+    _cli,
+    _default_sigint,
+    _hidden,
+    _runs_done,
+    _same,
+    _started,
+    _tmpfs,
+    _wait_for,
+    make_reference,
+    needs_root,
+)
 
 from model.cli.main import main
-from model.results.contract import INCOMPLETE, MANIFEST, PROGRESS
+from model.results.contract import INCOMPLETE, MANIFEST
 
 pytestmark = pytest.mark.faults
 
-REPO = Path(__file__).resolve().parent.parent
-BASELINE = REPO / "scenarios" / "baseline.yaml"
-TURKEY = REPO / "scenarios" / "counterfactuals" / "turkey_restrains.yaml"
-DATA = ("daily.csv", "events.csv", "runs.csv", "summary.json")
-SEED = "77"
-
-
-def _default_sigint() -> None:
-    # A shell runs background jobs with SIGINT ignored, and Python then keeps ignoring it;
-    # the command under test must see Ctrl-C as a user's terminal sends it.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _cli(*args, cwd: Path, **kw) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "model", *map(str, args)]
-    return subprocess.Popen(cmd, cwd=cwd, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, preexec_fn=_default_sigint, **kw)  # fmt: skip
-
-
-def _children(pid: int) -> list[int]:
-    """The live child processes of ``pid``, read from /proc."""
-    out = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            stat = (d / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.append(int(d.name))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
-
-
-def _wait_for(cond, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = cond()
-        if got:
-            return got
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _hidden(parent: Path, name: str) -> Path:
-    found = [p for p in parent.iterdir() if p.name.startswith(f".incomplete-{name}-")]
-    assert len(found) == 1, found
-    return found[0]
-
-
-def _started(parent: Path, name: str = "out") -> bool:
-    """Whether the hidden folder of ``name`` has a first complete block."""
-    found = [p for p in parent.iterdir() if p.name.startswith(f".incomplete-{name}-")]
-    return bool(found) and _runs_done(found[0]) > 0
-
-
-def _runs_done(folder: Path) -> int:
-    try:
-        return json.loads((folder / PROGRESS).read_text())["runs_done"]
-    except (OSError, ValueError, KeyError):
-        return 0
-
-
-def _same(a: Path, b: Path, names=DATA) -> None:
-    for n in names:
-        assert (a / n).read_bytes() == (b / n).read_bytes(), n
-
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> dict[int, Path]:
-    """Uninterrupted runs of the baseline, serially, by number of runs."""
-    made: dict[int, Path] = {}
-
-    def make(runs: int) -> Path:
-        if runs not in made:
-            out = tmp_path_factory.mktemp("ref") / f"r{runs}"
-            args = ["run", str(BASELINE), "--runs", str(runs), "--seed", SEED]
-            assert main([*args, "--executor", "serial", "--quiet", "--out", str(out)]) == 0
-            made[runs] = out
-        return made[runs]
-
-    return make
+def reference(tmp_path_factory):
+    return make_reference(tmp_path_factory)
 
 
 def test_a_killed_worker_is_replaced_and_the_results_are_identical(tmp_path, reference):
@@ -180,23 +109,6 @@ def test_sigterm_during_a_run_with_a_killed_worker_does_not_hang(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert err.startswith("ERROR interrupted after") and "--resume" in err
-
-
-@contextlib.contextmanager
-def _tmpfs(path: Path, size: str, ro: bool = False):
-    path.mkdir()
-    opts = f"size={size}" + (",ro" if ro else "")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(path)],
-                       capture_output=True, text=True)  # fmt: skip
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip() or 'not root'})")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], capture_output=True)
-
-
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
 
 
 @needs_root

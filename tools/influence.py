@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from model.config.loader import load_scenario  # noqa: E402
 from model.config.paths import set_in  # noqa: E402
+from model.config.runs import DEFAULT_SEED  # noqa: E402
 from model.config.schema import Scenario, iter_params  # noqa: E402
 from model.ensemble.executors import ExecutorSpec  # noqa: E402
 from model.ensemble.memory import iter_runs, run_seeds  # noqa: E402
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     """Measure and print the table; write the rows to ``--out``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=20241127)
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=None, help="CSV of every (counterfactual, parameter) row")
     args = ap.parse_args(argv)

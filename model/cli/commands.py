@@ -14,9 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from model.config.runs import DEFAULT_RUNS, DEFAULT_SEED
 from model.errors import ModelError, OptionError
-
-DEFAULT_SEED = 20241127
 
 
 def _executor(args: argparse.Namespace):
@@ -25,7 +24,8 @@ def _executor(args: argparse.Namespace):
 
     if args.scheduler and args.executor != "dask":
         raise OptionError("scheduler", None, "only meaningful with --executor dask")
-    return ExecutorSpec(args.executor, args.workers or os.cpu_count() or 1, args.scheduler)
+    workers = args.workers or os.cpu_count() or 1
+    return ExecutorSpec(args.executor, workers, args.scheduler, args.worker_timeout)
 
 
 def _draw_comparison(folder: Path) -> None:
@@ -61,7 +61,26 @@ def _job(args: argparse.Namespace, argv: Sequence[str], seed: int, progress: boo
         draw_comparison=_draw_comparison,
         posterior=posterior,
         seeds_per_draw=getattr(args, "seeds_per_draw", 1),
+        fmt=getattr(args, "format", None) or "csv",
     )
+
+
+def _given(args: argparse.Namespace, job) -> dict:
+    """The identity entries a resume was given on its command line (None: not given)."""
+    post = job.posterior
+    return {
+        "master_seed": args.seed,
+        "runs": args.runs,
+        "format": args.format,
+        "posterior_sha256": None if post is None else post.digest,
+        "seeds_per_draw": None if post is None else job.seeds_per_draw,
+    }
+
+
+def _no_out_with_resume(args: argparse.Namespace) -> None:
+    if args.resume is not None and args.out is not None:
+        raise OptionError("out", args.out, "cannot be given with --resume: the resumed "
+                          "folder keeps the name it was given")  # fmt: skip
 
 
 def _date(start: dt.date, day: float | None) -> str:
@@ -122,24 +141,18 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     sc = load_scenario(args.scenario)
     progress = not args.quiet
+    _no_out_with_resume(args)
+    job = _job(args, argv, DEFAULT_SEED if args.seed is None else args.seed, progress)
     if args.resume is not None:
-        if args.out is not None:
-            raise OptionError("out", args.out, "cannot be given with --resume: the resumed "
-                              "folder keeps the name it was given")  # fmt: skip
-        spec = _executor(args)
-        folder, summary = resume_to_dir(
-            sc, args.scenario, args.resume, args.runs, args.seed,
-            progress and sys.stderr.isatty(), spec, args.format, draw_run=_draw_run,
-        )  # fmt: skip
-        runs, seed = summary["runs"], "as in the resumed folder"
+        folder, summary = resume_to_dir(sc, args.scenario, args.resume, job, _given(args, job))
+        seed = "as in the resumed folder"
     else:
-        runs, seed = args.runs or 100, DEFAULT_SEED if args.seed is None else args.seed
-        job = _job(args, argv, seed, progress)
-        spec = job.executor
-        folder, summary = run_scenario_to_dir(
-            sc, args.scenario, runs, job, fmt=args.format or "csv"
-        )
+        runs = args.runs or DEFAULT_RUNS
+        folder, summary = run_scenario_to_dir(sc, args.scenario, runs, job)
+        seed = job.master_seed
     if not args.quiet:
+        runs = summary["runs"]
+        spec = job.executor
         majors = [n for n, p in sc.places.items() if p.major_city]
         print(f"Scenario {sc.name}: {sc.title}")
         print(f"{runs} runs, master seed {seed}, executor {spec.kind}, {spec.workers} worker(s)")
@@ -154,19 +167,23 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Run scenarios with common seeds and write a comparison folder."""
     from model.analysis.compare import format_table
     from model.config.loader import load_scenario
-    from model.ensemble.comparison import compare_to_dir
+    from model.ensemble.comparison import compare_to_dir, resume_compare
 
     paths = [args.base, *args.others]
     scenarios = [(load_scenario(p), p) for p in paths]  # validate all before running any
-    if args.resume is not None and args.out is not None:
-        raise OptionError("out", args.out, "cannot be given with --resume: the resumed "
-                          "folder keeps the name it was given")  # fmt: skip
-    job = _job(args, argv, args.seed, progress=not args.quiet)
-    folder, table = compare_to_dir(
-        scenarios, args.runs, job, fmt=args.format or "csv", resume=args.resume
-    )
+    _no_out_with_resume(args)
+    job = _job(args, argv, DEFAULT_SEED if args.seed is None else args.seed, not args.quiet)
+    if args.resume is not None:
+        folder, table = resume_compare(scenarios, args.resume, job, _given(args, job))
+    else:
+        folder, table = compare_to_dir(scenarios, args.runs or DEFAULT_RUNS, job)
     if not args.quiet:
-        print(f"{len(paths)} scenarios, {args.runs} runs each, master seed {args.seed}")
+        import json
+
+        done = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+        print(
+            f"{len(paths)} scenarios, {done['runs']} runs each, master seed {done['master_seed']}"
+        )
         print("value [95 % interval]   difference from the base, paired by seed [95 % interval]")
         if job.posterior is not None:
             print(f"parameters drawn from the posterior in {args.posterior}, "
@@ -194,64 +211,6 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
-def cmd_plot(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Redraw plots of a saved results folder."""
-    from model.results import integrity
-    from model.viz import runviews
-
-    if args.map and args.day is None:
-        raise OptionError("map", None, "needs --day D (a day number or a date YYYY-MM-DD)")
-    folder = Path(args.results)
-    if args.no_verify:
-        problems = integrity.check(folder, integrity.is_read) if folder.is_dir() else []
-        if problems:
-            print(f"WARNING {folder}: not verified ({problems[0]}...); drawing anyway",
-                  file=sys.stderr)  # fmt: skip
-    elif folder.is_dir():
-        _require_verified(folder)
-    try:
-        written = runviews.replot(args.results, args.timeline, args.map, args.day, args.run)
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        # Only reachable past a failed check (--no-verify) or in a folder of an old format.
-        raise ModelError(f"{folder}: results unreadable ({type(exc).__name__}: {exc})") from None
-    integrity.record(folder, written)  # the redrawn files are the folder's files now
-    for path in written:
-        print(f"wrote {path}")
-    return 0
-
-
-def _require_verified(folder: Path) -> None:
-    """Refuse a folder that fails its check; one written before checks existed is warned of.
-
-    A folder without a manifest is left to the reader, which says what it is not.
-    """
-    from model.results import integrity
-
-    if integrity.written_before_checks(folder):
-        print(f"WARNING {folder}: written before results were checked; not verified",
-              file=sys.stderr)  # fmt: skip
-    elif (folder / "manifest.json").is_file():
-        integrity.require_intact(folder, integrity.is_read)
-
-
-def cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Check a results folder against the SHA-256 recorded for each of its files."""
-    from model.results import integrity
-
-    folder = Path(args.results)
-    problems = integrity.check(folder)
-    if problems:
-        shown = "; ".join(problems[:8]) + (
-            f"; and {len(problems) - 8} more" if len(problems) > 8 else ""
-        )
-        raise ModelError(f"{folder}: NOT intact: {shown}")
-    state = (
-        "unfinished, every complete block intact" if (folder / "INCOMPLETE").exists() else "intact"
-    )
-    print(f"{folder}: {state}")
-    return 0
-
-
 def cmd_explain(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Print the rules with their parameters, values and provenance."""
     from model.cli.explain import explain
@@ -263,7 +222,8 @@ def cmd_explain(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def _trust_job(args: argparse.Namespace, argv: Sequence[str]):
     from model.config.loader import load_scenario
 
-    return load_scenario(args.scenario), _job(args, argv, args.seed)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    return load_scenario(args.scenario), _job(args, argv, seed)
 
 
 def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -335,11 +295,18 @@ def cmd_dashboard(args: argparse.Namespace, argv: Sequence[str]) -> int:
             "pip install -e '.[dashboard]'"
         ) from None
 
+    from model.dashboard.server import exposure_warning
+
+    token = args.token or os.environ.get("MODEL_DASHBOARD_TOKEN") or None
+
     def ready(url: str) -> None:
+        warning = exposure_warning(args.host, args.port, token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         print(f"Dashboard of {args.scenario} running at {url}  (Ctrl-C to stop)", flush=True)
 
     try:
-        serve(sc, args.scenario, args.host, args.port, ready)
+        serve(sc, args.scenario, args.host, args.port, ready, token, args.max_runs, args.results)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a server is stopped: not an error
     except SystemExit:  # uvicorn exits when it cannot listen; it has logged why
@@ -348,24 +315,32 @@ def cmd_dashboard(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def _study_given(args: argparse.Namespace, names: Sequence[str]) -> dict:
+    """The settings a resumed study was given (None: not given, the folder's are kept)."""
+    given = {"master_seed": args.seed}
+    for name in names:
+        given[{"epsilon": "min_epsilon"}.get(name, name)] = getattr(args, name)
+    return given
+
+
 def cmd_infer(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Infer the posterior of the uncertain parameters; write a posterior folder."""
-    from model.studies.infer import Settings, format_coverage, format_spread, infer_to_dir
+    from model.studies.infer import Settings, format_coverage, format_spread
+    from model.studies.infer_folder import infer_to_dir
 
     sc, job = _trust_job(args, argv)
-    if args.resume is not None:
-        for option in ("out", "particles", "generations", "epsilon"):
-            if getattr(args, option) is not None:
-                raise OptionError(option, getattr(args, option), "cannot be given with "
-                                  "--resume: the resumed inference keeps its folder and settings")  # fmt: skip
+    _no_out_with_resume(args)
     base = Settings()
     settings = Settings(
         particles=args.particles or base.particles,
         generations=args.generations or base.generations,
-        seed=args.seed,
+        seed=job.master_seed,
         min_epsilon=args.epsilon,
     )
-    where, posterior, pred, doc = infer_to_dir(sc, args.scenario, settings, job, args.resume)
+    given = _study_given(args, ("particles", "generations", "epsilon"))
+    where, posterior, pred, doc = infer_to_dir(
+        sc, args.scenario, settings, job, args.resume, given=given
+    )
     s = doc["settings"]
     print(
         f"Scenario {sc.name}: {s['particles']} particles, {len(doc['generations'])} generations, "
@@ -386,15 +361,21 @@ def cmd_hindcast(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from model.studies.hindcast import HindcastSettings, format_skill, hindcast_to_dir
 
     sc, job = _trust_job(args, argv)
+    _no_out_with_resume(args)
     base = HindcastSettings()
+    origins = tuple(args.origins.split(",")) if args.origins else None
     settings = HindcastSettings(
-        origins=tuple(args.origins.split(",")) if args.origins else base.origins,
+        origins=origins or base.origins,
         particles=args.particles or base.particles,
         generations=args.generations or base.generations,
         forecast_runs=args.forecast_runs or base.forecast_runs,
-        seed=args.seed,
+        seed=job.master_seed,
     )
-    where, scores, doc = hindcast_to_dir(sc, args.scenario, settings, job)
+    given = _study_given(args, ("particles", "generations", "forecast_runs"))
+    given["origins"] = None if origins is None else list(origins)
+    where, scores, doc = hindcast_to_dir(
+        sc, args.scenario, settings, job, resume=args.resume, given=given
+    )
     print(format_skill(doc))
     print(f"\nResults written to {where}")
     return 0

@@ -166,13 +166,14 @@ def probability_at(sc, decision: str, belief: float, condition: bool | None = No
 
 def decision_states(sc, runs: int = 50) -> dict[str, list[tuple[float, float | None]]]:
     """(probability, belief) of every draw of each decision, over ``runs`` runs."""
-    from model.ensemble.runner import run_seeds
+    from model.config.runs import DEFAULT_SEED
+    from model.ensemble.memory import run_seeds
     from model.sim.compiled import compile_scenario
     from model.sim.model import SyriaModel, release
 
     c = compile_scenario(sc)
     seen: dict[str, list[tuple[float, float | None]]] = {d: [] for d in DECIDERS}
-    for seed in run_seeds(20241127, runs):
+    for seed in run_seeds(DEFAULT_SEED, runs):
         m = SyriaModel(c, seed=seed)
         m.decisions.trace = []
         for _ in range(m.horizon):
@@ -194,7 +195,7 @@ def decision_lines(sc, runs: int = 50) -> list[str]:
     """Each documented decision: its probability at the state the runs reach, and its curve.
 
     The state is the decider's belief in the regime when it decides, in ``runs`` runs of the
-    scenario (seeds spawned from 20241127); the curve is the rule's probability across that
+    scenario (seeds spawned from the default master seed); the curve is the rule's probability across that
     belief with every other input as the scenario sets it.
     """
     states = decision_states(sc, runs)

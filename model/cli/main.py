@@ -11,36 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
 
 from model.cli.parser import build_parser
+from model.cli.resume import flag as _flag
+from model.cli.resume import resume_command
 from model.errors import ModelError, OptionError, Stopped, describe_os_error
-
-
-def _flag(option: str) -> str:
-    return "--" + option.replace("_", "-")
-
-
-def resume_command(argv: Sequence[str], folder: object) -> str:
-    """The command line that finishes the kept ``folder``.
-
-    It is ``argv`` without ``--out`` and with ``--resume folder``: the resumed folder keeps
-    the name it was given.
-    """
-    kept: list[str] = []
-    skip = False
-    for a in argv:
-        if skip:
-            skip = False
-        elif a in ("--out", "--resume"):
-            skip = True
-        elif not a.startswith(("--out=", "--resume=")):
-            kept.append(a)
-    return shlex.join(["python", "-m", "model", *kept, "--resume", str(folder)])
 
 
 def message(exc: ModelError, argv: Sequence[str] = ()) -> str:
@@ -49,7 +28,7 @@ def message(exc: ModelError, argv: Sequence[str] = ()) -> str:
         shown = "" if exc.value is None else f" {exc.value}"
         return f"{_flag(exc.option)}{shown}: {exc.message}"
     if isinstance(exc, Stopped) and exc.folder is not None:
-        return f"{exc}; continue with: {resume_command(argv, exc.folder)}"
+        return f"{exc}; continue with: {resume_command(argv, exc.folder, exc.settings)}"
     return str(exc)
 
 
@@ -107,9 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print("ERROR interrupted; no results folder was written", file=sys.stderr)
         return 130
-    except OSError as exc:  # the system failed, not the user's input
+    except (OSError, MemoryError) as exc:  # the system failed, not the user's input
         if _debug(argv):
             traceback.print_exc()
         hint = "" if _debug(argv) else " (--debug shows the traceback)"
-        print(f"ERROR {describe_os_error(exc)}{hint}", file=sys.stderr)
+        what = describe_os_error(exc) if isinstance(exc, OSError) else "out of memory"
+        print(f"ERROR {what}{hint}", file=sys.stderr)
         return 1

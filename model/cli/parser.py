@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Callable
 
-from model.cli import commands
+from model.cli import commands, reading
+from model.config.runs import DEFAULT_SEED, MAX_RUNS, MAX_RUNS_IN_MEMORY, MAX_SEED, MAX_WORKERS
 from model.errors import ModelError
 
-DEFAULT_SEED = commands.DEFAULT_SEED
+# The executors' defaults, as numbers: importing model.ensemble would load the simulation.
+WORKER_TIMEOUT = 2.0  # model.ensemble.tasks.WORKER_TIMEOUT (a test checks they agree)
+TIMEOUT_SLACK_RUNS = 10  # model.ensemble.tasks.TIMEOUT_SLACK_RUNS
+
 EXECUTORS = ("serial", "process", "dask")  # the kinds model.ensemble.executors knows
 FORMATS = ("csv", "parquet")
 
@@ -23,13 +29,45 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str) -> int:
+    # A thousand digits is far more than any bound here, and int() of a longer text is slow.
+    if len(text.strip()) > 1000:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:20]!r}...")
     try:
-        v = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {v}")
+
+
+def _count(most: int, what: str = "") -> Callable[[str], int]:
+    """An option's type: a whole number from 1 to ``most`` (``what`` says why the bound)."""
+
+    def count(text: str) -> int:
+        v = _whole(text)
+        if not 1 <= v <= most:
+            why = f" ({what})" if what else ""
+            raise argparse.ArgumentTypeError(f"expected a number from 1 to {most:,}{why}, got {v}")
+        return v
+
+    count.__name__ = "count"
+    return count
+
+
+_positive_int = _count(MAX_RUNS)
+_runs = _count(MAX_RUNS, "the most runs an ensemble writes")
+_runs_in_memory = _count(MAX_RUNS_IN_MEMORY, "this command holds every run in memory")
+_workers = _count(MAX_WORKERS)
+_held = _count(MAX_RUNS_IN_MEMORY, "held in memory")  # particles, samples, trials
+_generations = _count(1000)
+
+
+def _timeout(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0.01 <= v <= 86400:
+        raise argparse.ArgumentTypeError(f"expected 0.01 to 86400 seconds a run, got {text}")
     return v
 
 
@@ -44,19 +82,16 @@ def _two_or_more(text: str) -> int:
 
 
 def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= v < 2**63:
-        raise argparse.ArgumentTypeError("the seed must be between 0 and 2**63 - 1")
+    v = _whole(text)
+    if not 0 <= v <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"the seed must be between 0 and {MAX_SEED} (2**63 - 1)")
     return v
 
 
 def _add_executor_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_workers,
         default=None,
         help="worker processes of the local pool or local Dask cluster "
         "(default: the number of cores)",
@@ -66,6 +101,15 @@ def _add_executor_options(parser: argparse.ArgumentParser) -> None:
         choices=EXECUTORS,
         default="process",
         help="where runs happen: serial (this process), process (a local pool; default) or dask",
+    )
+    parser.add_argument(
+        "--worker-timeout",
+        type=_timeout,
+        default=WORKER_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds a run may take before its worker is taken for hung and replaced, its "
+        f"runs run again (a task of n runs: SECONDS x (n + {TIMEOUT_SLACK_RUNS}); default "
+        f"{WORKER_TIMEOUT:g}, 70 s for a task of 25 runs)",
     )
     parser.add_argument(
         "--scheduler",
@@ -107,7 +151,7 @@ def _add_run(sub) -> None:
     run = sub.add_parser("run", help="run a scenario ensemble and write a results folder")
     run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     # --runs and --seed default to None so that --resume can tell whether they were given.
-    run.add_argument("--runs", type=_positive_int, default=None, help="runs (default 100)")
+    run.add_argument("--runs", type=_runs, default=None, help="runs (default 100)")
     run.add_argument(
         "--seed", type=_seed, default=None, help=f"master seed (default {DEFAULT_SEED})"
     )
@@ -133,8 +177,11 @@ def _add_compare(sub) -> None:
     )
     cmp.add_argument("base", help="the base scenario, e.g. scenarios/baseline.yaml")
     cmp.add_argument("others", nargs="+", help="scenarios to compare with the base")
-    cmp.add_argument("--runs", type=_positive_int, default=100, help="runs per scenario")
-    cmp.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    # None: not given, so that --resume can tell (the defaults are 100 and DEFAULT_SEED).
+    cmp.add_argument("--runs", type=_runs, default=None, help="runs per scenario (default 100)")
+    cmp.add_argument(
+        "--seed", type=_seed, default=None, help=f"master seed (default {DEFAULT_SEED})"
+    )
     _add_executor_options(cmp)
     _add_format_option(cmp)
     _add_posterior_options(cmp)
@@ -170,12 +217,12 @@ def _add_plot_and_explain(sub) -> None:
         action="store_true",
         help="draw even if the folder fails its integrity check (a warning is printed)",
     )
-    plot.set_defaults(func=commands.cmd_plot)
+    plot.set_defaults(func=reading.cmd_plot)
     ver = sub.add_parser(
         "verify", help="check a results folder (finished or not) against its recorded SHA-256"
     )
     ver.add_argument("results", help="a folder written by run, compare or a study")
-    ver.set_defaults(func=commands.cmd_verify)
+    ver.set_defaults(func=reading.cmd_verify)
     exp = sub.add_parser("explain", help="every rule with its parameters, values and sources")
     exp.add_argument("scenario", help="scenario YAML file")
     exp.set_defaults(func=commands.cmd_explain)
@@ -189,6 +236,15 @@ def _port(text: str) -> int:
     if not 0 <= v <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port 0..65535 (0: any free port), got {v}")
     return v
+
+
+def _token(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{12,200}", text):
+        raise argparse.ArgumentTypeError(
+            "expected 12 or more letters, digits, '-' or '_' (e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe())')"
+        )
+    return text
 
 
 def _add_dashboard(sub) -> None:
@@ -207,6 +263,28 @@ def _add_dashboard(sub) -> None:
     )
     dash.add_argument(
         "--port", type=_port, default=8765, help="port to listen on (default 8765; 0: any free)"
+    )
+    dash.add_argument(
+        "--token",
+        type=_token,
+        default=None,
+        help="a visitor from another machine must give it once (?token=... in the address); "
+        "this machine needs none (default: the MODEL_DASHBOARD_TOKEN environment variable; "
+        "none: other machines need none either, so a --host other than 127.0.0.1 warns)",
+    )
+    dash.add_argument(
+        "--max-runs",
+        type=_count(MAX_RUNS_IN_MEMORY),
+        default=10_000,
+        metavar="N",
+        help="the most runs per scenario a visitor can start on the ensemble page (default 10000)",
+    )
+    dash.add_argument(
+        "--results",
+        default="results",
+        metavar="DIR",
+        help="the folder whose posterior folders (written by infer) the ensemble page offers "
+        "(default results)",
     )
     dash.set_defaults(func=commands.cmd_dashboard)
 
@@ -236,7 +314,7 @@ def _add_trust(sub) -> None:
         p.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
         p.add_argument(
             runs_flag,
-            type=_positive_int,
+            type=_runs_in_memory,
             default=runs_default,
             help=f"{runs_help} (default {runs_default})",
         )
@@ -251,12 +329,12 @@ def _add_trust(sub) -> None:
     )
     parsers["sensitivity"].add_argument(
         "--samples",
-        type=_positive_int,
+        type=_held,
         default=None,
         help="Sobol base samples (a power of 2; default 64) or Morris trajectories (default 20)",
     )
     parsers["calibrate"].add_argument(
-        "--trials", type=_positive_int, default=40, help="optimiser trials (default 40)"
+        "--trials", type=_held, default=40, help="optimiser trials (default 40)"
     )
 
 
@@ -266,13 +344,14 @@ def _add_infer(sub) -> None:
         help="the posterior of the uncertain parameters given the documented dates (ABC-SMC)",
     )
     inf.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    inf.add_argument("--particles", type=_positive_int, default=None,
+    inf.add_argument("--particles", type=_held, default=None,
                      help="particles per generation (default 300)")  # fmt: skip
-    inf.add_argument("--generations", type=_positive_int, default=None,
+    inf.add_argument("--generations", type=_generations, default=None,
                      help="generations of ABC-SMC (default 6)")  # fmt: skip
     inf.add_argument("--epsilon", type=float, default=None,
                      help="stop earlier once the acceptance threshold is at most this")  # fmt: skip
-    inf.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    inf.add_argument("--seed", type=_seed, default=None,
+                     help=f"master seed (default {DEFAULT_SEED})")  # fmt: skip
     _add_executor_options(inf)
     inf.add_argument("--out", default=None,
                      help="results folder (default results/<scenario>-posterior/<time>-<id>/)")  # fmt: skip
@@ -290,16 +369,20 @@ def _add_hindcast(sub) -> None:
     hc.add_argument("--origins", default=None,
                     help="forecast dates, comma-separated (default "
                     "2024-11-30,2024-12-02,2024-12-04,2024-12-06)")  # fmt: skip
-    hc.add_argument("--particles", type=_positive_int, default=None,
+    hc.add_argument("--particles", type=_held, default=None,
                     help="particles per generation at each origin (default 200)")  # fmt: skip
-    hc.add_argument("--generations", type=_positive_int, default=None,
+    hc.add_argument("--generations", type=_generations, default=None,
                     help="generations at each origin (default 4)")  # fmt: skip
-    hc.add_argument("--forecast-runs", type=_positive_int, default=None,
+    hc.add_argument("--forecast-runs", type=_held, default=None,
                     help="runs behind each forecast (default 300)")  # fmt: skip
-    hc.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    hc.add_argument("--seed", type=_seed, default=None,
+                    help=f"master seed (default {DEFAULT_SEED})")  # fmt: skip
     _add_executor_options(hc)
     hc.add_argument("--out", default=None,
                     help="results folder (default results/<scenario>-hindcast/<time>-<id>/)")  # fmt: skip
+    hc.add_argument("--resume", default=None, metavar="DIR",
+                    help="finish an interrupted hindcast (the hidden .incomplete-... folder it "
+                    "left); the origins it finished are kept")  # fmt: skip
     hc.set_defaults(func=commands.cmd_hindcast)
 
 

@@ -30,6 +30,9 @@ MAX_FILE_BYTES = 256 * 1024  # a scenario is a few kB; refuse anything far large
 MAX_EXTENDS_DEPTH = 8
 
 
+YAML_SUFFIXES = (".yaml", ".yml")  # what 'extends' may name
+
+
 MAX_NESTING = 32  # the schema nests 7 levels deep; far deeper input is junk or an attack
 
 
@@ -212,6 +215,13 @@ def _parent_path(path: Path, parent: str, fname: str) -> Path:
     """
     written = Path(parent).expanduser()
     ppath = written if written.is_absolute() else path.parent / written
+    if ppath.suffix.lower() not in YAML_SUFFIXES:
+        # Refused before it is opened: a file that is not a scenario is never read, so no
+        # message can show what it holds.
+        raise ScenarioError(
+            fname, "extends", f"{parent}: not a YAML file; 'extends' names another scenario "
+            f"file ({' or '.join(YAML_SUFFIXES)})"
+        )  # fmt: skip
     if ppath.is_file():
         return ppath
     if ppath.exists():
@@ -299,18 +309,27 @@ def load_scenario(path: str | Path) -> Scenario:
         # pydantic adds the generic's parameter name to the location; users never wrote it
         loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith(("Param[",))))
         field = _field_of(loc)
+        owner = _owner_file(field, origins, top)
+        # What a file reached through 'extends' holds is not shown: only the file given,
+        # which its user wrote, is quoted back (a parent is named, with the field's place).
+        quote = Path(owner) == path.resolve() or owner == top
         if err["type"] == "extra_forbidden":
             valid = _valid_keys(loc)
             msg = "unknown key" + (f"; valid keys: {', '.join(valid)}" if valid else "")
+            if not quote:
+                field = _field_of(loc[:-1]) or None
+                msg = f"an unknown key{' here' if field else ' at the top level'}" + msg[11:]
         elif err["type"] == "missing":
             msg = "required field is missing"
         else:
             got = err.get("input")
             shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
+            if not quote:
+                shown = f"a {type(got).__name__}"
             if len(shown) > 60:
                 shown = shown[:57] + "..."
             msg = f"{err['msg']} (got {shown})"
-        raise ScenarioError(_owner_file(field, origins, top), field, msg) from None
+        raise ScenarioError(owner, field, msg) from None
     problems = check_references(sc)
     if problems:
         field, msg = problems[0]

@@ -35,6 +35,8 @@ from model.dashboard import replay as rp
 from model.viz.draw import draw_map, update_map
 
 ENV_SCENARIO = "MODEL_DASHBOARD_SCENARIO"  # for `solara run model.dashboard.app` by hand
+DEFAULT_MAX_RUNS = 10_000  # runs per scenario a visitor can start, unless the server says
+RESULTS_ROOT = Path("results")  # where the posterior folders offered are looked for
 _SETUP: dict = {}
 DPI = 90  # the page scales images to its columns; more pixels only slow each step
 
@@ -66,12 +68,25 @@ def Nav(current: int):
             solara.lab.Tab("Ensemble", path_or_route="/ensemble")
 
 
-def configure(scenario: Scenario, path: str | Path) -> None:
-    """Set the scenario the pages open with; called before the server starts."""
+def configure(
+    scenario: Scenario,
+    path: str | Path,
+    max_runs: int = DEFAULT_MAX_RUNS,
+    results_root: str | Path = RESULTS_ROOT,
+) -> None:
+    """Set up the pages; called before the server starts.
+
+    Args:
+        scenario: The scenario the pages open with.
+        path: Its file; the ensemble page offers the files beside it.
+        max_runs: The most runs per scenario a visitor can start (a server setting).
+        results_root: The folder whose posterior folders the ensemble page offers.
+    """
     entries, skipped = ens.catalogue(path)
     first = rp.ReplayModel(scenario=scenario, choices=rp.initial_choices(scenario))
     _SETUP.update(scenario=scenario, path=str(path), entries=entries, skipped=skipped,
-                  first_png=MapFigure(first).png(first))  # fmt: skip
+                  first_png=MapFigure(first).png(first), max_runs=int(max_runs),
+                  results_root=Path(results_root))  # fmt: skip
 
 
 def _setup() -> dict:
@@ -291,9 +306,11 @@ def ensemble_task(scenarios: list, runs: int, seed: int, posterior: str = "", pe
     def progress(done: int, total: int) -> None:
         ensemble_task.progress = 100.0 * done / total
 
+    setup = _setup()
     return ens.run_comparison(
-        scenarios, runs, seed, progress, posterior_dir=posterior.strip() or None,
-        seeds_per_draw=per_draw,
+        scenarios, runs, seed, progress, posterior_dir=posterior or None,
+        seeds_per_draw=per_draw, max_runs=setup["max_runs"],
+        results_root=setup["results_root"],
     )  # fmt: skip
 
 
@@ -317,10 +334,14 @@ def EnsemblePage():
         solara.Select("Base scenario", values=labels, value=base, style={"min-width": "420px"})
         solara.InputInt("Runs per scenario", value=runs)
         solara.InputInt("Master seed", value=seed)
+    folders = solara.use_memo(lambda: ens.posterior_folders(setup["results_root"]), [])
     with solara.Row(style={"align-items": "end", "gap": "24px"}):
-        solara.InputText("Posterior folder from infer (optional: parameters drawn from it)",
-                         value=posterior, style={"min-width": "520px"})  # fmt: skip
-        if posterior.value.strip():
+        # Only the posterior folders under the results root this server serves: a visitor
+        # cannot name a path on the server, nor learn whether one exists.
+        solara.Select("Posterior from infer (optional: parameters drawn from it)",
+                      values=["", *folders], value=posterior,
+                      style={"min-width": "520px"})  # fmt: skip
+        if posterior.value:
             solara.InputInt("Seeds per draw", value=per_draw)
     solara.HTML(tag="h3", unsafe_innerHTML="Scenarios to compare with the base")
     others = [e for e in entries if e.label != base.value]
@@ -340,7 +361,8 @@ def EnsemblePage():
     by_label = {e.label: e.scenario for e in entries}
     picked = [by_label[base.value]] + [by_label[x] for x in labels if x in chosen.value
                                        and x != base.value]  # fmt: skip
-    n_runs = max(1, min(int(runs.value or 1), 100_000))
+    most = setup["max_runs"]
+    n_runs = max(1, min(int(runs.value or 1), most))
     busy = ensemble_task.pending
 
     def start() -> None:
@@ -348,6 +370,9 @@ def EnsemblePage():
                       max(1, int(per_draw.value or 1)))  # fmt: skip
 
     what = f"{len(picked)} scenario{'s' if len(picked) > 1 else ''} x {n_runs} runs"
+    if int(runs.value or 1) > most:
+        solara.HTML(unsafe_innerHTML=f"At most {most:,} runs per scenario on this server "
+                    "(python -m model dashboard --max-runs)", classes=["note"])  # fmt: skip
     solara.Button(f"Run ensemble ({what})", on_click=start,
                   color="primary", disabled=busy)  # fmt: skip
     if busy:

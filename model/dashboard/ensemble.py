@@ -27,9 +27,9 @@ from model.config.loader import load_scenario, read_yaml
 from model.config.schema import Scenario
 from model.ensemble.coalitions import Game, attribution_document, play_in_memory
 from model.ensemble.executors import ExecutorSpec
-from model.ensemble.memory import Comparison, compare_in_memory
+from model.ensemble.memory import ComparisonTables, compare_in_memory
 from model.ensemble.posterior import load_posterior
-from model.errors import ScenarioError
+from model.errors import OptionError, ScenarioError
 from model.viz.draw import draw_capital_survival
 from model.viz.style import documented_city_falls, mark_documented, scenario_colour, story_axis
 
@@ -89,6 +89,22 @@ def catalogue(scenario_path: str | Path) -> tuple[list[Entry], list[str]]:
     return entries, skipped
 
 
+def posterior_folders(root: str | Path, most: int = 200) -> list[str]:
+    """The ``infer`` folders under ``root`` (at most three levels down), newest first.
+
+    The ensemble page offers these and nothing else. A hidden (unfinished) folder is left
+    out; whether a folder is intact is checked when it is used.
+    """
+    root = Path(root)
+    found = []
+    for here, dirs, names in os.walk(root):
+        depth = len(Path(here).relative_to(root).parts)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and depth < 3]
+        if "posterior.json" in names and "manifest.json" in names:
+            found.append(Path(here).relative_to(root).as_posix())
+    return sorted(found, key=lambda p: Path(p).name, reverse=True)[:most]
+
+
 def run_comparison(
     scenarios: list[Scenario],
     runs: int,
@@ -97,22 +113,33 @@ def run_comparison(
     workers: int | None = None,
     posterior_dir: str | None = None,
     seeds_per_draw: int = 1,
-) -> Comparison:
+    max_runs: int | None = None,
+    results_root: str | Path = "results",
+) -> ComparisonTables:
     """Run the base and the other scenarios with the same seeds, on this machine's cores.
 
-    With ``posterior_dir`` (an ``infer`` folder), run ``i`` of every scenario draws the same
-    parameter set from it, and the table gains each difference's total interval and robust
-    share, as ``compare --posterior`` does.
+    With ``posterior_dir`` (an ``infer`` folder under ``results_root``, as
+    ``posterior_folders`` lists it), run ``i`` of every scenario draws the same parameter
+    set from it, and the table gains each difference's total interval and robust share, as
+    ``compare --posterior`` does.
 
     Raises:
-        ScenarioError: The posterior folder is missing or malformed.
+        ScenarioError: The posterior folder is missing, malformed or not under the root.
+        OptionError: More runs than ``max_runs``.
+        ResultsError: The posterior folder changed since ``infer`` sealed it.
     """
+    if max_runs is not None and runs > max_runs:
+        raise OptionError("runs", runs, f"at most {max_runs} runs per scenario on this server")
     spec = ExecutorSpec("process", workers or os.cpu_count() or 1)
-    post = load_posterior(posterior_dir) if posterior_dir else None
+    post = None
+    if posterior_dir:
+        if posterior_dir not in posterior_folders(results_root):
+            raise ScenarioError("posterior", None, "not one of the posterior folders offered")
+        post = load_posterior(Path(results_root) / posterior_dir)
     return compare_in_memory(scenarios, runs, seed, spec, on_progress, post, seeds_per_draw)
 
 
-def survival_figure(cmp: Comparison) -> Figure:
+def survival_figure(cmp: ComparisonTables) -> Figure:
     """The capital-survival curve of every scenario, with the documented fall date."""
     fig = Figure(figsize=(9, 4.6), layout="constrained")
     ax = fig.subplots()
@@ -129,7 +156,7 @@ def survival_figure(cmp: Comparison) -> Figure:
     return fig
 
 
-def headline_measures(cmp: Comparison) -> list[str]:
+def headline_measures(cmp: ComparisonTables) -> list[str]:
     """The measures the table shows, in the order ``format_table`` prints them."""
     measures = list(dict.fromkeys(cmp.table["measure"]))
     return [
@@ -140,7 +167,7 @@ def headline_measures(cmp: Comparison) -> list[str]:
     ]
 
 
-def table_html(cmp: Comparison) -> str:
+def table_html(cmp: ComparisonTables) -> str:
     """The comparison table as HTML: value [95 % interval] and the paired difference."""
     t = cmp.table
     out = ['<table data-testid="comparison-table" class="comparison"><thead><tr>',

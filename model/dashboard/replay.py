@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from model.config.paths import set_in
+from model.config.runs import DEFAULT_SEED
 from model.config.schema import DECISIONS, HOLDERS, Param, Scenario, iter_params
 from model.sim.model import SyriaModel
 from model.sim.outputs import METRICS
@@ -22,7 +23,6 @@ from model.viz.style import HOLDER_COLOURS, HOLDER_LABELS, PATRON_COLOURS
 from model.viz.svg import line_chart
 from model.viz.words import name_of
 
-DEFAULT_SEED = 20241127  # the seed the command line uses, so a replay matches its runs
 PINS = ("auto", "accept", "refuse")
 
 # Short names for the documented decisions, for the controls (the id is in the tooltip).

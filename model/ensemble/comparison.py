@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -12,31 +13,38 @@ from pathlib import Path
 import pandas as pd
 
 from model.config.schema import Scenario, scenario_digest
+from model.ensemble.checks import compare_problems, run_problems
 from model.ensemble.memory import comparison_table, unique_names
 from model.ensemble.runner import (
+    WRITE_CHUNK,
     Job,
     check_format,
     ensemble_into,
-    finish_folder,
-    runs_done,
-    start_hidden,
-    stopped,
+    given_identity,
+    posterior_of,
 )
-from model.errors import OptionError
+from model.errors import ResultsError
 from model.results.blocks import new_progress
-from model.results.contract import FORMAT_VERSION, INCOMPLETE, MANIFEST, PROGRESS
-from model.results.files import new_results_dir, sole_writer, write_json, write_json_atomic
-from model.results.integrity import require_intact, seal
+from model.results.contract import FORMAT_VERSION, MANIFEST, PROGRESS
+from model.results.files import new_results_dir, write_json, write_json_atomic
+from model.results.integrity import require_intact, seal, sha256_file
+from model.results.lifecycle import ResultsFolder, describe
 from model.results.provenance import package_versions
 from model.sim.compiled import Compiled, compile_scenario
 
 
+def _identity(scenarios: Sequence[tuple[Scenario, str]], runs: int, job: Job) -> dict:
+    one = job.identity(scenarios[0][0], runs)
+    del one["scenario_sha256"]
+    return {
+        "names": unique_names([sc.name for sc, _ in scenarios]),
+        "scenarios": [scenario_digest(sc) for sc, _ in scenarios],
+        **one,
+    }
+
+
 def compare_to_dir(
-    scenarios: Sequence[tuple[Scenario, str]],
-    runs: int,
-    job: Job,
-    fmt: str = "csv",
-    resume: str | None = None,
+    scenarios: Sequence[tuple[Scenario, str]], runs: int, job: Job
 ) -> tuple[Path, pd.DataFrame]:
     """Run every scenario with the same seeds and write one comparison folder.
 
@@ -45,129 +53,108 @@ def compare_to_dir(
     plots and ``report.html`` sit at the top. The folder is written under a hidden name and
     renamed into place when sealed. Stopped for any reason, it is kept, marked
     ``INCOMPLETE``, with each finished scenario and the complete blocks of the one being
-    written; ``resume`` (that folder, with the same scenarios, runs, seed and format)
-    finishes it, giving the same files as an uninterrupted comparison.
+    written; ``resume_compare`` finishes it, giving the same files as an uninterrupted
+    comparison.
 
     Returns:
         The folder and the comparison table.
 
     Raises:
-        OptionError: ``resume`` is not an unfinished comparison of these arguments.
         Interrupted: Interrupted; the folder is kept.
         Stopped: The environment failed; the folder is kept where it could be.
     """
-    check_format(fmt)
-    names = unique_names([sc.name for sc, _ in scenarios])
-    digests = [scenario_digest(sc) for sc, _ in scenarios]
-    if resume is not None:
-        tmp = Path(resume)
-        state = _resumable(tmp, digests, runs, int(job.master_seed), fmt)
-        post = None if job.posterior is None else job.posterior.digest
-        if (state.get("posterior_sha256"), state.get("seeds_per_draw", 1)) != (
-            post,
-            job.seeds_per_draw,
-        ):
-            raise OptionError(
-                "posterior", post, "differs from the posterior (or --seeds-per-draw) the "
-                "resumed comparison was started with"
-            )  # fmt: skip
-        final = tmp.parent / state["final"]
-    else:
-        final = new_results_dir("compare", job.out)
-    with job.executor.start(runs) as ex, sole_writer(final, "out" if resume is None else "resume"):
-        if resume is None:
-            paths = " ".join(str(p) for _, p in scenarios)
-            tmp = start_hidden(final, f"python -m model compare {paths} --runs {runs} "
-                               f"--seed {job.master_seed} --resume")  # fmt: skip
-            state = {
-                "kind": "compare",
-                "final": final.name,
-                "names": names,
-                "scenario_sha256": digests,
-                "runs": runs,
-                "master_seed": int(job.master_seed),
-                "format": fmt,
-                "posterior_sha256": None if job.posterior is None else job.posterior.digest,
-                "seeds_per_draw": job.seeds_per_draw,
-                "finished": [],
-            }
-        try:
-            if resume is None:
-                write_json_atomic(tmp / PROGRESS, state)
-            compiled = [
-                _scenario_into(tmp, name, sc, path, runs, job, ex, state, fmt)
-                for name, (sc, path) in zip(names, scenarios, strict=True)
-            ]
-            table = _write_comparison(tmp, names, scenarios, compiled, runs, job)
-            finish_folder(tmp, final)
-        except BaseException as exc:
-            raise stopped(exc, tmp, lambda: _how_far(tmp, state, runs)) from None
+    check_format(job.fmt)
+    final = new_results_dir("compare", job.out)
+    with (
+        job.executor.start(runs) as ex,
+        ResultsFolder.create(
+            "compare",
+            final,
+            _identity(scenarios, runs, job),
+            job.command_line(),
+            {"seed": int(job.master_seed), "runs": int(runs)},
+            state={"finished": [], "finished_sha256": {}, **job.recorded()},
+        ) as folder,
+    ):
+        folder.how_far = lambda: describe(folder.state, folder.path)
+        table = _write_all(folder, scenarios, runs, job, ex)
     return final, table
 
 
-def _resumable(tmp: Path, digests: list[str], runs: int, seed: int, fmt: str) -> dict:
-    """The progress of an unfinished comparison, checked against the arguments given."""
-    if not (tmp / INCOMPLETE).is_file() or not (tmp / PROGRESS).is_file():
-        raise OptionError(
-            "resume", str(tmp), f"not an unfinished comparison ({INCOMPLETE} or {PROGRESS} missing)"
-        )
-    try:
-        state = json.loads((tmp / PROGRESS).read_text(encoding="utf-8"))
-        was = (state["scenario_sha256"], int(state["runs"]), int(state["master_seed"]))
-        fmt_was = state["format"]
-        state["final"], state["finished"], state["names"]  # noqa: B018 - must be present
-    except (OSError, ValueError, KeyError, TypeError):
-        raise OptionError(
-            "resume", str(tmp), f"{PROGRESS} unreadable or not a comparison's"
-        ) from None
-    if state.get("kind") != "compare":
-        raise OptionError(
-            "resume", str(tmp), "an unfinished run, not a comparison: resume it with run"
-        )
-    if list(was[0]) != digests:
-        raise OptionError(
-            "resume", str(tmp), "the scenarios differ from those this comparison was started with "
-            "(give the same files, in the same order; SHA-256 of the resolved scenarios)"
-        )  # fmt: skip
-    for option, given, had in (
-        ("runs", runs, was[1]),
-        ("seed", seed, was[2]),
-        ("format", fmt, fmt_was),
-    ):
-        if given != had:
-            raise OptionError(option, given, f"differs from {had} in the resumed comparison {tmp}")
-    return state
+def resume_compare(
+    scenarios: Sequence[tuple[Scenario, str]], hidden: str, job: Job, given: dict | None = None
+) -> tuple[Path, pd.DataFrame]:
+    """Finish an interrupted comparison, once it is checked to be what this command writes.
+
+    The scenarios (in the same order) must be those it was started with, and the code too;
+    ``given`` holds the options given (``master_seed``, ``runs``, ``format``,
+    ``posterior_sha256``; None: the folder's). Each finished scenario's folder must be the
+    one recorded when it finished and hold that scenario's results; the one being written is
+    checked as ``run --resume`` checks a folder.
+
+    Raises:
+        OptionError: Another comparison, or other options.
+        ResultsError: A scenario's folder is not what the comparison recorded.
+    """
+    names = unique_names([sc.name for sc, _ in scenarios])
+    expected = given_identity(scenarios[0][0], given or {})
+    del expected["scenario_sha256"]
+    expected |= {"names": names, "scenarios": [scenario_digest(sc) for sc, _ in scenarios]}
+    with ResultsFolder.reopen(hidden, "compare", expected) as folder:
+        folder.how_far = lambda: describe(folder.state, folder.path)
+        problems = compare_problems(folder.path, folder.state)
+        if problems:
+            raise ResultsError(f"{hidden}: cannot resume, it is not what it says it is "
+                               f"({'; '.join(problems[:3])})")  # fmt: skip
+        ident = folder.identity
+        check_format(ident["format"])
+        job = posterior_of(folder.state, hidden, job)
+        job = dataclasses.replace(job, master_seed=ident["master_seed"], fmt=ident["format"])
+        runs = int(ident["runs"])
+        with job.executor.start(runs) as ex:
+            table = _write_all(folder, scenarios, runs, job, ex)
+    return folder.final, table
+
+
+def _write_all(folder: ResultsFolder, scenarios, runs: int, job: Job, ex) -> pd.DataFrame:
+    names = folder.identity["names"]
+    compiled = [
+        _scenario_into(folder, name, sc, path, runs, job, ex)
+        for name, (sc, path) in zip(names, scenarios, strict=True)
+    ]
+    table = _write_comparison(folder.path, names, scenarios, compiled, runs, job)
+    folder.publish()
+    return table
 
 
 def _scenario_into(
-    tmp: Path, name: str, sc: Scenario, path: str, runs: int, job: Job, ex, state: dict, fmt: str
+    folder: ResultsFolder, name: str, sc: Scenario, path: str, runs: int, job: Job, ex
 ) -> Compiled:
     """Write (or finish, or check) one scenario's subfolder of an unfinished comparison."""
-    sub = tmp / name
-    if name in state["finished"]:
+    sub = folder.path / name
+    if name in folder.state["finished"]:
         require_intact(sub)  # a finished scenario is used as written, so it must be intact
         return compile_scenario(sc)
-    resume = (sub / PROGRESS).is_file() and (sub / MANIFEST).is_file()
-    if not resume:
-        shutil.rmtree(sub, ignore_errors=True)  # started but no block recorded: start again
+    if (sub / PROGRESS).is_file():
+        sub_state = json.loads((sub / PROGRESS).read_text(encoding="utf-8"))
+        if sub_state.get("identity") != job.identity(sc, runs):
+            raise ResultsError(f"{folder.path}: cannot resume, {name}/ holds other results than "
+                               f"{name}'s with these settings")  # fmt: skip
+        problems = run_problems(sub, sub_state)
+        if problems:
+            raise ResultsError(f"{folder.path}: cannot resume, {name}/: {problems[0]}")
+    else:
+        shutil.rmtree(sub, ignore_errors=True)  # started, but no progress recorded: again
         sub.mkdir()
-        write_json_atomic(sub / PROGRESS, new_progress(fmt))
-    sub_state = json.loads((sub / PROGRESS).read_text(encoding="utf-8"))
-    c, _ = ensemble_into(sub, sc, path, runs, job, ex, sub_state, resume=resume)
+        sub_state = {**new_progress(job.fmt, WRITE_CHUNK), "identity": job.identity(sc, runs)}
+        write_json_atomic(sub / PROGRESS, sub_state)
+    c, _ = ensemble_into(sub, sc, path, runs, job, ex, sub_state)
     seal(sub, exclude=(PROGRESS,))
     (sub / PROGRESS).unlink()
-    state["finished"].append(name)
-    write_json_atomic(tmp / PROGRESS, state)
+    folder.state["finished"].append(name)
+    folder.state["finished_sha256"][name] = sha256_file(sub / MANIFEST)
+    folder.save()
     return c
-
-
-def _how_far(tmp: Path, state: dict, runs: int) -> str:
-    done = len(state["finished"])
-    text = f"{done} of {len(state['names'])} scenarios"
-    if done < len(state["names"]):
-        current = state["names"][done]
-        text += f" (and {runs_done(tmp / current)} of {runs} runs of {current})"
-    return text
 
 
 def _pins(folder: Path) -> dict:

@@ -14,17 +14,71 @@ import pandas as pd
 
 from model.config.schema import Scenario, scenario_digest
 from model.ensemble.executors import CHUNK, Executor, ExecutorSpec, make_executor, simulate_task
-from model.ensemble.posterior import PosteriorSet, draw_ids, draw_numbers, posterior_tasks
+from model.ensemble.posterior import (
+    PosteriorSet,
+    draw_numbers,
+    iter_draw_ids,
+    iter_posterior_tasks,
+)
 from model.results.tables import Tables, build_tables
 from model.sim.compiled import Compiled, compile_scenario
 from model.sim.model import simulate
 from model.sim.outputs import RunResult
 
 
-def run_seeds(master_seed: int, runs: int) -> list[int]:
+class RunSeeds(Sequence[int]):
+    """Every run's seed, spawned from one master seed and made only when asked for.
+
+    Run ``i`` gets the ``i``-th child of ``SeedSequence(master_seed)`` (what
+    ``SeedSequence.spawn`` hands out, independent streams), built on its own from its spawn
+    key, so an ensemble of any size holds no list of seeds: memory stays flat in the number
+    of runs, and the first run starts at once. A slice is a list of those seeds.
+
+    Args:
+        master_seed: The ensemble's master seed.
+        runs: The number of runs.
+    """
+
+    def __init__(self, master_seed: int, runs: int):
+        self.master_seed = int(master_seed)
+        self.runs = int(runs)
+
+    def __len__(self) -> int:
+        return self.runs
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._seed(k) for k in range(*i.indices(self.runs))]
+        k = i + self.runs if i < 0 else i
+        if not 0 <= k < self.runs:
+            raise IndexError(f"run {i} of {self.runs}")
+        return self._seed(k)
+
+    def __iter__(self) -> Iterator[int]:
+        return self.starting_at(0)
+
+    def starting_at(self, start: int) -> Iterator[int]:
+        """The seeds of runs ``start``, ``start + 1``, ... made one at a time."""
+        return (self._seed(k) for k in range(start, self.runs))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment] - equal to lists, so not hashable
+
+    def __repr__(self) -> str:
+        return f"RunSeeds(master_seed={self.master_seed}, runs={self.runs})"
+
+    def _seed(self, k: int) -> int:
+        child = np.random.SeedSequence(self.master_seed, spawn_key=(k,))
+        return int(child.generate_state(1, dtype=np.uint32)[0])
+
+
+def run_seeds(master_seed: int, runs: int) -> RunSeeds:
     """Per-run seeds spawned from one master seed (independent streams, reproducible)."""
-    children = np.random.SeedSequence(int(master_seed)).spawn(int(runs))
-    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+    return RunSeeds(master_seed, runs)
 
 
 def iter_runs(
@@ -32,6 +86,7 @@ def iter_runs(
     seeds: Sequence[int],
     workers: int = 1,
     executor: Executor | None = None,
+    start: int = 0,
 ) -> Iterator[RunResult]:
     """Yield run results in seed order, from the given executor or a local pool.
 
@@ -40,44 +95,67 @@ def iter_runs(
         seeds: One seed per run.
         workers: Processes of the local pool when no executor is given; 1 runs here.
         executor: Where to run; overrides ``workers``.
+        start: The first run to yield (runs before it are skipped, not run).
     """
     if executor is None:
-        with make_executor("process", workers if len(seeds) > CHUNK else 1) as ex:
-            yield from iter_runs(compiled, seeds, executor=ex)
+        with make_executor("process", workers if len(seeds) - start > CHUNK else 1) as ex:
+            yield from iter_runs(compiled, seeds, executor=ex, start=start)
         return
     if executor.name == "serial":
-        for s in seeds:
-            yield simulate(compiled, s)
+        for i in range(start, len(seeds)):
+            yield simulate(compiled, seeds[i])
         return
     data = compiled.scenario.model_dump()
     key = scenario_digest(compiled.scenario)
-    tasks = [(key, data, seeds[i : i + CHUNK]) for i in range(0, len(seeds), CHUNK)]
+    # Made as the executor asks for them: a task list would grow with the runs.
+    tasks = ((key, data, seeds[i : i + CHUNK]) for i in range(start, len(seeds), CHUNK))
     for batch in executor.map(simulate_task, tasks):
         yield from batch
 
 
-def runs_from(
-    compiled: Compiled,
-    seeds: Sequence[int],
-    executor: Executor,
-    posterior: PosteriorSet | None = None,
-    master_seed: int = 0,
-    seeds_per_draw: int = 1,
-    start: int = 0,
-) -> Iterator[RunResult]:
-    """Yield runs ``start..`` of an ensemble in seed order, over a posterior if one is given.
+@dataclass(frozen=True)
+class RunPlan:
+    """The runs of one ensemble: each run's seed and, over a posterior, its parameter draw.
 
-    With a posterior, run ``i`` uses the parameter set of draw ``i // seeds_per_draw``, a
-    seeded weighted resample that depends on the master seed alone (``posterior.draw_ids``),
-    so that run ``i`` of every scenario uses the same draw and the same seed.
+    Run ``i`` has the ``i``-th seed spawned from ``master_seed`` (``RunSeeds``); with a
+    posterior, the parameter set of draw ``i // seeds_per_draw``, a seeded weighted resample
+    that depends on the master seed alone (``posterior.iter_draw_ids``), so that run ``i``
+    of every scenario uses the same draw and the same seed. Seeds and draws are made as runs
+    start, so a plan of any size costs no memory.
+
+    Attributes:
+        master_seed: The seed every run's seed is spawned from.
+        runs: The number of runs.
+        posterior: The posterior runs draw their parameters from, or None.
+        seeds_per_draw: Consecutive runs sharing one draw, with a posterior.
     """
-    if posterior is None:
-        yield from iter_runs(compiled, seeds[start:], executor=executor)
-        return
-    ids = draw_ids(posterior, len(seeds), master_seed, seeds_per_draw)[start:]
-    tasks = posterior_tasks(compiled.scenario, posterior, seeds[start:], ids)
-    for batch in executor.map(simulate_task, tasks):
-        yield from batch
+
+    master_seed: int
+    runs: int
+    posterior: PosteriorSet | None = None
+    seeds_per_draw: int = 1
+
+    @property
+    def seeds(self) -> RunSeeds:
+        """Every run's seed, made when asked for."""
+        return RunSeeds(self.master_seed, self.runs)
+
+    def draw_numbers(self) -> np.ndarray | None:
+        """Per run, the number of its posterior draw (None without a posterior)."""
+        return None if self.posterior is None else draw_numbers(self.runs, self.seeds_per_draw)
+
+    def results(
+        self, compiled: Compiled, executor: Executor, start: int = 0
+    ) -> Iterator[RunResult]:
+        """Yield runs ``start..`` of the ensemble in seed order, computed by ``executor``."""
+        if self.posterior is None:
+            yield from iter_runs(compiled, self.seeds, executor=executor, start=start)
+            return
+        post = self.posterior
+        ids = iter_draw_ids(post, self.runs, self.master_seed, self.seeds_per_draw, start)
+        tasks = iter_posterior_tasks(compiled.scenario, post, self.seeds.starting_at(start), ids)
+        for batch in executor.map(simulate_task, tasks):
+            yield from batch
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
@@ -110,8 +188,8 @@ def comparison_table(
 
 
 @dataclass
-class Comparison:
-    """Several scenarios run with the same seeds, held in memory.
+class ComparisonTables:
+    """Several scenarios run with the same seeds, their tables held in memory.
 
     Attributes:
         names: The scenarios' unique names; the first is the base.
@@ -140,7 +218,7 @@ def compare_in_memory(
     on_progress: Callable[[int, int], object] | None = None,
     posterior: PosteriorSet | None = None,
     seeds_per_draw: int = 1,
-) -> Comparison:
+) -> ComparisonTables:
     """Run every scenario with the same seeds and compare them, writing nothing.
 
     Args:
@@ -154,20 +232,19 @@ def compare_in_memory(
         seeds_per_draw: Consecutive runs sharing one draw, with a posterior.
     """
     names = unique_names([sc.name for sc in scenarios])
-    seeds = run_seeds(master_seed, runs)
+    plan = RunPlan(int(master_seed), runs, posterior, seeds_per_draw)
     total, done = runs * len(scenarios), 0
     compiled, tables = [], []
     with (executor or ExecutorSpec("serial")).start(runs) as ex:
         for sc in scenarios:
             c = compile_scenario(sc)
             results = []
-            for r in runs_from(c, seeds, ex, posterior, master_seed, seeds_per_draw):
+            for r in plan.results(c, ex):
                 results.append(r)
                 done += 1
                 if on_progress is not None and (done % CHUNK == 0 or done == total):
                     on_progress(done, total)
             compiled.append(c)
             tables.append(build_tables(c, results))
-    draws = None if posterior is None else draw_numbers(runs, seeds_per_draw)
-    table = comparison_table(names, [t.runs for t in tables], compiled, draws)
-    return Comparison(names, list(scenarios), compiled, tables, table, runs, int(master_seed))
+    table = comparison_table(names, [t.runs for t in tables], compiled, plan.draw_numbers())
+    return ComparisonTables(names, list(scenarios), compiled, tables, table, runs, int(master_seed))

@@ -19,7 +19,8 @@ import copy
 import hashlib
 import json
 import math
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,10 @@ import pandas as pd
 
 from model.config.paths import set_in
 from model.config.schema import Scenario, iter_params, scenario_digest
-from model.ensemble.executors import Executor, simulate_task
-from model.errors import ScenarioError
+from model.ensemble.executors import CHUNK, Executor, simulate_task
+from model.errors import ResultsError, ScenarioError
+from model.results.contract import MANIFEST
+from model.results.integrity import is_read, require_intact
 from model.sim.outputs import RunResult
 
 DRAW_TAG = 0x4452  # the draws' stream, apart from the runs' seeds (SeedSequence entropy)
@@ -62,16 +65,21 @@ class PosteriorSet:
 
 
 def load_posterior(folder: str | Path) -> PosteriorSet:
-    """Read ``posterior.csv`` and ``posterior.json`` of an ``infer`` folder.
+    """Read ``posterior.csv`` and ``posterior.json`` of an ``infer`` folder, checked first.
+
+    The folder must be as ``infer`` sealed it: every file it reads is checked against the
+    SHA-256 in its ``manifest.json``, so an edited posterior is refused, never used.
 
     Raises:
         ScenarioError: A file is missing or a field is wrong (names the file and field).
+        ResultsError: The folder is not sealed by ``infer``, or a file changed since.
     """
-    folder = Path(folder)
+    folder = Path(os.path.abspath(folder))  # recorded in manifests: a resume may run elsewhere
     csv, js = folder / "posterior.csv", folder / "posterior.json"
     for f in (csv, js):
         if not f.is_file():
             raise ScenarioError(str(f), "file", "not found; give a folder written by infer")
+    _require_sealed(folder)
     try:
         doc = json.loads(js.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -97,14 +105,57 @@ def load_posterior(folder: str | Path) -> PosteriorSet:
     )
 
 
+_DRAW_BLOCK = 1 << 16  # draws made at a time: memory stays flat however many runs
+
+
+def iter_draw_ids(
+    post: PosteriorSet, n_runs: int, master_seed: int, seeds_per_draw: int = 1, start: int = 0
+) -> Iterator[int]:
+    """Per run from ``start``, the index of the posterior particle it uses, made as needed.
+
+    A seeded weighted resample: draw ``g`` is the ``g``-th of
+    ``rng.choice(particles, replace=True, p=weights)`` (the generator's uniforms against the
+    weights' cumulative sum, as numpy's ``choice`` does), made a block at a time; runs
+    ``K*g .. K*g + K - 1`` use draw ``g``.
+    """
+    k = max(int(seeds_per_draw), 1)
+    rng = np.random.default_rng(np.random.SeedSequence([int(master_seed), DRAW_TAG]))
+    cdf = np.asarray(post.weights, dtype=float).cumsum()
+    cdf /= cdf[-1]
+    draws = math.ceil(n_runs / k)
+    first = start // k
+    g = 0
+    while g < draws:
+        m = min(_DRAW_BLOCK, draws - g)
+        uniform = rng.random(m)  # drawn even when skipped: later draws must not move
+        if g + m > first:
+            picks = cdf.searchsorted(uniform, side="right")
+            for j in range(max(first - g, 0), m):
+                runs = range(max((g + j) * k, start), min((g + j + 1) * k, n_runs))
+                yield from (int(picks[j]) for _ in runs)
+        g += m
+
+
+def _require_sealed(folder: Path) -> None:
+    """Refuse a posterior folder that ``infer`` did not seal, or that changed since."""
+    try:
+        kind = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        kind = None
+    if kind != "posterior":
+        raise ResultsError(
+            f"{folder}: not a posterior folder sealed by infer ({MANIFEST} missing or of "
+            "another kind); its files cannot be checked, so it is not used"
+        )
+    require_intact(folder, is_read)
+
+
 def draw_ids(
     post: PosteriorSet, n_runs: int, master_seed: int, seeds_per_draw: int = 1
 ) -> np.ndarray:
     """Per run, the index of the posterior particle it uses (a seeded weighted resample)."""
-    k = max(int(seeds_per_draw), 1)
-    rng = np.random.default_rng(np.random.SeedSequence([int(master_seed), DRAW_TAG]))
-    picks = rng.choice(len(post.weights), size=math.ceil(n_runs / k), replace=True, p=post.weights)
-    return np.repeat(picks, k)[:n_runs]
+    ids = iter_draw_ids(post, n_runs, master_seed, seeds_per_draw)
+    return np.fromiter(ids, dtype=np.int64, count=int(n_runs))
 
 
 def draw_numbers(n_runs: int, seeds_per_draw: int = 1) -> np.ndarray:
@@ -153,34 +204,46 @@ def scenario_with_draw(sc: Scenario, post: PosteriorSet, values: dict[str, float
     return data
 
 
-def posterior_tasks(
-    sc: Scenario, post: PosteriorSet, seeds: Sequence[int], ids: Sequence[int]
-) -> list[tuple[str, dict, list[int]]]:
-    """Executor tasks in run order: consecutive runs with the same draw share one task.
+def iter_posterior_tasks(
+    sc: Scenario, post: PosteriorSet, seeds: Iterable[int], ids: Iterable[int]
+) -> Iterator[tuple[str, dict, list[int]]]:
+    """Executor tasks in run order, made as they are asked for.
+
+    Consecutive runs with the same draw share one task, of at most ``CHUNK`` runs.
 
     Args:
         sc: The scenario.
         post: The posterior.
-        seeds: Every run's seed (``run_seeds(master_seed, runs)``), unchanged.
-        ids: Every run's particle index (``draw_ids``).
+        seeds: Every run's seed, in run order (``RunSeeds``), unchanged.
+        ids: Every run's particle index (``iter_draw_ids``).
     """
     base = scenario_digest(sc)
-    tasks: list[tuple[str, dict, list[int]]] = []
-    cache: dict[int, tuple[str, dict]] = {}
+    cache: dict[int, tuple[str, dict]] = {}  # at most one entry per particle
+    task: tuple[str, dict, list[int]] | None = None
     last = None
     for seed, i in zip(seeds, ids, strict=True):
         i = int(i)
-        if i == last:
-            tasks[-1][2].append(int(seed))
+        if task is not None and i == last and len(task[2]) < CHUNK:
+            task[2].append(int(seed))
             continue
+        if task is not None:
+            yield task
         if i not in cache:
             values = dict(zip(post.names, post.values[i].tolist(), strict=True))
             data = scenario_with_draw(sc, post, values)
             key = hashlib.sha256(f"{base}:{post.digest}:{i}".encode()).hexdigest()
             cache[i] = (key, data)
-        tasks.append((*cache[i], [int(seed)]))
+        task = (*cache[i], [int(seed)])
         last = i
-    return tasks
+    if task is not None:
+        yield task
+
+
+def posterior_tasks(
+    sc: Scenario, post: PosteriorSet, seeds: Sequence[int], ids: Sequence[int]
+) -> list[tuple[str, dict, list[int]]]:
+    """Every task of ``iter_posterior_tasks``, as a list."""
+    return list(iter_posterior_tasks(sc, post, seeds, ids))
 
 
 def iter_posterior_runs(
@@ -192,6 +255,6 @@ def iter_posterior_runs(
     seeds_per_draw: int = 1,
 ) -> Iterator[RunResult]:
     """Yield the runs of an ensemble over the posterior, in seed order."""
-    ids = draw_ids(post, len(seeds), master_seed, seeds_per_draw)
-    for batch in executor.map(simulate_task, posterior_tasks(sc, post, seeds, ids)):
+    ids = iter_draw_ids(post, len(seeds), master_seed, seeds_per_draw)
+    for batch in executor.map(simulate_task, iter_posterior_tasks(sc, post, seeds, ids)):
         yield from batch

@@ -10,7 +10,7 @@ from model.errors import ModelError, ResultsError
 from model.results.contract import DAILY_FILE, PROGRESS
 from model.results.csvtext import csv_text
 from model.results.files import write_json_atomic
-from model.results.integrity import check_blocks
+from model.results.integrity import check_blocks, sha256_file
 from model.results.tables import Tables
 
 
@@ -18,10 +18,16 @@ class BlockWriter:
     """Appends blocks of consecutive runs to the results files of one folder.
 
     After each block, ``progress.json`` records how many runs are written, each file's
-    size, the SHA-256 of the bytes the block appended to each CSV file and the
+    size, the SHA-256 of the bytes the block appended to each file and the
     documented-decision counts so far, so an interrupted ensemble can be checked and
     resumed from the last complete block. Writing the files in blocks keeps memory flat
     however many runs the ensemble has.
+
+    The CSV tables grow by appending. The Parquet daily table is a folder,
+    ``daily.parquet/``, with one complete file per block (``part-000000.parquet``...), each
+    written under a temporary name and renamed, since a Parquet file is readable only once
+    its footer is written: a kill or a full disk leaves every earlier block readable, and
+    pandas and pyarrow read the folder as one table.
 
     Args:
         folder: The (temporary) results folder.
@@ -34,7 +40,6 @@ class BlockWriter:
         self.folder = folder
         self.state = state
         self.fmt = state["format"]
-        self._parquet = None
         if resume:
             self._restore()
 
@@ -42,6 +47,11 @@ class BlockWriter:
     def runs_done(self) -> int:
         """Runs completely written so far."""
         return int(self.state["runs_done"])
+
+    @property
+    def block_runs(self) -> int:
+        """Runs per block: as recorded, so that a resumed folder is cut as the first attempt."""
+        return int(self.state["block_runs"])
 
     def _restore(self) -> None:
         # Every complete block must be as it was written: a resume never publishes a block
@@ -58,34 +68,17 @@ class BlockWriter:
                 raise ModelError(f"{path}: shorter than {PROGRESS} records; cannot resume")
             with open(path, "r+b") as f:
                 f.truncate(size)
-        if self.fmt == "parquet" and self.state["daily_row_groups"]:
-            self._restore_parquet(int(self.state["daily_row_groups"]))
+        self._drop_unrecorded_parts()
 
-    def _restore_parquet(self, groups: int) -> None:
-        import pyarrow.parquet as pq
-
-        path = self.folder / DAILY_FILE["parquet"]
-        old = path.with_name(path.name + ".old")
-        if not old.exists():  # else an earlier resume was interrupted while copying
-            os.replace(path, old)
-        try:
-            src = pq.ParquetFile(old)
-            if src.num_row_groups < groups:
-                raise ModelError(f"{path}: fewer row groups than {PROGRESS} records")
-            for i in range(groups):
-                self._write_parquet(src.read_row_group(i))
-        except ModelError:
-            raise
-        except Exception as exc:  # pyarrow raises its own types for a file cut short
-            raise ModelError(f"{path}: unreadable ({exc}); cannot resume") from None
-        old.unlink()
-
-    def _write_parquet(self, table) -> None:
-        import pyarrow.parquet as pq
-
-        if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.folder / DAILY_FILE["parquet"], table.schema)
-        self._parquet.write_table(table.cast(self._parquet.schema))
+    def _drop_unrecorded_parts(self) -> None:
+        """Remove the Parquet part of a block that was not recorded (written, or half)."""
+        parts = self.folder / DAILY_FILE["parquet"]
+        if not parts.is_dir():
+            return
+        recorded = {n for b in self.state.get("blocks", []) for n in b["sha256"]}
+        for p in parts.iterdir():
+            if f"{parts.name}/{p.name}" not in recorded:
+                p.unlink()
 
     def append(self, tables: Tables, counts: dict[str, int]) -> None:
         """Append one block of runs (its first run must be ``runs_done``).
@@ -96,11 +89,10 @@ class BlockWriter:
         """
         first = self.runs_done == 0
         digests = {}
+        ends = {}
         if self.fmt == "parquet":
-            import pyarrow as pa
-
-            self._write_parquet(pa.Table.from_pandas(tables.daily, preserve_index=False))
-            self.state["daily_row_groups"] += 1
+            name = f"{DAILY_FILE['parquet']}/part-{len(self.state['blocks']):06d}.parquet"
+            digests[name], ends[name] = _write_part(tables.daily, self.folder / name)
         else:
             digests["daily.csv"] = _append(
                 tables.daily_csv(first), self.folder / "daily.csv", first
@@ -110,9 +102,11 @@ class BlockWriter:
         for k, v in counts.items():
             self.state["counts"][k] = self.state["counts"].get(k, 0) + v
         self.state["runs_done"] += len(tables.runs)
-        self.state["sizes"] = {n: (self.folder / n).stat().st_size for n in digests}
-        self.state.setdefault("blocks", []).append(
-            {"runs": len(tables.runs), "end": dict(self.state["sizes"]), "sha256": digests}
+        self.state["sizes"] = {
+            n: (self.folder / n).stat().st_size for n in digests if n not in ends
+        }
+        self.state["blocks"].append(
+            {"runs": len(tables.runs), "end": {**self.state["sizes"], **ends}, "sha256": digests}
         )
         write_json_atomic(self.folder / PROGRESS, self.state)
 
@@ -130,32 +124,27 @@ class BlockWriter:
                         f.truncate(size)
             except OSError:
                 pass
-
-    def close(self) -> None:
-        """Finish the parquet file, if one is open (its footer makes it readable)."""
-        if self._parquet is not None:
-            self._parquet.close()
-            self._parquet = None
+        try:
+            self._drop_unrecorded_parts()
+        except OSError:
+            pass
 
 
-def new_progress(fmt: str, final_name: str | None = None) -> dict:
-    """The ``progress.json`` of a folder where nothing is written yet.
+def new_progress(fmt: str, block_runs: int) -> dict:
+    """The block-writing entries of a ``progress.json`` where nothing is written yet.
 
     Args:
         fmt: Format of the daily table.
-        final_name: Name the folder gets when finished (beside the hidden folder).
+        block_runs: Runs per block.
     """
-    state: dict = {
+    return {
         "runs_done": 0,
         "format": fmt,
+        "block_runs": int(block_runs),
         "sizes": {},
-        "daily_row_groups": 0,
         "counts": {},
         "blocks": [],
     }
-    if final_name is not None:
-        state["final"] = final_name
-    return state
 
 
 def _append(text: str, path: Path, first: bool) -> str:
@@ -172,3 +161,25 @@ def _append(text: str, path: Path, first: bool) -> str:
             raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         raise
     return hashlib.sha256(data).hexdigest()
+
+
+def _write_part(daily, path: Path) -> tuple[str, int]:
+    """Write one block's daily table as a whole Parquet file; return its SHA-256 and size.
+
+    The same rows give the same bytes (pyarrow records no time in the file), so a resumed
+    folder's parts are those of an uninterrupted one.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        pq.write_table(pa.Table.from_pandas(daily, preserve_index=False), tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)  # a full disk gets its space back
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+    return sha256_file(path), path.stat().st_size

@@ -1,4 +1,7 @@
-"""Writing results safely: new folders only, atomic renames, JSON written whole, one writer."""
+"""Writing results safely: new folders only, atomic renames, JSON written whole, one writer.
+
+The pieces of the one lifecycle every results folder goes through (``lifecycle``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,11 @@ import contextlib
 import datetime as dt
 import os
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from model.errors import ModelError, OptionError, Stopped, describe_os_error
-from model.results.contract import FORMAT_VERSION, INCOMPLETE, MANIFEST, RESULTS_ROOT
-from model.results.integrity import seal
+from model.results.contract import INCOMPLETE, MANIFEST, RESULTS_ROOT
 from model.results.jsonio import write_json, write_json_atomic  # noqa: F401 - re-exported
 
 try:
@@ -24,15 +25,30 @@ except ImportError:  # not on Windows: there two writers into one folder are not
 def new_results_dir(scenario_name: str, out: str | None) -> Path:
     """The final folder for a new result; never one that exists already.
 
+    A folder is written under a hidden name beside its final one and renamed into place,
+    so ``out`` is checked now, before anything runs: a link (or a path through one) is
+    resolved to the folder it names, and a mount point, which a rename cannot replace, is
+    refused.
+
     Args:
         scenario_name: Used under ``results/`` when ``out`` is not given.
         out: An explicit folder, which must not exist or be empty.
 
     Raises:
-        ModelError: ``out`` exists and is not empty.
+        ModelError: ``out`` exists and is not empty, is a mount point, or lies inside a
+            results folder.
     """
     if out is not None:
         path = Path(out)
+        real = os.path.realpath(path)
+        if real != os.path.abspath(path):  # a link on the way: the folder is where it leads
+            path = Path(real)
+        if os.path.ismount(path):
+            raise OptionError(
+                "out", out, "is a mount point: results are written beside their folder and "
+                f"renamed into place, which cannot replace a mount point; give a folder inside "
+                f"it, e.g. {Path(out) / 'results'}"
+            )  # fmt: skip
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise OptionError("out", out, "exists and is not empty; results are never overwritten")
         inside = results_folder_above(path)
@@ -105,47 +121,6 @@ def sole_writer(final: Path, option: str = "out") -> Iterator[None]:
                 os.unlink(lock)
     finally:
         os.close(fd)
-
-
-class AtomicDir:
-    """A temporary folder beside ``final``, sealed and renamed to ``final`` only on success.
-
-    Sealing writes ``manifest.json`` last (``doc`` plus every file's SHA-256 and size), so
-    the folder can be verified. A study that fails leaves nothing: it is rerun, not resumed.
-    """
-
-    def __init__(self, final: Path, doc: dict | None = None):
-        self.final = final
-        self.tmp = hidden_dir(final)
-        self.doc = doc
-        self._writer = None
-
-    def __enter__(self) -> Path:
-        self._writer = sole_writer(self.final)
-        self._writer.__enter__()
-        try:
-            self.tmp.mkdir()
-        except OSError as exc:
-            self._writer.__exit__(None, None, None)
-            raise Stopped(f"cannot create the results folder: {describe_os_error(exc)}") from None
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if exc_type is not None:
-                shutil.rmtree(self.tmp, ignore_errors=True)
-                return
-            try:
-                seal(
-                    self.tmp,
-                    {"format_version": FORMAT_VERSION, "kind": "study", **(self.doc or {})},
-                )
-                publish(self.tmp, self.final)
-            except OSError as e:
-                shutil.rmtree(self.tmp, ignore_errors=True)
-                raise Stopped(f"cannot write the results: {describe_os_error(e)}") from None
-        finally:
-            self._writer.__exit__(None, None, None)
 
 
 def hidden_dir(final: Path) -> Path:

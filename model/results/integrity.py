@@ -38,6 +38,36 @@ def sha256_file(path: Path, size: int | None = None, start: int = 0) -> str:
     return h.hexdigest()
 
 
+def links_in(folder: Path) -> list[str]:
+    """Every symbolic link under ``folder`` (to a file or a folder), as relative POSIX paths.
+
+    A results folder holds none: a link would make a reader read, and ``plot`` or a resume
+    write, a file outside the folder.
+    """
+    folder = Path(folder)
+    out = []
+    for root, dirs, names in os.walk(folder):  # links to folders are listed, not followed
+        here = Path(root)
+        for n in (*dirs, *names):
+            if (here / n).is_symlink():
+                out.append((here / n).relative_to(folder).as_posix())
+    return sorted(out)
+
+
+def refuse_links(folder: Path) -> None:
+    """Refuse a folder that holds a symbolic link, with one line naming it.
+
+    Raises:
+        ResultsError: A link is inside ``folder``.
+    """
+    links = links_in(folder)
+    if links:
+        raise ResultsError(
+            f"{folder}: holds a symbolic link ({links[0]}); results folders hold no links, "
+            "so it is neither read nor written"
+        )
+
+
 def _listed_files(folder: Path, exclude: Iterable[str] = ()) -> list[str]:
     """The files a manifest of ``folder`` lists, as sorted relative POSIX paths.
 
@@ -84,6 +114,7 @@ def seal(folder: Path, doc: dict | None = None, exclude: Iterable[str] = ()) -> 
     Returns:
         The manifest written.
     """
+    refuse_links(folder)
     if doc is None:
         doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     doc = {**doc, "files": file_digests(folder, exclude=exclude)}
@@ -184,6 +215,9 @@ def check(folder: Path, only: Callable[[str], bool] | None = None) -> list[str]:
     folder = Path(folder)
     if not folder.is_dir():
         return [f"{folder}: no such folder"]
+    links = [f"{n} is a symbolic link (results folders hold no links)" for n in links_in(folder)]
+    if links:
+        return links
     doc = _read_manifest(folder)
     unfinished = (folder / INCOMPLETE).exists() or (
         (folder / PROGRESS).exists() and (doc is None or "files" not in doc)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -21,6 +23,26 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[pkg] = "not installed"
     return out
+
+
+# The packages whose code shapes what a results folder holds; the command line, the
+# dashboard and the plots do not (a resumed folder's plots are drawn again, whole).
+_CODE = ("sim", "config", "results", "ensemble", "analysis", "studies")
+
+
+@functools.cache
+def code_digest() -> str:
+    """SHA-256 of the model's code that shapes results (its ``.py`` files, by path).
+
+    Recorded in an unfinished folder, so that a resume by another version of the code,
+    which might write other results, is refused rather than mixed in.
+    """
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for part in _CODE:
+        for p in sorted((root / part).rglob("*.py")):
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def manifest(

@@ -44,8 +44,19 @@ def _is_text(column: str) -> bool:
     return column == "date" or column.startswith("holder_")
 
 
+def parquet_parts(path: Path) -> list[Path]:
+    """The files of a daily Parquet table, in order.
+
+    The parts of a ``daily.parquet/`` folder (one per block, as written since results
+    resume in every format), or the one file of a folder written before.
+    """
+    if path.is_dir():
+        return sorted(path.glob("part-*.parquet"))
+    return [path]
+
+
 def _read_parquet(path: Path, columns) -> pd.DataFrame:
-    """Read a daily.parquet row group by row group into arrays sized once.
+    """Read a daily Parquet table row group by row group into arrays sized once.
 
     Reading the whole table through Arrow and converting it would hold it about three times
     over at its peak; one row group is one block of runs as written.
@@ -53,14 +64,18 @@ def _read_parquet(path: Path, columns) -> pd.DataFrame:
     import pyarrow.parquet as pq
     from pandas.api.types import union_categoricals
 
-    names = pq.ParquetFile(path).schema_arrow.names
+    parts = parquet_parts(path)
+    if not parts:
+        from model.errors import ResultsError
+
+        raise ResultsError(f"{path}: no part-*.parquet files")
+    names = pq.ParquetFile(parts[0]).schema_arrow.names
     cols = names if columns is None else [c for c in columns if c in names]
-    pf = pq.ParquetFile(path, read_dictionary=[c for c in cols if _is_text(c)])
-    n = pf.metadata.num_rows
+    n = sum(pq.read_metadata(p).num_rows for p in parts)
     numeric: dict[str, np.ndarray] = {}
     text: dict[str, list] = {c: [] for c in cols if _is_text(c)}
     at = 0
-    for i in range(pf.num_row_groups):
+    for pf, i in _row_groups(parts, [c for c in cols if _is_text(c)]):
         block = pf.read_row_group(i, columns=cols).to_pandas()
         for c in cols:
             if c in text:
@@ -79,6 +94,16 @@ def _read_parquet(path: Path, columns) -> pd.DataFrame:
         else:
             out[c] = numeric.get(c, np.empty(0))
     return pd.DataFrame(out, columns=cols)
+
+
+def _row_groups(parts: list[Path], text: list[str]):
+    """Each row group of each part, one file open at a time (a large table has many)."""
+    import pyarrow.parquet as pq
+
+    for p in parts:
+        with pq.ParquetFile(p, read_dictionary=text) as pf:
+            for i in range(pf.num_row_groups):
+                yield pf, i
 
 
 def check_run_folder(folder: Path) -> dict:

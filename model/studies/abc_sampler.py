@@ -71,13 +71,22 @@ class SeededSampler(pyabc.sampler.Sampler):
         master_seed: Every evaluation's seeds derive from it.
         executor: An open executor (serial, process, dask).
         progress: Show a progress bar per generation.
+        on_generation: Called with ``t`` as generation ``t`` starts (the ``t`` before it
+            are in pyabc's history): how far an interrupted inference got.
     """
 
-    def __init__(self, master_seed: int, executor: Executor, progress: bool = False):
+    def __init__(
+        self,
+        master_seed: int,
+        executor: Executor,
+        progress: bool = False,
+        on_generation: Callable[[int], object] | None = None,
+    ):
         super().__init__()
         self.master_seed = int(master_seed)
         self.executor = executor
         self.progress = progress
+        self.on_generation = on_generation
         self.rate = 0.5  # expected acceptance rate: sizes batches only, never changes results
         self.discarded_ = 0
 
@@ -92,6 +101,8 @@ class SeededSampler(pyabc.sampler.Sampler):
         ana_vars=None,
     ):
         """Evaluate in index order until ``n`` are accepted (see the module docstring)."""
+        if self.on_generation is not None:
+            self.on_generation(t)
         blob = cloudpickle.dumps(simulate_one)
         digest = hashlib.sha256(blob).hexdigest()
         sample = self._create_empty_sample()

@@ -18,7 +18,8 @@ from model.analysis.validate import score, summarize_scores
 from model.config.observations import DEFAULT_PATH, load_observations
 from model.config.schema import RULE_IDS, RuleSwitches, Scenario
 from model.ensemble.runner import Job, run_ensemble
-from model.results.files import AtomicDir, new_results_dir
+from model.results.files import new_results_dir
+from model.results.lifecycle import study_manifest
 from model.results.provenance import provenance
 
 
@@ -48,7 +49,9 @@ def fit_table(names: list[str], ensembles: list, sc: Scenario) -> pd.DataFrame:
 def ablate_to_dir(
     sc: Scenario, scenario_path: str, runs: int, job: Job
 ) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
-    """Run every variant, compare each with the scenario, and write the folder atomically.
+    """Run every variant, compare each with the scenario, and write the folder.
+
+    Not resumable: it holds its runs in memory and writes its folder once, at the end.
 
     Returns:
         The folder, the comparison table (``compare_runs``) and the fit table.
@@ -58,28 +61,29 @@ def ablate_to_dir(
     final = new_results_dir(f"{sc.name}-ablation", job.out)
     named = variants(sc)
     names = [n for n, _ in named]
-    ensembles = [run_ensemble(v, scenario_path, runs, job) for _, v in named]
-    capital = sc.actors.regime.capital.value
-    horizon = sc.horizon_days.value
-    table = compare_runs(
-        names, [e.tables.runs for e in ensembles], capital, horizon, job.draw_numbers(runs)
-    )
-    fit = fit_table(names, ensembles, sc)
-    doc = {
-        **provenance(sc, scenario_path, job.argv),
-        "runs": runs,
-        "master_seed": int(job.master_seed),
-        "rules_disabled_in_scenario": list(sc.rules.disabled),
-        "variants": names,
-        "table": json.loads(table.to_json(orient="records")),
-        "fit": json.loads(fit.to_json(orient="records")),
-    }
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with AtomicDir(final) as tmp:
+    with job.study_folder("ablation", final, sc, runs=runs) as folder:
+        ensembles = [run_ensemble(v, scenario_path, runs, job) for _, v in named]
+        capital = sc.actors.regime.capital.value
+        horizon = sc.horizon_days.value
+        table = compare_runs(
+            names, [e.tables.runs for e in ensembles], capital, horizon, job.draw_numbers(runs)
+        )
+        fit = fit_table(names, ensembles, sc)
+        doc = {
+            **provenance(sc, scenario_path, job.argv),
+            "runs": runs,
+            "master_seed": int(job.master_seed),
+            "rules_disabled_in_scenario": list(sc.rules.disabled),
+            "variants": names,
+            "table": json.loads(table.to_json(orient="records")),
+            "fit": json.loads(fit.to_json(orient="records")),
+        }
+        tmp = folder.path
         table.to_csv(tmp / "ablation.csv", index=False, float_format="%.6g")
         fit.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")
         (tmp / "ablation.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         plot_ablation(table, fit, capital, f"{sc.name}, {runs} runs per variant", tmp)
+        folder.publish(study_manifest("ablation"))
     return final, table, fit
 
 

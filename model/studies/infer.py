@@ -8,17 +8,16 @@ prior-predictive pilot runs, summed). Each generation lowers the acceptance thre
 median distance of the one before (pyabc's ``QuantileEpsilon``). The sampler
 (``abc_sampler.SeededSampler``) makes the posterior a function of the seed alone.
 
-pyabc keeps every finished generation in its SQLite history (``abc.db``) as it goes, so an
-interrupted inference keeps them, and ``--resume`` loads the history and samples the
-generations still missing; a resumed inference gives the posterior an uninterrupted one gives.
+pyabc keeps every finished generation in its SQLite history as it goes, so an interrupted
+inference keeps them, and ``fit`` given that history samples only the generations still
+missing; a resumed inference gives the posterior an uninterrupted one gives. The command's
+folder (``infer_folder``) is resumable for that reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,24 +25,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.config.observations import DEFAULT_PATH, Observation, load_observations
-from model.config.schema import Scenario, scenario_digest
-from model.errors import Interrupted, ModelError, OptionError
+from model.config.observations import Observation
+from model.config.runs import DEFAULT_SEED
+from model.config.schema import Scenario
 from model.studies.abcsim import (
-    CAP_DAYS,
     Prior,
     Simulator,
     distances,
     key,
-    require,
     scales_from,
     simulate_sets,
     synthetic,
 )
-from model.studies.calibrate import current_values
 
 if TYPE_CHECKING:
-    from model.ensemble.runner import Job
+    pass
 
 DEFAULT_PARTICLES = 300
 DEFAULT_GENERATIONS = 6
@@ -51,9 +47,6 @@ PILOT_RUNS = 300  # prior-predictive runs that set each observation's scale
 PREDICTIVE_RUNS = 300  # posterior-predictive runs behind predictive.csv
 CONSTRAINED = 0.75  # posterior sd / prior sd below this: the dates constrain the parameter
 TRANSITION_SCALING = 2.0  # kernel width x Silverman's: a smoother proposal, more even weights
-STATE = "infer-state.json"
-INCOMPLETE = "INCOMPLETE"
-DB = "abc.db"
 # SeedSequence tags: the pilot, the predictive draws and their runs use streams of their own
 PILOT_TAG, PREDICTIVE_TAG, SBC_TAG = 0x5049, 0x5052, 0x5342
 SBC_LEVELS = (0.5, 0.9)
@@ -65,7 +58,7 @@ class Settings:
 
     particles: int = DEFAULT_PARTICLES
     generations: int = DEFAULT_GENERATIONS
-    seed: int = 20241127
+    seed: int = DEFAULT_SEED
     min_epsilon: float | None = None
     pilot_runs: int = PILOT_RUNS
     predictive_runs: int = PREDICTIVE_RUNS
@@ -156,7 +149,10 @@ def pilot_scales(
     return scales_from(distances(days, sim.ranges, sim.horizon))
 
 
-def _abc(sim: Simulator, prior: Prior, scales: np.ndarray, settings: Settings, executor, progress):
+def _abc(
+    sim: Simulator, prior: Prior, scales: np.ndarray, settings: Settings, executor, progress,
+    on_generation=None,
+):  # fmt: skip
     import pyabc
 
     from model.studies.abc_sampler import SeededSampler
@@ -165,7 +161,7 @@ def _abc(sim: Simulator, prior: Prior, scales: np.ndarray, settings: Settings, e
     dist = pyabc.PNormDistance(
         p=1, fixed_weights={i: 1.0 / float(s) for i, s in zip(ids, scales, strict=True)}
     )
-    sampler = SeededSampler(settings.seed, executor, progress)
+    sampler = SeededSampler(settings.seed, executor, progress, on_generation)
     abc = pyabc.ABCSMC(
         AbcModel(sim, prior, ids),
         prior.pyabc(),
@@ -195,6 +191,7 @@ def fit(
     db: Path,
     scales: np.ndarray | None = None,
     progress: bool = False,
+    on_generation: Callable[[int], object] | None = None,
 ) -> tuple[Posterior, np.ndarray]:
     """Run (or continue, when ``db`` holds finished generations) the inference.
 
@@ -206,6 +203,7 @@ def fit(
         db: pyabc's history file; continued if it holds generations.
         scales: The observations' scales (recomputed from the pilot when None).
         progress: Show progress bars.
+        on_generation: Called with ``t`` as generation ``t`` starts (``t`` are finished).
 
     Returns:
         The posterior and the scales used.
@@ -215,7 +213,7 @@ def fit(
     sim = Simulator(sc, observations)
     if scales is None:
         scales = pilot_scales(sim, prior, settings.pilot_runs, settings.seed, executor, progress)
-    abc, observed = _abc(sim, prior, scales, settings, executor, progress)
+    abc, observed = _abc(sim, prior, scales, settings, executor, progress, on_generation)
     url = f"sqlite:///{db}"
     done = 0
     if db.exists():
@@ -226,7 +224,7 @@ def fit(
             done = 0
         if done <= 0:
             db.unlink()
-            abc, observed = _abc(sim, prior, scales, settings, executor, progress)
+            abc, observed = _abc(sim, prior, scales, settings, executor, progress, on_generation)
     if done <= 0:
         abc.new(url, observed)
     np.random.seed(np.random.SeedSequence([settings.seed, 1]).generate_state(1)[0])
@@ -340,155 +338,6 @@ def format_spread(spread: pd.DataFrame) -> str:
         f"sd ratio: posterior sd / prior sd; below {CONSTRAINED} the dates constrain the parameter."
     )
     return "\n".join(lines)
-
-
-def _state(folder: Path) -> dict:
-    path = folder / STATE
-    if not path.is_file():
-        raise OptionError("resume", str(folder), f"not an interrupted inference (no {STATE})")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def infer_to_dir(
-    sc: Scenario,
-    scenario_path: str,
-    settings: Settings,
-    job: Job,
-    resume: str | None = None,
-    observations_path: str | Path = DEFAULT_PATH,
-) -> tuple[Path, Posterior, pd.DataFrame, dict]:
-    """Infer the posterior and write its folder (hidden until complete).
-
-    Returns:
-        The folder, the posterior, the predictive table and the ``posterior.json`` document.
-
-    Raises:
-        Interrupted: Ctrl-C; the finished generations stay in the hidden folder.
-    """
-    from model.results.files import hidden_dir, new_results_dir, publish, write_json_atomic
-    from model.results.provenance import provenance
-    from model.viz.posterior_plots import plot_posterior
-
-    require()
-    prior = Prior.of(sc, scenario_path)
-    observations = load_observations(observations_path)
-    used = [o for o in observations if o.role == "calibration"]
-    if not used:
-        raise ModelError(f"{observations_path}: no 'role: calibration' observations")
-    scales = None
-    if resume is not None:
-        tmp = Path(resume)
-        state = _state(tmp)
-        if state["scenario_sha256"] != scenario_digest(sc):
-            raise OptionError(
-                "resume", resume, f"was started from another scenario than {scenario_path}"
-            )
-        settings = Settings(**state["settings"])
-        scales = np.array(state["scales"], dtype=float)
-        final = Path(state["final"])
-        wall = float(state.get("wall_time_s", 0.0))
-    else:
-        final = new_results_dir(f"{sc.name}-posterior", job.out)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = hidden_dir(final)
-        tmp.mkdir(parents=True)
-        (tmp / INCOMPLETE).write_text("inference in progress\n", encoding="utf-8")
-        wall = 0.0
-    started = time.perf_counter()
-    db = tmp / DB
-    with job.executor.start(10**6) as ex:
-        try:
-            if scales is None:
-                sim = Simulator(sc, used)
-                scales = pilot_scales(
-                    sim, prior, settings.pilot_runs, settings.seed, ex, job.progress
-                )
-                write_json_atomic(
-                    tmp / STATE,
-                    {
-                        "final": str(final),
-                        "scenario_sha256": scenario_digest(sc),
-                        "settings": asdict(settings),
-                        "scales": scales.tolist(),
-                        "wall_time_s": 0.0,
-                    },
-                )
-            posterior, _ = fit(sc, used, settings, ex, db, scales, job.progress)
-        except KeyboardInterrupt:
-            if (tmp / STATE).is_file():
-                st = _state(tmp)
-                st["wall_time_s"] = wall + time.perf_counter() - started
-                write_json_atomic(tmp / STATE, st)
-            raise Interrupted(
-                f"inference interrupted; the finished generations are kept in {tmp}; "
-                f"continue with: python -m model infer {scenario_path} --resume {tmp}"
-            ) from None
-        picks = resample(posterior, settings.predictive_runs, settings.seed)
-        days = predictive_days(
-            sc, observations, posterior.values[picks], settings.seed, ex, job.progress
-        )
-    pred = predictive_table(observations, days, sc.start_date, sc.horizon_days.value)
-    spread = posterior.spread()
-    pops = posterior.populations
-    gens = pops[pops["t"] >= 0]
-    wall += time.perf_counter() - started
-    doc = {
-        **provenance(sc, scenario_path, job.argv),
-        "method": "ABC-SMC (pyabc ABCSMC, QuantileEpsilon alpha 0.5, "
-        "MultivariateNormalTransition, SeededSampler)",
-        "settings": asdict(settings),
-        "observations_used": [o.id for o in used],
-        "distance": {
-            "per_observation": "days from the run's day to the documented date or range, "
-            f"capped at {CAP_DAYS:g}; a run without the event counts as the horizon, "
-            "so as the cap",
-            "standardised_by": "sd of the capped distance over prior-predictive pilot runs",
-            "scales": dict(zip([o.id for o in used], scales.tolist(), strict=True)),
-            "combined": "sum over observations of distance / scale",
-        },
-        # the scenario's own values: a scenario run with --posterior keeps a parameter it
-        # sets to another value than these (model/ensemble/posterior.py)
-        "scenario_values": current_values(sc),
-        "priors": {
-            n: {"low": float(lo), "high": float(hi), "distribution": "uniform"}
-            for n, lo, hi in zip(prior.names, prior.low, prior.high, strict=True)
-        },
-        "generations": [
-            {
-                "t": int(r.t),
-                "epsilon": float(r.epsilon),
-                "simulations": int(r.samples),
-                "acceptance_rate": float(r.particles / r.samples) if r.samples else None,
-                "ess": posterior.ess[int(r.t)],
-            }
-            for r in gens.itertuples()
-        ],
-        "simulations": int(gens["samples"].sum()) + settings.pilot_runs,
-        "effective_sample_size": posterior.ess[-1] if posterior.ess else None,
-        "wall_time_s": round(wall, 1),
-        "spread": spread.to_dict(orient="records"),
-        "coverage": coverage(pred),
-    }
-    posterior.table().to_csv(tmp / "posterior.csv", index=False)  # full precision: weights sum to 1
-    pred.to_csv(tmp / "predictive.csv", index=False, float_format="%.6g")
-    (tmp / "posterior.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    plot_posterior(
-        posterior.table(),
-        spread,
-        f"{sc.name}: posterior of the uncertain parameters ({settings.particles} particles, "
-        f"{len(gens)} generations)",
-        tmp / "posterior.png",
-    )
-    from model.results.contract import FORMAT_VERSION
-    from model.results.integrity import seal
-
-    # Sealed like every results folder (python -m model verify), the markers kept until the
-    # manifest is written so that a failure here leaves the folder resumable.
-    seal(tmp, {"format_version": FORMAT_VERSION, "kind": "posterior"}, exclude=(STATE, INCOMPLETE))
-    (tmp / STATE).unlink()
-    (tmp / INCOMPLETE).unlink()
-    publish(tmp, final)
-    return final, posterior, pred, doc
 
 
 def format_coverage(pred: pd.DataFrame) -> str:

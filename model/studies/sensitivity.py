@@ -249,14 +249,17 @@ def sensitivity_to_dir(
     runs_per_sample: int,
     job: Job,
 ) -> tuple[Path, pd.DataFrame, str, dict[str, float]]:
-    """Sample, run and analyse; write the sensitivity folder atomically.
+    """Sample, run and analyse; write the sensitivity folder.
+
+    Not resumable: it holds its runs in memory and writes its folder once, at the end.
 
     Returns:
         The folder, the indices table, the name of the main index and each output's
         ``varying_share``.
     """
     from model.ensemble.runner import run_seeds
-    from model.results.files import AtomicDir, new_results_dir
+    from model.results.files import new_results_dir
+    from model.results.lifecycle import study_manifest
     from model.results.provenance import provenance
     from model.viz import trust_plots
 
@@ -264,44 +267,46 @@ def sensitivity_to_dir(
     samples = samples or DEFAULT_SAMPLES[method]
     x = draw(method, prob, samples, job.master_seed)
     final = new_results_dir(f"{sc.name}-sensitivity", job.out)
-    seeds = run_seeds(job.master_seed, runs_per_sample)
-    compiled = compile_scenario(sc)
-    workers = job.executor.workers
-    chunks = workers if len(x) < workers else 1
-    tasks = sample_tasks(sc, x, prob["names"], seeds, chunks)
-    with job.executor.start(len(x) * runs_per_sample) as ex:
-        rows = [
-            reduce_runs(compiled, runs)
-            for runs in run_samples(ex, tasks, runs_per_sample, job.progress, f"{sc.name} {method}")
-        ]
-    y = pd.DataFrame(rows, columns=list(OUTPUTS))
-    indices = analyze(method, prob, x, y, job.master_seed)
-    main = MAIN_INDEX[method]
-    constant = constant_outputs(y)
-    varying = varying_share(y)
-    table = pd.DataFrame(x, columns=prob["names"])
-    params = dict(iter_params(sc))
-    for name in prob["names"]:
-        if isinstance(params[name].value, int):
-            table[name] = table[name].round().astype(int)  # the value the runs used
-    table.insert(0, "sample", np.arange(len(x)))
-    table = pd.concat([table, y], axis=1)
-    doc = {
-        **provenance(sc, scenario_path, job.argv),
-        "method": method,
-        "samples": samples,
-        "model_evaluations": int(len(x)),
-        "runs_per_sample": runs_per_sample,
-        "master_seed": int(job.master_seed),
-        "uncertain": {n: sc.uncertain[n].model_dump() for n in prob["names"]},
-        "outputs": OUTPUT_NOTES,
-        "main_index": main,
-        "top_drivers": top_drivers(indices, main),
-        "constant_outputs": constant,
-        "varying_share": varying,
-    }
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with AtomicDir(final) as tmp:
+    with job.study_folder("sensitivity", final, sc, runs=runs_per_sample) as folder:
+        seeds = run_seeds(job.master_seed, runs_per_sample)
+        compiled = compile_scenario(sc)
+        workers = job.executor.workers
+        chunks = workers if len(x) < workers else 1
+        tasks = sample_tasks(sc, x, prob["names"], seeds, chunks)
+        with job.executor.start(len(x) * runs_per_sample) as ex:
+            rows = [
+                reduce_runs(compiled, runs)
+                for runs in run_samples(
+                    ex, tasks, runs_per_sample, job.progress, f"{sc.name} {method}"
+                )
+            ]
+        y = pd.DataFrame(rows, columns=list(OUTPUTS))
+        indices = analyze(method, prob, x, y, job.master_seed)
+        main = MAIN_INDEX[method]
+        constant = constant_outputs(y)
+        varying = varying_share(y)
+        table = pd.DataFrame(x, columns=prob["names"])
+        params = dict(iter_params(sc))
+        for name in prob["names"]:
+            if isinstance(params[name].value, int):
+                table[name] = table[name].round().astype(int)  # the value the runs used
+        table.insert(0, "sample", np.arange(len(x)))
+        table = pd.concat([table, y], axis=1)
+        doc = {
+            **provenance(sc, scenario_path, job.argv),
+            "method": method,
+            "samples": samples,
+            "model_evaluations": int(len(x)),
+            "runs_per_sample": runs_per_sample,
+            "master_seed": int(job.master_seed),
+            "uncertain": {n: sc.uncertain[n].model_dump() for n in prob["names"]},
+            "outputs": OUTPUT_NOTES,
+            "main_index": main,
+            "top_drivers": top_drivers(indices, main),
+            "constant_outputs": constant,
+            "varying_share": varying,
+        }
+        tmp = folder.path
         indices.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.6g")
         table.to_csv(tmp / "samples.csv", index=False, float_format="%.6g")
         (tmp / "sensitivity.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
@@ -310,4 +315,5 @@ def sensitivity_to_dir(
             f"(bars: {main}, whiskers: 95 % confidence)"
         )
         trust_plots.plot_sensitivity(indices, main, title, tmp / "sensitivity.png")
+        folder.publish(study_manifest("sensitivity"))
     return final, indices, main, varying
