@@ -276,7 +276,7 @@ def test_a_killed_attribution_resumes_to_the_same_files(tmp_path):
     runs.write_bytes(data)
     other = subprocess.run([*cmd[:-4], "11", "--executor", "serial", "--quiet", "--resume",
                             str(hidden)], cwd=REPO, capture_output=True, text=True)  # fmt: skip
-    assert other.returncode == 2 and "runs differs" in other.stderr
+    assert other.returncode == 2 and "--runs 11: differs from 10" in other.stderr
     subprocess.run([*cmd, "--resume", str(hidden)], cwd=REPO, check=True, capture_output=True)
     for name in FILES:
         assert (killed / name).read_bytes() == (whole / name).read_bytes(), name

@@ -149,10 +149,9 @@ def attribute_to_dir(
     """
     chosen = tuple(co.choose_players(sc, over, players))
     game = Game(sc, over, chosen, runs, job.master_seed, job.posterior, job.seeds_per_draw)
-    hint = " ".join(job.argv or ["python", "-m", "model", "attribute", scenario_path])
     with study_folder(
         "attribute", f"{sc.name}-attribution", settings_of(game), job.out, resume,
-        f"{hint} --resume", lambda s: f"{s.done} of {game.size} coalitions",
+        job.command_line(), lambda s: f"{s.done} of {game.size} coalitions",
     ) as study:  # fmt: skip
         _run_blocks(study, game, job)
         doc, values, inter, means = compute(study, game)

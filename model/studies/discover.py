@@ -242,9 +242,8 @@ def discover_to_dir(
     table = cases_table(sc, cases, job.master_seed, scenario_path)  # ranges checked first
     settings = {"scenario_sha256": scenario_digest(sc), "cases": cases,
                 "master_seed": int(job.master_seed), "decisions": list(DECISIONS)}  # fmt: skip
-    hint = " ".join(job.argv or ["python", "-m", "model", "discover", scenario_path])
     with study_folder(
-        "discover", f"{sc.name}-discovery", settings, job.out, resume, f"{hint} --resume",
+        "discover", f"{sc.name}-discovery", settings, job.out, resume, job.command_line(),
         lambda s: f"{s.done} of {cases} cases",
     ) as study:  # fmt: skip
         _run_blocks(study, sc, table, job)
