@@ -258,3 +258,35 @@ def test_every_pin_applies_or_the_rationale_says_why_not(path):
                 f"{path.stem}: {pin.name} took effect in {share:.0%} of runs and the rationale "
                 "does not say why"
             )
+
+
+def test_turkey_reining_in_at_doha_halts_the_north_without_a_ceasefire(make_scenario):
+    """Turkey's yes at Doha is an act of its own (R17): the forces it restrains halt."""
+
+    def pinned(answer: str, name: str):
+        pins = {"turkey_reins_in_opposition": answer, "ceasefire_accepted": "refuse"}
+        return compile_scenario(load_scenario(make_scenario({"decisions": pins}, name=name)))
+
+    agree, refuse = pinned("accept", "reins_in"), pinned("refuse", "does_not")
+    seeds = SEEDS[:60]
+    yes = [simulate(agree, s) for s in seeds]
+    no = [simulate(refuse, s) for s in seeds]
+
+    def reined(r):
+        return any(
+            e[1] == "northern_opposition" and "Turkey reins in" in str(e[5]) for e in r.events
+        )
+
+    convened = [r for r in yes if _has(r, "turkey", "answer", "agreed to rein in the opposition")]
+    assert len(convened) > 0.5 * len(seeds)
+    assert _share(convened, reined) > 0.5
+    assert not any(reined(r) for r in no)
+    # The north is what halts: the places on its road hold longer (the capital, which the
+    # southern command reaches too, barely moves).
+    homs = agree.names.index("Homs")
+
+    def homs_days(results):
+        return np.array([r.fall_day[homs] if r.fall_day[homs] >= 0 else 30 for r in results])
+
+    gain, low, _ = paired_mean(homs_days(yes) - homs_days(no))
+    assert low > 0, gain

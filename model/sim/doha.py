@@ -80,6 +80,10 @@ class DohaParticipants(ForeignActor):
                 else "rejected reining in the opposition",
                 "R1",
             )
+            if reins:
+                # Agreeing to rein in the opposition is an act of its own, ceasefire or not:
+                # Turkey presses the forces it can restrain to halt (R9, R17).
+                turkey.press_halt("halted: Turkey reins in the opposition (Doha)")
             if m.decisions.decide("ceasefire_accepted", 1.0 if reins else 0.0, "doha", later=True):
                 m.log("doha_participants", "agreement", "", "doha", "ceasefire accepted", "R3")
                 self.bind_ceasefire()

@@ -144,6 +144,7 @@ COUNTRY: tuple[Rule, ...] = (
             "model/sim/patrons.py:Turkey.weigh_offensive",
             "model/sim/patrons.py:Turkey.press_halt",
             "model/sim/doha.py:DohaParticipants.bind_ceasefire",
+            "model/sim/doha.py:DohaParticipants.convene",
             "model/sim/forces.py:OppositionForce.halt",
         ),
     ),
