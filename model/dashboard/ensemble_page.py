@@ -18,6 +18,18 @@ from model.dashboard.shell import CSS, Nav
 from model.dashboard.shell import setup as _setup
 
 
+@solara.component
+def TaskStatus(task, what: str, testid: str, name: str):
+    """A running task's progress bar and share done, or the error that stopped it."""
+    if task.pending:
+        done = task.progress or 0.0
+        solara.ProgressLinear(value=done if done else True)
+        solara.HTML(unsafe_innerHTML=f"Running: {done:.0f} % of {what} done",
+                    attributes={"data-testid": testid})  # fmt: skip
+    elif task.error:
+        solara.Error(f"{name} failed: {task.exception}")
+
+
 @solara.lab.task
 def ensemble_task(scenarios: list, runs: int, seed: int, posterior: str = "", per_draw: int = 1):
     """Run the comparison in a thread, reporting progress to the page."""
@@ -94,13 +106,7 @@ def EnsemblePage():
                     "(python -m model dashboard --max-runs)", classes=["note"])  # fmt: skip
     solara.Button(f"Run ensemble ({what})", on_click=start,
                   color="primary", disabled=busy)  # fmt: skip
-    if busy:
-        done = ensemble_task.progress or 0.0
-        solara.ProgressLinear(value=done if done else True)
-        solara.HTML(unsafe_innerHTML=f"Running: {done:.0f} % of the runs done",
-                    attributes={"data-testid": "progress"})  # fmt: skip
-    elif ensemble_task.error:
-        solara.Error(f"The ensemble failed: {ensemble_task.exception}")
+    TaskStatus(ensemble_task, "the runs", "progress", "The ensemble")
     cmp = ensemble_task.value
     if cmp is not None and not busy:
         solara.HTML(
@@ -165,13 +171,7 @@ def AttributionSection(entries: list):
     solara.Button(f"Attribute ({size} combinations x {n_runs} runs)", color="primary",
                   disabled=busy, on_click=lambda: attribution_task(
                       by_label[chosen.value], n_runs, int(seed.value or 0)))  # fmt: skip
-    if busy:
-        done = attribution_task.progress or 0.0
-        solara.ProgressLinear(value=done if done else True)
-        solara.HTML(unsafe_innerHTML=f"Running: {done:.0f} % of the combinations done",
-                    attributes={"data-testid": "attribution-progress"})  # fmt: skip
-    elif attribution_task.error:
-        solara.Error(f"The attribution failed: {attribution_task.exception}")
+    TaskStatus(attribution_task, "the combinations", "attribution-progress", "The attribution")
     doc = attribution_task.value
     if doc is not None and not busy:
         from model.viz.attribution_plots import attribution_figure
