@@ -67,12 +67,17 @@ def _headline(path: str, off: list[str]) -> dict[str, np.ndarray]:
     )
     return {
         "Aleppo days held": held(c.index["Aleppo"]),
+        "Homs days held": held(c.index["Homs"]),
+        "al-Qusayr days held": held(c.index["al-Qusayr"]),
         "Deir ez-Zor days held": held(c.index["Deir ez-Zor"]),
         "regime places at the horizon": np.array(
             [float(np.sum(r.holders[-1] == 0)) for r in results]
         ),
         "capital with the northern coalition at the horizon": np.array(
             [float(r.holders[-1, c.capital] == north) for r in results]
+        ),
+        "Deir ez-Zor with the northern coalition at the horizon": np.array(
+            [float(r.holders[-1, c.index["Deir ez-Zor"]] == north) for r in results]
         ),
         "units answering on 8 December": np.array([r.metrics[11, answering] for r in results]),
         "soldiers crossed into Iraq": np.array([r.metrics[-1, crossed] for r in results]),

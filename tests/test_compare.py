@@ -123,4 +123,4 @@ def test_explain_lists_rules_values_and_changes(run_cli):
     for rule in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"):
         assert re.search(rf"^{rule}\b", r.out, re.M)
     assert "article section" in r.out
-    assert "actors.russia.support_max: 0.9 -> 0.2" in r.out
+    assert "actors.russia.capacity: 0.9 -> 0.2" in r.out

@@ -83,6 +83,7 @@ def test_every_file_names_what_it_flips(path):
         "hezbollah_full",
         "iraq_sends_pmf",
         "russia_stays",
+        "russia_surges",
         "early_political_process",
         "diplomacy_succeeds",
         "axis_holds",
@@ -98,8 +99,10 @@ def test_doha_ceasefire_never_shortens_the_regime(base):
     mean, lo, _ = _days_held_gain(base, other)
     assert mean >= 0 and lo > -0.2
     # The pin acts wherever the ceasefire is proposed: then both forces halt.
+    # Iran proposes it where it doubts the regime by the day of the round (R3): not where the
+    # collapse comes late.
     proposed = [r for r in other[1] if _has(r, "iran", "proposal")]
-    assert len(proposed) > 0.8 * RUNS
+    assert len(proposed) > 0.6 * RUNS
     assert all(_has(r, "doha_participants", "agreement", "ceasefire accepted") for r in proposed)
 
 
@@ -155,7 +158,7 @@ def test_pmf_arrive_through_the_east_when_sent():
     asked = _share(results, lambda r: _has(r, "regime", "appeal"))
     assert asked > 0.95
     # The SDF often takes al-Bukamal as the army leaves the east, closing the entry (R6).
-    assert arrived > 0.2 and closed > 0.1
+    assert arrived > 0.15 and closed > 0.1
     assert 0.8 < arrived + closed <= 1.0
 
 
@@ -170,6 +173,17 @@ def test_assad_accepts_offer_gives_a_negotiated_transition(base):
     _, results = _runs(CATALOGUE / "assad_accepts_offer.yaml")
     assert _share(results, lambda r: r.end_state == "negotiated_transition") > 0.9
     assert _share(base[1], lambda r: r.end_state == "negotiated_transition") < 0.1
+
+
+def test_a_russian_surge_is_not_russia_staying(base):
+    """Issue 27 item 4: units read the level of support, so raising it does more than not
+    letting it fall; the surge comes up on 28 November in every run."""
+    stays = _runs(CATALOGUE / "russia_stays.yaml")
+    surges = _runs(CATALOGUE / "russia_surges.yaml")
+    mean, lo, _ = _days_held_gain(stays, surges)
+    assert lo > 0, f"surge over staying: {mean:.2f} days, lower bound {lo:.2f}"
+    answered = _share(surges[1], lambda r: _has(r, "russia", "answer", "raised its air effort"))
+    assert answered == 1.0
 
 
 def test_russia_withdrawing_early_shortens_the_regime(base):
@@ -197,7 +211,7 @@ def test_intervention_is_logged_with_its_source(base):
     _, results = _runs(CATALOGUE / "russia_withdraws_early.yaml")
     logged = [e for e in results[0].events if e[2] == "intervention"]
     assert logged == [
-        (6, "scenario", "intervention", "actors.russia.support_max", "", "set to 0.2", "S")
+        (6, "scenario", "intervention", "actors.russia.capacity", "", "set to 0.2", "S")
     ]
 
 
@@ -218,3 +232,61 @@ def test_intervention_outside_the_horizon_is_refused(make_scenario):
     )
     with pytest.raises(ScenarioError, match=r"interventions\[0\]\.date"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize("path", sorted(CATALOGUE.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_pin_applies_or_the_rationale_says_why_not(path):
+    """Each pin takes effect in at least 95 % of runs, or the file's rationale names it.
+
+    A pin that applies less often says what the scenario really changes (issue 27 item 1):
+    the rationale must name that pin (its decision or its dotted parameter) and say why, and
+    the share is printed here (``pytest -s``) as ``compare`` prints it.
+    """
+    from model.analysis.summary import pin_counts
+    from model.results.tables import build_tables
+
+    c, results = _runs(path)
+    sc = c.scenario
+    assert c.pins, f"{path.stem} changes nothing a run could apply"
+    counts = pin_counts(build_tables(c, results).events)
+    for pin in c.pins:
+        share = counts[f"pin_applied:{pin.name}"] / RUNS
+        print(f"{path.stem}: {pin.name}: took effect in {share:.0%} of {RUNS} runs")
+        if share < 0.95:
+            named = pin.path or pin.name
+            assert named in sc.rationale or named.rsplit(".", 1)[-1] in sc.rationale, (
+                f"{path.stem}: {pin.name} took effect in {share:.0%} of runs and the rationale "
+                "does not say why"
+            )
+
+
+def test_turkey_reining_in_at_doha_halts_the_north_without_a_ceasefire(make_scenario):
+    """Turkey's yes at Doha is an act of its own (R17): the forces it restrains halt."""
+
+    def pinned(answer: str, name: str):
+        pins = {"turkey_reins_in_opposition": answer, "ceasefire_accepted": "refuse"}
+        return compile_scenario(load_scenario(make_scenario({"decisions": pins}, name=name)))
+
+    agree, refuse = pinned("accept", "reins_in"), pinned("refuse", "does_not")
+    seeds = SEEDS[:60]
+    yes = [simulate(agree, s) for s in seeds]
+    no = [simulate(refuse, s) for s in seeds]
+
+    def reined(r):
+        return any(
+            e[1] == "northern_opposition" and "Turkey reins in" in str(e[5]) for e in r.events
+        )
+
+    convened = [r for r in yes if _has(r, "turkey", "answer", "agreed to rein in the opposition")]
+    assert len(convened) > 0.5 * len(seeds)
+    assert _share(convened, reined) > 0.5
+    assert not any(reined(r) for r in no)
+    # The north is what halts: the places on its road hold longer (the capital, which the
+    # southern command reaches too, barely moves).
+    homs = agree.names.index("Homs")
+
+    def homs_days(results):
+        return np.array([r.fall_day[homs] if r.fall_day[homs] >= 0 else 30 for r in results])
+
+    gain, low, _ = paired_mean(homs_days(yes) - homs_days(no))
+    assert low > 0, gain

@@ -70,14 +70,52 @@ def test_without_r11_no_local_actor_acts(compiled):
     assert not any(t in locals_ for t in _taken_by(runs, compiled, "Deir ez-Zor"))
 
 
-def test_a_neighbour_joining_pulls_a_local_actor_in_sooner(compiled):
-    def mean_join(c):
-        days = [_first(r, "sdf", "offensive") for r in _runs(c)]
-        return np.mean([d if d is not None else c.p.horizon_days for d in days])
+def _join_days(c, actor: str) -> np.ndarray:
+    days = [_first(r, actor, "offensive") for r in _runs(c)]
+    return np.array([d if d is not None else c.p.horizon_days for d in days], dtype=float)
 
-    weak = _variant(compiled, actors__local_actors__weight_bandwagon=0.0)
-    strong = _variant(compiled, actors__local_actors__weight_bandwagon=0.8)
-    assert mean_join(strong) < mean_join(weak) - 0.3
+
+def test_an_ally_s_advance_pulls_a_local_actor_in_sooner(compiled):
+    """The southern command watches the northern coalition's advance (its documented tie)."""
+
+    def weights(w):
+        return {**compiled.p.actors.southern_command.join_weights, "northern_opposition": w}
+
+    weak = _variant(compiled, actors__southern_command__join_weights=weights(0.0))
+    strong = _variant(compiled, actors__southern_command__join_weights=weights(1.2))
+    assert _join_days(strong, "southern_command").mean() < (
+        _join_days(weak, "southern_command").mean() - 0.5
+    )
+
+
+def test_a_local_actor_reads_the_army_in_its_own_area(compiled):
+    """The SDF acts on the army leaving its places, not on the army elsewhere."""
+
+    def weights(w):
+        return {**compiled.p.actors.sdf.join_weights, "army_near": w}
+
+    blind = _variant(compiled, actors__sdf__join_weights=weights(0.0))
+    assert _join_days(compiled, "sdf").mean() < _join_days(blind, "sdf").mean() - 0.5
+
+
+def test_no_two_local_actors_move_as_one_unless_a_documented_tie_says_so(compiled):
+    """Issue 27 item 2: start days correlate above 0.9 only where one watches the other."""
+    import itertools
+
+    keys = ("southern_command", "druze_factions", "syrian_free_army", "sdf", "sna")
+    runs = _runs(compiled, range(200))
+
+    def days(actor):
+        d = [_first(r, actor, "offensive") for r in runs]
+        return np.array([x if x is not None else compiled.p.horizon_days for x in d], float)
+
+    starts = {k: days(k) for k in keys}
+    for a, b in itertools.combinations(keys, 2):
+        r = np.corrcoef(starts[a], starts[b])[0, 1]
+        tied = b in getattr(compiled.p.actors, a).join_weights or (
+            a in getattr(compiled.p.actors, b).join_weights
+        )
+        assert r < 0.9 or tied, (a, b, round(r, 2))
 
 
 def test_each_local_actor_acts_only_within_its_scope(compiled):
@@ -133,19 +171,59 @@ def test_the_elite_follow_their_insider_out(compiled):
 # --------------------------------------------------------------------------- R13 exits
 
 
+def test_soldiers_cross_at_al_qaim_while_the_sdf_holds_al_bukamal(load_override):
+    """R13/R6: the SDF's hold on al-Bukamal does not close the crossing (Reuters; Shafaq
+    News; Iraqi News Agency: soldiers crossed at al-Qaim after the SDF entered al-Bukamal on
+    6 Dec); another holder's does. Here the SDF holds al-Bukamal from the start."""
+    k = METRICS.index("soldiers_crossed_iraq")
+
+    def crossed(passable) -> float:
+        c = load_override(
+            {
+                "places": {"al-Bukamal": {"holder": "sdf", "garrison_weight": 0}},
+                "exit_routes": {"iraq_via_bukamal": {"passable_with": passable}},
+            },
+            name=f"sdf-bukamal-{len(passable)}",
+        )
+        return float(np.mean([r.metrics[-1, k] > 0 for r in _runs(c)]))
+
+    assert crossed(["sdf"]) > 0.5
+    assert crossed([]) == 0.0
+
+
 def test_soldiers_cross_into_iraq_only_while_the_crossing_is_open(compiled):
     k = METRICS.index("soldiers_crossed_iraq")
     runs = _runs(compiled)
-    crossed = np.array([r.metrics[-1, k] for r in runs])
-    assert np.mean(crossed > 0) > 0.5
+    assert np.mean([r.metrics[-1, k] > 0 for r in runs]) > 0.5
     assert all(np.all(np.diff(r.metrics[:, k]) >= 0) for r in runs)  # a count, never falls
     bukamal = compiled.index["al-Bukamal"]
-    for r in runs:  # nobody crosses after the crossing has left regime hands
-        fell = r.fall_day[bukamal]
-        if fell >= 0 and fell + 1 < len(r.metrics):
-            assert r.metrics[-1, k] == r.metrics[fell, k]
+    for r in runs:  # nobody crosses once a holder that closes it holds al-Bukamal
+        holders = r.holders[:, bukamal]
+        shut = np.flatnonzero((holders != 0) & (holders != HOLDERS.index("sdf")))
+        if len(shut) and shut[0] + 1 < len(r.metrics):
+            assert r.metrics[-1, k] == r.metrics[shut[0], k]
     none = _runs(_variant(compiled, off=["R13"]))
     assert all(r.metrics[-1, k] == 0 for r in none)
+
+
+def test_units_from_the_north_east_make_for_the_crossing(compiled):
+    """R13: units of the regime's enclaves in Hasakah and Qamishli may cross at al-Qaim."""
+    k = METRICS.index("soldiers_crossed_iraq")
+
+    def crossed(c) -> float:
+        return float(np.mean([r.metrics[-1, k] for r in _runs(c)]))
+
+    near = copy.copy(compiled)
+    near.p = copy.deepcopy(compiled.p)
+    near.p.exit_routes["iraq_via_bukamal"].units_from = ["al-Bukamal", "Deir ez-Zor"]
+    assert crossed(compiled) > crossed(near) + 100
+
+
+def test_maher_al_assad_leaves_by_air(compiled):
+    """R6: the insider's route is the one reported (Reuters, 13 Dec: by helicopter)."""
+    runs = _runs(compiled)
+    left = [e for r in runs for e in r.events if e[1] == "Maher al-Assad" and e[2] == "departure"]
+    assert left and all(e[4] == "iraq_by_air" for e in left if e[5] == "left")
 
 
 def test_units_that_surrender_arm_their_attacker(compiled):
@@ -163,11 +241,23 @@ def test_units_that_surrender_arm_their_attacker(compiled):
 
 
 def test_russian_support_never_exceeds_its_capacity(compiled):
+    # A surge (Russia answers the appeal in Moscow, R1) wants more than it can fly.
     k = METRICS.index("support_russia")
-    cap = compiled.p.actors.russia.capacity
-    assert cap < compiled.p.actors.russia.support_max  # otherwise this test proves nothing
-    on = _runs(compiled, range(20))
+    c = _variant(compiled)
+    c.p.decisions = {**compiled.p.decisions, "russia_raises_air_effort": "accept"}
+    cap = c.p.actors.russia.capacity
+    assert cap < c.p.actors.russia.surge_support  # otherwise this test proves nothing
+    on = _runs(c, range(20))
     assert max(r.metrics[:, k].max() for r in on) <= cap + 1e-12
+    off = _runs(_variant(c, off=["R14"]), range(20))
+    assert max(r.metrics[:, k].max() for r in off) > cap + 0.05
+
+
+def test_iran_delivers_no_more_than_it_can(compiled):
+    k = METRICS.index("support_iran")
+    cap = compiled.p.actors.iran.capacity
+    assert cap < compiled.p.actors.iran.support_max
+    assert max(r.metrics[:, k].max() for r in _runs(compiled, range(20))) <= cap + 1e-12
     off = _runs(_variant(compiled, off=["R14"]), range(20))
     assert max(r.metrics[:, k].max() for r in off) > cap + 0.05
 
@@ -186,16 +276,46 @@ def test_hezbollah_sends_no_more_than_it_can(compiled):
         release(m)
 
 
+def _hezbollah_left(c):
+    """Per run, positions in its sequence of events of Hezbollah's withdrawal (None: never),
+    the fall of Homs and the leader's departure (None: not in the run)."""
+
+    def at(r, pred):
+        return next((i for i, e in enumerate(r.events) if pred(e)), None)
+
+    return [
+        (
+            at(r, lambda e: e[1:3] == ("hezbollah", "withdrawal")),
+            at(r, lambda e: e[2] == "holder_change" and e[3] == "Homs"),
+            at(r, lambda e: e[1:3] == ("regime", "departure") and e[5].startswith("left")),
+        )
+        for r in _runs(c)
+    ]
+
+
 def test_hezbollah_withdraws_once_its_position_is_untenable(compiled):
-    runs = _runs(compiled)
-    left = [_first(r, "hezbollah", "withdrawal") for r in runs]
-    assert np.mean([d is not None for d in left]) > 0.8
-    homs = compiled.index["Homs"]
-    for r, d in zip(runs, left, strict=True):  # never before Homs or the leader is gone
-        if d is not None:
-            assert (0 <= r.fall_day[homs] <= d) or (0 <= r.leader_exit_day <= d)
-    off = _runs(_variant(compiled, off=["R14"]))
-    assert not any(_first(r, "hezbollah", "withdrawal") is not None for r in off)
+    runs = _hezbollah_left(compiled)
+    assert np.mean([d is not None for d, _, _ in runs]) > 0.8
+    off = _hezbollah_left(_variant(compiled, off=["R14"]))
+    assert not any(d is not None for d, _, _ in off)
+
+
+def test_hezbollah_guards_its_positions_and_can_leave_before_the_leader(compiled):
+    """R18: it leaves once it would have to fight alone (AFP; Reuters: withdrawn on 7 Dec,
+    before Assad left); without R18 it defends Homs and leaves only once Homs has fallen or
+    the leader has gone."""
+
+    def share(runs, before_homs: bool) -> float:  # left before the leader (and Homs)
+        return np.mean(
+            [
+                d is not None and (e is None or d < e) and (not before_homs or h is None or d < h)
+                for d, h, e in runs
+            ]
+        )
+
+    on, off = _hezbollah_left(compiled), _hezbollah_left(_variant(compiled, off=["R18"]))
+    assert share(on, False) > 0.75 and share(on, True) > 0.6, share(on, False)
+    assert share(off, True) < 0.05, share(off, True)
 
 
 # --------------------------------------------------------------------------- R15 the end
@@ -271,25 +391,49 @@ def test_turkey_s_condition_met_makes_holding_back_likelier(compiled):
     assert prob(met) > 2 * prob(compiled)
 
 
+def _ceasefire_halts(c) -> tuple[dict[str, int], dict[str, int]]:
+    """Per force, the runs in which the Doha ceasefire halted it, and those it did not bind."""
+    halted: dict[str, int] = {}
+    not_binding: dict[str, int] = {}
+    for r in _runs(c):
+        for who in {e[1] for e in r.events if e[2] == "halt" and e[5] == "ceasefire"}:
+            halted[who] = halted.get(who, 0) + 1
+        for who in {e[1] for e in r.events if e[2] == "halt_not_binding"}:
+            not_binding[who] = not_binding.get(who, 0) + 1
+    return halted, not_binding
+
+
 def test_a_doha_ceasefire_binds_only_the_forces_states_at_the_table_restrain(compiled):
     c = _variant(compiled)
     c.p.decisions = {**compiled.p.decisions, "ceasefire_accepted": "accept"}
-    halted = {"southern_command": 0, "northern_opposition": 0}
-    not_binding = 0
-    for r in _runs(c):
-        for e in r.events:
-            if e[2] == "halt" and e[5] == "ceasefire" and e[1] in halted:
-                halted[e[1]] += 1
-            if e[2] == "halt_not_binding" and e[1] == "southern_command":
-                not_binding += 1
-    assert halted["southern_command"] == 0 and not_binding > 0
-    assert halted["northern_opposition"] > 0
+    halted, not_binding = _ceasefire_halts(c)
+    # Turkey restrains the north, Russia (at the table) the south, as far as the table says;
+    # no state at the table restrains the SDF.
+    assert halted.get("northern_opposition", 0) > 0 and halted.get("southern_command", 0) > 0
+    assert "sdf" not in halted and not_binding.get("sdf", 0) > 0
     off = _variant(c, off=["R17"])
-    assert any(
-        e[2] == "halt" and e[5] == "ceasefire" and e[1] == "southern_command"
-        for r in _runs(off)
-        for e in r.events
-    )
+    assert _ceasefire_halts(off)[0].get("sdf", 0) > 0  # without R17 every force is asked
+
+
+def test_one_restraint_table_is_read_by_the_ceasefire_and_by_russia_s_choice_of_partner(compiled):
+    """R8 and R17 read the same table: Russia's hold on the south binds it at Doha and makes
+    it Russia's partner after the fall; without that hold, neither."""
+    c = _variant(compiled)
+    c.p.decisions = {**compiled.p.decisions, "ceasefire_accepted": "accept"}
+    none = _variant(c, restraint__russia__southern_command=0.0)
+    assert _ceasefire_halts(c)[0].get("southern_command", 0) > 0
+    assert _ceasefire_halts(none)[0].get("southern_command", 0) == 0
+
+    def south_partner(v) -> float:  # share of runs in which Russia works with the south
+        return np.mean(
+            [any(e[1:4] == ("russia", "coordination", "southern_command") for e in r.events)
+             for r in _runs(v)]
+        )  # fmt: skip
+
+    held = south_partner(compiled)
+    assert held > 0.5
+    # Without its hold, Russia works with the south only where no other force is at hand.
+    assert south_partner(_variant(compiled, restraint__russia__southern_command=0.0)) < held - 0.2
 
 
 # --------------------------------------------------------------------------- R8 hand-over
@@ -337,3 +481,47 @@ def test_the_timeline_shows_a_run_with_the_documented_refusals():
     assert representative_run(runs, ["A"], events) == (1, True)  # the one with the refusals
     none = events[events["run"] != 1]
     assert representative_run(runs[runs["run"] != 1], ["A"], none) == (0, False)
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ({"atlantis": {"sdf": {"value": 0.5, "assumption": "x"}}}, "restraint.atlantis"),
+        ({"russia": {"nobody": {"value": 0.5, "assumption": "x"}}}, "restraint.russia.nobody"),
+    ],
+)
+def test_a_restraint_table_naming_an_unknown_state_or_force_is_refused(make_scenario, table, field):
+    from model.config.loader import load_scenario
+    from model.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(make_scenario({"restraint": table}))
+    assert exc.value.field == field
+
+
+# --------------------------------------------------------------------------- R19 after the fall
+
+
+def test_the_hts_led_command_takes_deir_ez_zor_from_the_sdf_after_the_fall(compiled):
+    """R19 (AFP/SOHR: 10-11 Dec): after the regime's end, not before it, and not without R19."""
+    north, sdf = HOLDERS.index("northern_opposition"), HOLDERS.index("sdf")
+    dez = compiled.index["Deir ez-Zor"]
+
+    def taken(c) -> list[tuple[int, int]]:  # (day taken from the SDF, day the end began)
+        out = []
+        for r in _runs(c):
+            end = _first(r, "regime", "end")
+            took = next(
+                (e[0] for e in r.events if e[1:4] == ("northern_opposition", "holder_change",
+                                                     "Deir ez-Zor")),
+                None,
+            )  # fmt: skip
+            out.append((took, end))
+        return out
+
+    on = taken(compiled)
+    assert np.mean([t is not None for t, _ in on]) > 0.5
+    assert all(end is not None and t > end for t, end in on if t is not None)
+    off = _runs(_variant(compiled, off=["R19"]))
+    assert not any(r.holders[-1, dez] == north for r in off)
+    assert np.mean([r.holders[-1, dez] == sdf for r in off]) > 0.8

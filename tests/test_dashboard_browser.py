@@ -148,7 +148,8 @@ def test_replay_steps_three_days(server, page, shots):
     assert _status(page).startswith("Day 3 of 30: Fri 29 Nov 2024")
     expect(page.get_by_text("Step: 3")).to_be_visible()
     # The widgets of one redraw reach the page one after another: wait for each.
-    expect(page.get_by_test_id("events-all")).to_contain_text("asked to halt the offensive")
+    # Assad's appeal in Moscow on 28 Nov (R1: a day after the offensive began).
+    expect(page.get_by_test_id("events-all")).to_contain_text("asked for military support")
     assert _events(page) != events0 and "advance begins" in _events(page)
     expect(page.get_by_test_id("map").locator("img")).not_to_have_attribute("src", map0)
     page.screenshot(path=shots / "dashboard-replay.png")
@@ -219,6 +220,25 @@ def test_a_small_ensemble_shows_the_comparison_table(server, page, shots):
     assert "baseline" in text and "assad_accepts_offer" in text and "(base)" in text
     assert re.search(r"\d+% \[\d+%, \d+%\]", text)
     page.screenshot(path=shots / "dashboard-ensemble.png")
+
+
+def test_the_ensemble_page_attributes_the_outcome_to_the_decisions(server, page, shots):
+    page.goto(server.url + "ensemble")
+    runs = page.get_by_label("Runs per combination")
+    runs.fill("2")
+    runs.press("Enter")
+    button = page.get_by_role("button", name=re.compile("Attribute"))
+    from model.config.schema import DECISIONS
+
+    combos = 2 ** len(DECISIONS)  # every decision the baseline can pin, flipped or not
+    expect(button).to_contain_text(f"{combos} combinations x 2 runs", ignore_case=True)
+    button.click()
+    table = page.get_by_test_id("attribution-table")
+    expect(table).to_contain_text("all flips together", timeout=120_000)
+    text = table.inner_text()
+    assert "leader_accepts_offer" in text and "refuse -> accept" in text
+    assert "efficiency gap" in text
+    page.screenshot(path=shots / "dashboard-attribution.png", full_page=True)
 
 
 def test_scripts_go_uncompressed_to_this_machines_browser(server):

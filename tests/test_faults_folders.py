@@ -288,6 +288,13 @@ def test_absurd_sizes_are_one_error_line(run_cli, tmp_path, option, value):
     assert len(res.err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
+def test_more_local_workers_than_the_cores_can_carry_are_refused(run_cli, tmp_path):
+    # A pool started by fork starts every worker at once: a thousand would be forked here.
+    res = run_cli("run", BASELINE, "--workers", 4096, "--quiet", "--out", tmp_path / "out")
+    assert res.code == 2 and res.err.startswith("ERROR --workers 4096: more than 8 local")
+    assert not (tmp_path / "out").exists()
+
+
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):

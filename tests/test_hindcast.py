@@ -90,7 +90,7 @@ def test_skill_folds_the_seeds_into_its_interval():
 
 
 def test_origins_are_checked(baseline_path, run_cli):
-    assert origin_days(["2024-11-30", "2024-12-06"], START, 30) == [3, 9]
+    assert origin_days(["2024-11-28", "2024-12-06"], START, 30) == [3, 9]
     res = run_cli("hindcast", baseline_path, "--origins", "2024-13-01")
     assert res.code == 2 and res.err.startswith("ERROR --origins 2024-13-01")
     res = run_cli("hindcast", baseline_path, "--origins", "2025-06-01")
@@ -105,7 +105,7 @@ def test_hindcast_writes_scores_against_three_baselines(baseline_path, run_cli, 
                  "--out", str(ref)]) == 0  # fmt: skip
     out = tmp_path / "hc"
     res = run_cli("hindcast", baseline_path, "--reference", ref, "--origins",
-                  "2024-11-30,2024-12-04", "--ess", "10", "--workers", "1", "--out", out)  # fmt: skip
+                  "2024-11-28,2024-12-04", "--ess", "10", "--workers", "1", "--out", out)  # fmt: skip
     assert res.code == 0, res.err
     assert {p.name for p in out.iterdir()} >= {"scores.csv", "scores.json", "hindcast.png"}
     scores = pd.read_csv(out / "scores.csv")
@@ -115,15 +115,15 @@ def test_hindcast_writes_scores_against_three_baselines(baseline_path, run_cli, 
     held = {o.id for o in load_observations() if o.role == "held_out"}
     assert set(scores["event"]) <= held  # held-out events only
     assert set(scores["seed"]) == {0, 1, 2}
-    first = scores[scores["origin"] == "2024-11-30"]
-    # nothing is documented before 30 November: the model's forecast is the prior's
+    first = scores[scores["origin"] == "2024-11-28"]
+    # nothing is documented before 28 November (the appeal in Moscow): the model's forecast is the prior's
     assert (first["known_observations"] == 0).all()
     np.testing.assert_allclose(first["model_crps"], first["prior_crps"])
     later = scores[scores["origin"] == "2024-12-04"]
     assert (later["known_observations"] > 0).all()
     assert set(later["event"]) == {o.id for o in split(load_observations(), 7, START)[1]} & held
     doc = json.loads((out / "scores.json").read_text())
-    for origin in ("2024-11-30", "2024-12-04", "all"):
+    for origin in ("2024-11-28", "2024-12-04", "all"):
         for baseline in ("uniform", "prior", "persistence"):
             s = doc["skill"][origin]["crps"][baseline]
             assert s["low"] <= s["skill"] <= s["high"] and len(s["per_seed"]) == 3

@@ -49,6 +49,8 @@ def perturbed(value, places: list[str]):
         if value and value[0] in HOLDERS:  # one holder: another holder
             return [next(h for h in HOLDERS if h not in value)]
         return [] if value else value + value
+    if isinstance(value, dict) and all(isinstance(v, list) for v in value.values()):
+        return {k: [] for k in value}  # holder -> places: none
     if isinstance(value, dict):  # scale one entry only: a uniform scale may be normalised away
         first = next(iter(value))
         return {k: (v * 0.2 if k == first else v) for k, v in value.items()}
@@ -112,14 +114,11 @@ def test_every_parameter_changes_some_run(probes):
 
 
 def test_the_probe_finds_a_parameter_whose_rule_is_switched_off():
-    # The check can fail: with R8 off, nothing reads Russia's partner affinities.
-    name, new = (
-        "actors.russia.partner_affinity",
-        {"southern_command": 0.0, "northern_opposition": 1.0},
-    )
+    # The check can fail: with R8 and R17 off, nothing reads Russia's hold on the south.
+    name, new = ("restraint.russia.southern_command", 0.0)
     on = BASELINE
     off = BASELINE.model_copy(
-        update={"rules": BASELINE.rules.model_copy(update={"disabled": ["R8"]})}
+        update={"rules": BASELINE.rules.model_copy(update={"disabled": ["R8", "R17"]})}
     )
     assert signature(_with(off, name, new)) == signature(compile_scenario(off))
     assert signature(_with(on, name, new)) != signature(compile_scenario(on))

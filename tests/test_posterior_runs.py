@@ -223,11 +223,15 @@ def test_validate_and_ablate_take_a_posterior(run_cli, tmp_path, baseline_path, 
 def test_the_dashboards_ensemble_takes_a_posterior(baseline, make_scenario, post_dir):
     ens = pytest.importorskip("model.dashboard.ensemble", reason="the dashboard extra")
     other = load_scenario(REPO / "scenarios" / "counterfactuals" / "russia_stays.yaml")
-    cmp = ens.run_comparison([baseline, other], 16, 5, workers=1, posterior_dir=str(post_dir),
-                             seeds_per_draw=4)  # fmt: skip
+    # The page offers the posterior folders under its results root, by their relative name.
+    root = post_dir.parent
+    assert ens.posterior_folders(root) == [post_dir.name]
+    cmp = ens.run_comparison([baseline, other], 16, 5, workers=1, posterior_dir=post_dir.name,
+                             seeds_per_draw=4, results_root=root)  # fmt: skip
     assert {"total_low", "total_high", "robust_share"} <= set(cmp.table.columns)
     assert "total [" in ens.table_html(cmp) and "of draws" in ens.table_html(cmp)
     plain = ens.run_comparison([baseline, other], 16, 5, workers=1)
     assert "total [" not in ens.table_html(plain)
     with pytest.raises(ScenarioError):
-        ens.run_comparison([baseline, other], 4, 5, workers=1, posterior_dir=str(post_dir / "x"))
+        ens.run_comparison([baseline, other], 4, 5, workers=1, posterior_dir=str(post_dir),
+                           results_root=root)  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from regression import RECORD, digests, scenario_paths
+from regression import RECORD, moved, record_of, scenario_paths
 
 RECORDED = json.loads(RECORD.read_text(encoding="utf-8"))
 
@@ -20,6 +20,8 @@ def test_every_shipped_scenario_is_recorded():
 
 @pytest.mark.parametrize("path", sorted(RECORDED))
 def test_results_are_byte_identical_to_the_record(path):
-    assert digests(path) == RECORDED[path], (
-        f"{path}: results changed; if on purpose, re-record with python tests/regression.py"
+    now = record_of(path)
+    assert now["sha256"] == RECORDED[path]["sha256"], (
+        f"{path}: results changed ({moved(RECORDED[path], now)}); if on purpose, re-record "
+        "with python tests/regression.py and say so in the commit"
     )

@@ -86,6 +86,36 @@ def test_bench_dashboard_server_side():
     assert "step + redraw, server" in out and "comparison, 2 x 4 runs" in out
 
 
+def test_bench_attribute_tiny():
+    pytest.importorskip("shapiq", reason="the attribute extra is not installed")
+    pytest.importorskip("ema_workbench", reason="the discover extra is not installed")
+    out = _run(
+        "benchmarks/bench_attribute.py",
+        *("--runs", "2", "--cases", "60", "--players", "2", "--workers", "1"),
+        timeout=400,
+    )
+    assert "attribute" in out and "discover" in out
+
+
+def test_attribution_doc_prints_tables_from_tiny_folders(tmp_path):
+    pytest.importorskip("shapiq", reason="the attribute extra is not installed")
+    pytest.importorskip("ema_workbench", reason="the discover extra is not installed")
+    att, dis = tmp_path / "att", tmp_path / "dis"
+    base = "scenarios/baseline.yaml"
+    _run("-m", "model", "attribute", base, "--runs", "4", "--players",
+         "turkey_halts_offensive,iraq_sends_pmf", "--workers", "1", "--quiet", "--out", str(att))  # fmt: skip
+    _run("-m", "model", "discover", base, "--cases", "60", "--resamples", "2", "--workers", "1",
+         "--quiet", "--out", str(dis))  # fmt: skip
+    out = _run("tools/attribution_doc.py", str(att), str(dis))
+    assert "turkey_halts_offensive" in out and "coverage" in out.lower()
+
+
+def test_influence_tiny(tmp_path):
+    out = _run("tools/influence.py", "--runs", "2", "--workers", "1",
+               "--out", str(tmp_path / "influence.csv"), timeout=400)  # fmt: skip
+    assert "russia_surges" in out and (tmp_path / "influence.csv").stat().st_size > 100
+
+
 def test_make_outline_clips_a_tiny_shapefile(tmp_path):
     shapefile = pytest.importorskip("shapefile", reason="pyshp is not installed")
     src = tmp_path / "tiny"

@@ -156,6 +156,15 @@ def rule_entries(rules: dict) -> str:
     return "\n".join(out)
 
 
+def rule_code_table(rules: dict) -> str:
+    """Where each rule lives: the code locations its registry entry names."""
+    out = ["| rule | where it lives (the registry's `code`) |", "|---|---|"]
+    for r in rules.values():
+        out.append(f"| {r.id} {_cell(r.title.split(';')[0])} | "
+                   + "<br>".join(f"`{c}`" for c in _code(r)) + " |")  # fmt: skip
+    return "\n".join(out)
+
+
 def _summary(path: Path) -> str:
     """The first line of a module's docstring (read, not imported)."""
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
@@ -188,7 +197,10 @@ def blocks() -> dict[Path, dict[str, str]]:
         DOCS / "cli.md": {"cli": cli_reference(build_parser())},
         DOCS / "model.md": {"rules": rule_table(RULES), "rule-entries": rule_entries(RULES)},
         DOCS / "ODD.md": {"rules": rule_table(RULES)},
-        DOCS / "development.md": {"modules": module_map(ROOT / "model")},
+        DOCS / "development.md": {
+            "modules": module_map(ROOT / "model"),
+            "rule-code": rule_code_table(RULES),
+        },
     }
 
 

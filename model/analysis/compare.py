@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from model.analysis.pins import changes, format_pins, pin_warnings, pins_of
 from model.analysis.posterior_compare import ROBUST as ROBUST_SHARE
 from model.analysis.posterior_compare import holds as posterior_holds
 from model.analysis.stats import paired_mean, wilson
-from model.config.schema import Scenario, iter_params
 from model.sim.outputs import END_STATES
 
 __all__ = [
@@ -27,11 +27,14 @@ __all__ = [
     "END_STATE_LABELS",
     "findings",
     "fmt_number",
+    "format_pins",
     "format_table",
     "is_share",
     "measure_label",
     "held_days",
     "paired_mean",
+    "pin_warnings",
+    "pins_of",
     "wilson",
 ]
 
@@ -200,37 +203,6 @@ def _over_draws(d: np.ndarray, draw_ids, ess: float | None) -> tuple[float, ...]
     return (*seed, *(t[c] for c in TOTAL_COLUMNS[:-1]), t[sign])
 
 
-def changes(base: Scenario, other: Scenario) -> list[dict]:
-    """What ``other`` changes relative to ``base``: parameters, pinned decisions, interventions."""
-    out = []
-    bp = dict(iter_params(base))
-    for name, param in iter_params(other):
-        old = bp.get(name)
-        if old is None or old.value != param.value:
-            out.append(
-                {"what": name, "base": None if old is None else old.value, "new": param.value}
-            )
-    for key, pin in other.decisions.items():
-        if base.decisions.get(key, "auto") != pin:
-            out.append(
-                {"what": f"decision {key}", "base": base.decisions.get(key, "auto"), "new": pin}
-            )
-    for iv in other.interventions:
-        for path, value in iv.set.items():
-            out.append(
-                {
-                    "what": f"from {iv.date.isoformat()}: {path}",
-                    "base": bp[path].value if path in bp else None,
-                    "new": value,
-                }
-            )
-    if base.places != other.places:
-        out.append({"what": "places", "base": "baseline places", "new": "changed"})
-    if base.routes != other.routes:
-        out.append({"what": "routes", "base": "baseline routes", "new": "changed"})
-    return out
-
-
 # What each end state means, in words a reader of the table needs no glossary for.
 END_STATE_LABELS = {
     "collapse_and_flight": "collapse and flight, the capital taken by force",
@@ -291,8 +263,14 @@ def fmt_number(v: float, pct: bool, signed: bool = False) -> str:
     return sign + text
 
 
-def format_table(table: pd.DataFrame, horizon: int | None = None) -> str:
-    """The comparison table for the terminal: one block per measure, in words, scenarios as rows."""
+def format_table(table: pd.DataFrame, horizon: int | None = None, pins: dict | None = None) -> str:
+    """The comparison table for the terminal: one block per measure, in words, scenarios as rows.
+
+    Args:
+        table: ``compare_runs``'s table.
+        horizon: The horizon in days.
+        pins: Per scenario, its pins' shares (``pins_of``); default ``table.attrs["pins"]``.
+    """
     lines = []
     show = list(HEADLINE_STATES)
     capital_rows = [m for m in table["measure"].unique() if m.endswith("_days_held")]
@@ -306,6 +284,10 @@ def format_table(table: pd.DataFrame, horizon: int | None = None) -> str:
             row = table[(table.scenario == s) & (table.measure == measure)].iloc[0]
             val, diff = format_cells(row, is_share(measure), s == scen[0])
             lines.append(f"  {s:<{width}s}{val:<26s}{diff}")
+    pins = table.attrs.get("pins") if pins is None else pins
+    if pins:
+        runs = int(table["n"].iloc[0]) if len(table) else 0
+        lines += format_pins(pins, runs)
     return "\n".join(lines)
 
 

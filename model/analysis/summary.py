@@ -45,6 +45,24 @@ def _units_after_shift(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     return (quiet >= shift).fillna(False).reset_index(drop=True).set_axis(runs.index)
 
 
+def _hezbollah_before_leader(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """Hezbollah's withdrawal comes before the leader's departure in the run's events."""
+    pos = pd.Series(np.arange(len(events)), index=events.index)  # the order things happened
+    left = (events["actor"] == "hezbollah") & (events["kind"] == "withdrawal")
+    gone = (
+        (events["actor"] == "regime")
+        & (events["kind"] == "departure")
+        & events["outcome"].astype(str).str.startswith("left")
+    )
+
+    def first(mask: pd.Series) -> np.ndarray:
+        at = pos[mask].groupby(events.loc[mask, "run"]).min()
+        return at.reindex(runs["run"]).to_numpy(dtype=float)
+
+    w, d = first(left), first(gone)
+    return pd.Series(~np.isnan(w) & (np.isnan(d) | (w < d)), index=runs.index)
+
+
 def _leader_before_capital(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     exit_day = runs["leader_exit_day"]
     fall = runs[f"fall_day_{runs.attrs['capital']}"]
@@ -52,7 +70,9 @@ def _leader_before_capital(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Serie
 
 
 def _insider_before_bukamal(runs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
-    mask = (events["kind"] == "departure") & (events["channel"] == "iraq_via_bukamal")
+    # An insider's arrival in Iraq by whatever route (Maher al-Assad flew, Reuters, 13 Dec).
+    insiders = events["actor"] != "regime"
+    mask = (events["kind"] == "departure") & (events["target"] == "Iraq") & insiders
     first = events[mask].groupby("run")["day"].min().reindex(runs["run"]).to_numpy(dtype=float)
     col = "fall_day_al-Bukamal"
     fall = runs[col].to_numpy(dtype=float) if col in runs else np.full(len(runs), -1.0)
@@ -120,6 +140,24 @@ DOCUMENTED: tuple[Documented, ...] = (
         _event("iran", "rhetoric"),
     ),
     Documented(
+        "russia_gives_no_response_in_moscow",
+        "Assad's appeal in Moscow meets no response (Reuters, 13 Dec)",
+        "other outlets: Reuters",
+        _event("russia", "answer", "regime", "no response"),
+    ),
+    Documented(
+        "hezbollah_withdraws_before_the_leader_leaves",
+        "Hezbollah's fighters are withdrawn before the leader leaves (Reuters, 8 Dec)",
+        "other outlets: Reuters; AFP",
+        _hezbollah_before_leader,
+    ),
+    Documented(
+        "iraqi_militias_cross_near_bukamal",
+        "Iran-backed Iraqi militias cross near al-Bukamal (Reuters, 2 Dec)",
+        "other outlets: Reuters",
+        _event("iran", "deployment", "regime", "Iraqi militias crossed"),
+    ),
+    Documented(
         "russia_offers_safe_passage",
         "Russia offers protection and safe passage for a transition",
         "Russian Offers",
@@ -175,13 +213,38 @@ def _dist(values: np.ndarray) -> dict[str, float | None]:
     }
 
 
+# Keys of ``documented_counts`` that count a pin's runs rather than a documented behaviour.
+CAME_UP, APPLIED = "pin_came_up:", "pin_applied:"
+
+
+def pin_counts(events: pd.DataFrame) -> dict[str, int]:
+    """Per pin (``model.sim.pins``), the runs in which it came up and those it took effect in.
+
+    Every run of a scenario with pins logs each pin once (``actor`` scenario, ``kind`` pin,
+    ``target`` its name), so the pins are known from the log even where none came up.
+    """
+    pins = events[(events["actor"] == "scenario") & (events["kind"] == "pin")]
+    out: dict[str, int] = {}
+    if not len(pins):
+        return out
+    outcome = pins["outcome"].astype(str)
+    for name, rows in pins.groupby("target", sort=False):
+        o = outcome.loc[rows.index]
+        applied = o.str.startswith("took effect")
+        out[CAME_UP + str(name)] = int(
+            rows.loc[applied | o.str.startswith("came up"), "run"].nunique()
+        )
+        out[APPLIED + str(name)] = int(rows.loc[applied, "run"].nunique())
+    return out
+
+
 def documented_counts(runs: pd.DataFrame, events: pd.DataFrame) -> dict[str, int]:
-    """Number of runs in which each documented decision or behaviour occurred.
+    """Number of runs in which each documented decision or behaviour occurred, and each pin.
 
     Every matcher looks at one run at a time, so counts of consecutive blocks of runs (with
     their events) add up to the count of the whole ensemble.
     """
-    return {d.id: int(d.match(runs, events).sum()) for d in DOCUMENTED}
+    return {**{d.id: int(d.match(runs, events).sum()) for d in DOCUMENTED}, **pin_counts(events)}
 
 
 def documented_shares(runs: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
@@ -223,5 +286,17 @@ def summarize(
             **_dist(exit_days),
             "share": float((exit_days >= 0).mean()) if n else 0.0,
         },
-        "documented_decisions": {k: float(v) / max(n, 1) for k, v in counts.items()},
+        "documented_decisions": {
+            k: float(v) / max(n, 1) for k, v in counts.items() if not k.startswith("pin_")
+        },
+        # Share of runs in which each pinned decision, intervention and parameter flip took
+        # effect, and in which it came up at all (``model.sim.pins``).
+        "pins_applied": _pin_shares(counts, APPLIED, n),
+        "pins_came_up": _pin_shares(counts, CAME_UP, n),
+    }
+
+
+def _pin_shares(counts: dict[str, int], prefix: str, n: int) -> dict[str, float]:
+    return {
+        k.removeprefix(prefix): v / max(n, 1) for k, v in counts.items() if k.startswith(prefix)
     }

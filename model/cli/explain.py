@@ -44,12 +44,16 @@ def _actors(sc) -> list[str]:
             f"{', '.join(val(f.scope, ['any place']))}; already in "
             f"{', '.join(val(f.present_in, []) or ['none'])}; attacks "
             f"{', '.join(val(f.enemies, ['regime']))}; restrained by "
-            f"{', '.join(val(f.restrained_by, [])) or 'no state'}"
-            f"{'' if f.restraint is None else f' (as far as {f.restraint.value})'}; "
-            f"defers to {val(f.defers_to, 'no one')}"
+            f"{_restrainers(sc, key)}; defers to {val(f.defers_to, 'no one')}"
         )
     out.append("")
     return out
+
+
+def _restrainers(sc, force: str) -> str:
+    """The states of the restraint table that can restrain ``force``, and how far."""
+    held = [(s, t[force].value) for s, t in sc.restraint.items() if force in t]
+    return ", ".join(f"{s} (as far as {v})" for s, v in held if v > 0) or "no state"
 
 
 def explain(path: str) -> str:
@@ -70,8 +74,10 @@ def explain(path: str) -> str:
         where = "sources" if rule.section.startswith("other outlets") else "article section"
         out.append(f"    {where}: {rule.section}")
         out += wrap.wrap(f'"{rule.quote}"')
+        out += wrap.wrap("code: " + ", ".join(rule.code))
         for name in rule.params:
-            for full in _expand(name):
+            table = [k for k in params if k.startswith("restraint.")]  # the R8/R17 table
+            for full in table if name == "restraint" else _expand(name):
                 if full in params:
                     p = params[full]
                     out.append(f"    {full} = {p.value!r}")
@@ -124,6 +130,7 @@ DECIDERS = {
     "iraq_sends_pmf": "iraq",
     "ceasefire_accepted": None,
     "leader_accepts_offer": "regime",
+    "russia_raises_air_effort": "russia",
 }
 BELIEFS = (0.0, 0.25, 0.5, 0.75, 1.0)
 

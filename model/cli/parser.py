@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Callable
 
-from model.cli import commands
+from model.cli import commands, reading
 from model.cli.table_parser import add_table_commands
 from model.config.runs import DEFAULT_SEED, MAX_RUNS, MAX_RUNS_IN_MEMORY, MAX_SEED, MAX_WORKERS
 from model.errors import ModelError
@@ -70,6 +70,16 @@ def _timeout(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
     if not 0.01 <= v <= 86400:
         raise argparse.ArgumentTypeError(f"expected 0.01 to 86400 seconds a run, got {text}")
+    return v
+
+
+def _two_or_more(text: str) -> int:
+    # A standard error, and so an interval, needs at least two runs.
+    v = _positive_int(text)
+    if v < 2:
+        raise argparse.ArgumentTypeError(
+            f"expected at least 2 (a standard error needs two), got {v}"
+        )
     return v
 
 
@@ -209,12 +219,12 @@ def _add_plot_and_explain(sub) -> None:
         action="store_true",
         help="draw even if the folder fails its integrity check (a warning is printed)",
     )
-    plot.set_defaults(func=commands.cmd_plot)
+    plot.set_defaults(func=reading.cmd_plot)
     ver = sub.add_parser(
         "verify", help="check a results folder (finished or not) against its recorded SHA-256"
     )
     ver.add_argument("results", help="a folder written by run, compare or a study")
-    ver.set_defaults(func=commands.cmd_verify)
+    ver.set_defaults(func=reading.cmd_verify)
     exp = sub.add_parser("explain", help="every rule with its parameters, values and sources")
     exp.add_argument("scenario", help="scenario YAML file")
     exp.set_defaults(func=commands.cmd_explain)
@@ -329,6 +339,56 @@ def _add_trust(sub) -> None:
     )
 
 
+def _add_attribute(sub) -> None:
+    att = sub.add_parser(
+        "attribute",
+        help="share the outcome out among the documented decisions (or rules) acting together: "
+        "Shapley values over every combination of flips",
+    )
+    att.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    att.add_argument("--over", choices=("decisions", "rules"), default="decisions",
+                     help="the players: the documented decisions (default), flipped from their "
+                     "documented answer, or the rules, switched off")  # fmt: skip
+    att.add_argument("--players", default=None, metavar="A,B,...",
+                     help="only these decisions or rules (default: every decision, or every "
+                     "rule in force; at most 10)")  # fmt: skip
+    att.add_argument("--runs", type=_two_or_more, default=100,
+                     help="runs per coalition, the same seeds for every coalition (default 100)")  # fmt: skip
+    att.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    _add_executor_options(att)
+    _add_posterior_options(att)
+    att.add_argument("--out", default=None,
+                     help="results folder (default results/<scenario>-attribution/<time>-<id>/)")  # fmt: skip
+    att.add_argument("--resume", default=None, metavar="DIR",
+                     help="finish an interrupted attribution (the hidden .incomplete-... folder "
+                     "it left), given the same options")  # fmt: skip
+    att.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    att.set_defaults(func=commands.cmd_attribute)
+
+
+def _add_discover(sub) -> None:
+    dis = sub.add_parser(
+        "discover",
+        help="scenario discovery (PRIM): the combinations of decisions and uncertain "
+        "parameters under which the regime still holds the capital",
+    )
+    dis.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    dis.add_argument("--cases", type=_positive_int, default=5000,
+                     help="Latin hypercube cases, each one run with its own seed (default 5000)")  # fmt: skip
+    dis.add_argument("--resamples", type=_positive_int, default=10,
+                     help="PRIM runs on random halves of the cases, for each input's stability "
+                     "(default 10)")  # fmt: skip
+    dis.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="master seed")
+    _add_executor_options(dis)
+    dis.add_argument("--out", default=None,
+                     help="results folder (default results/<scenario>-discovery/<time>-<id>/)")  # fmt: skip
+    dis.add_argument("--resume", default=None, metavar="DIR",
+                     help="finish an interrupted discovery (the hidden .incomplete-... folder "
+                     "it left), given the same options")  # fmt: skip
+    dis.add_argument("--quiet", action="store_true", help="no progress bar")
+    dis.set_defaults(func=commands.cmd_discover)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand; each sets ``func``, the command to call."""
     parser = _Parser(
@@ -342,6 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot_and_explain(sub)
     _add_trust(sub)
     add_table_commands(sub, sys.modules[__name__])
+    _add_attribute(sub)
+    _add_discover(sub)
     _add_dashboard(sub)
     for p in (parser, *sub.choices.values()):
         p.add_argument(

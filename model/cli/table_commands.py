@@ -86,12 +86,14 @@ def cmd_infer(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Set every value the scenario marks calibrated; write its calibration file."""
     from model.studies.calibrate import calibrate_to_file, current_file
+    from model.studies.refine import TRIALS
 
     # the first calibration writes the file the scenario names: read it without it then
     sc, job = _setup(args, argv, current_file(args.scenario) is not None)
     where, text = calibrate_to_file(sc, args.scenario, job, _settings(args, job.master_seed),
                                     args.reference, _runs(args), out=args.out,
-                                    replace=args.replace)  # fmt: skip
+                                    replace=args.replace,
+                                    trials=TRIALS if args.trials is None else args.trials)  # fmt: skip
     print(text)
     print(f"\nCalibration written to {where}")
     return 0

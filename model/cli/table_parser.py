@@ -9,6 +9,20 @@ DEFAULT_TABLE_RUNS = 50_000  # model.studies.reference_folder.DEFAULT_RUNS (a te
 DEFAULT_SEEDS, DEFAULT_ESS = 3, 200  # model.studies.abc.SEEDS, ESS
 SCALES = ("rmsd", "sd", "pcmad")  # model.studies.abc.SCALES
 ORIGINS = "2024-11-30,2024-12-02,2024-12-04,2024-12-06"
+TRIALS, REFINE_RUNS = 150, 100  # model.studies.refine.TRIALS, RUNS
+MAX_TRIALS = 100_000
+
+
+def _trials(text: str) -> int:
+    """``--trials``: a whole number from 0 (no search) to ``MAX_TRIALS``."""
+    import argparse
+
+    from model.cli.parser import _whole
+
+    v = _whole(text)
+    if not 0 <= v <= MAX_TRIALS:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to {MAX_TRIALS:,}, got {v}")
+    return v
 
 
 def add_table_commands(sub, p) -> None:
@@ -72,6 +86,10 @@ def add_table_commands(sub, p) -> None:
         if name == "calibrate":
             s.add_argument("--replace", action="store_true",
                            help="write over the calibration file if it exists")  # fmt: skip
+            s.add_argument("--trials", type=_trials, default=None,
+                           help=f"points the search near the posterior mean scores, "
+                           f"{REFINE_RUNS} runs each (default {TRIALS}; 0: write the "
+                           f"posterior mean)")  # fmt: skip
         if name == "sbc":
             s.add_argument("--cases", type=p._held, default=None,
                            help="held-back rows used as records (default 200)")  # fmt: skip

@@ -14,7 +14,16 @@ from pydantic import (
 )
 
 from model.config.paths import set_in
-from model.config.schema import HOLDERS, INHERITED, OPPOSITION, PATRONS, Scenario, iter_params
+from model.config.schema import (
+    HOLDERS,
+    INHERITED,
+    LOCAL_ACTORS,
+    OPPOSITION,
+    PATRONS,
+    Scenario,
+    actor_key,
+    iter_params,
+)
 from model.errors import ScenarioError
 
 # Parameters read once when a run starts (sizes, starting states, drawn thresholds): an
@@ -51,6 +60,9 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
     for name, er in sc.exit_routes.items():
         for j, p in enumerate(er.requires):
             need_place(p, f"exit_routes.{name}.requires[{j}]")
+        for j, h in enumerate(er.passable_with):
+            if h not in HOLDERS or h == "regime":
+                problems.append((f"exit_routes.{name}.passable_with[{j}]", f"unknown holder {h!r}"))
         if er.guarantor is not None and er.guarantor not in PATRONS:
             problems.append(
                 (
@@ -82,6 +94,7 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
     for j, p in enumerate(a.hezbollah.limited_reach.value):
         need_place(p, f"actors.hezbollah.limited_reach[{j}]")
     need_place(a.iraq.pmf_entry.value, "actors.iraq.pmf_entry")
+    need_place(a.iran.militia_entry.value, "actors.iran.militia_entry")
     for key in ("northern_opposition", "southern_command"):  # the others may inherit these
         for name in INHERITED:
             if getattr(getattr(a, key), name) is None:
@@ -96,6 +109,23 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
             for j, h in enumerate(f.enemies.value):
                 if h not in HOLDERS or h == key:
                     problems.append((f"actors.{key}.enemies[{j}]", f"unknown or own holder {h!r}"))
+        for h, where in (f.turns_on.value if f.turns_on is not None else {}).items():
+            if h not in OPPOSITION or h == key:
+                problems.append((f"actors.{key}.turns_on", f"unknown or own force {h!r}"))
+            for j, p in enumerate(where):
+                need_place(p, f"actors.{key}.turns_on.{h}[{j}]")
+        if f.join_weights is not None:
+            valid = ["weakness", "army_near", *(k for k in OPPOSITION if k != key)]
+            for what in f.join_weights.value:
+                if what not in valid:
+                    problems.append(
+                        (
+                            f"actors.{key}.join_weights",
+                            f"unknown signal {what!r}; valid: {', '.join(valid)}",
+                        )
+                    )
+        elif key in LOCAL_ACTORS:
+            problems.append((f"actors.{key}.join_weights", "required for a local actor (R11)"))
         if f.defers_to is not None and f.defers_to.value not in OPPOSITION:
             problems.append(
                 (
@@ -123,17 +153,29 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                     f"unknown actor {k!r}; valid: {', '.join(PATRONS)}",
                 )
             )
-    for k in a.russia.partner_affinity.value:
-        if k not in OPPOSITION:
+    states = restraining_states(sc)
+    for state, forces in sc.restraint.items():
+        if state not in states:
             problems.append(
-                (
-                    "actors.russia.partner_affinity",
-                    f"unknown actor {k!r}; valid: {', '.join(OPPOSITION)}",
-                )
+                (f"restraint.{state}", f"unknown state {state!r}; valid: {', '.join(states)}")
             )
+        for force in forces:
+            if force not in OPPOSITION:
+                problems.append(
+                    (
+                        f"restraint.{state}.{force}",
+                        f"unknown force {force!r}; valid: {', '.join(OPPOSITION)}",
+                    )
+                )
     if not any(p.holder == "regime" for p in places.values()):
         problems.append(("places", "the regime must hold at least one place"))
     return problems
+
+
+def restraining_states(sc: Scenario) -> list[str]:
+    """The states the restraint table may name: the patrons and the Doha participants."""
+    members = [actor_key(m) for m in sc.actors.doha_participants.members.value]
+    return [*PATRONS, *(m for m in members if m not in PATRONS)]
 
 
 def check_interventions(sc: Scenario, data: dict, owner) -> None:

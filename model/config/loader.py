@@ -141,6 +141,7 @@ def _merge(base: Any, over: Any, fname: str, path: str, origins: dict[str, str])
         else:
             merged = {"value": over}
         merged.setdefault("set_in", fname)
+        merged.setdefault("replaces", base["value"])
         _mark(merged, fname, path, origins)
         return merged
     if isinstance(base, dict) and isinstance(over, dict):

@@ -1,25 +1,27 @@
 """The scenario schema: every parameter with its provenance, validated by pydantic.
 
 Each parameter is ``{value, source}`` (a named outlet) or ``{value, assumption}``; the
-models here say which values are allowed. Reading files is ``loader``'s job.
+models here say which values are allowed (a parameter itself is ``params.Param``, the actors'
+parameters are in ``actors``). Reading files is ``loader``'s job.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from model.config.actors import Actors, CombatParams
+from model.config.params import Date, Param, Unit, Weight, _Strict
 
 # The transitional authority holds no place at the start: it receives the capital when a
 # transition is agreed (rule R4), so it is last and never a starting holder.
@@ -75,6 +77,11 @@ INHERITED = (
 PATRONS = ("russia", "iran", "hezbollah", "iraq", "turkey")
 
 
+def actor_key(name: str) -> str:
+    """A state's name as an actor key: ``Saudi Arabia`` -> ``saudi_arabia``."""
+    return name.strip().lower().replace(" ", "_")
+
+
 DECISIONS = {
     "turkey_halts_offensive": "Turkey's answer to the appeal relayed by Iraq (Pleas to Turkey)",
     "turkey_deescalates_for_iran": "Turkey's answer to Iran's mediation in Ankara (Pleas to Turkey)",
@@ -85,58 +92,9 @@ DECISIONS = {
     "leader_accepts_offer": "The leader accepts Russia's offer of safe passage (Russian Offers)",
     "turkey_holds_back_offensive": "Turkey holds the northern coalition back before it attacks "
     "(Pleas to Turkey: its condition, a political process)",
+    "russia_raises_air_effort": "Russia answers the appeal in Moscow by raising its air effort "
+    "(Reuters, 13 Dec: 'no response in the Kremlin')",
 }
-
-
-T = TypeVar("T")
-
-
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
-
-
-Weight = Annotated[float, Field(ge=0.0, le=10.0)]
-
-
-Positive = Annotated[float, Field(gt=0.0, le=1e6)]
-
-
-Force = Annotated[float, Field(ge=0.0, le=1e7)]
-
-
-Days = Annotated[int, Field(ge=0, le=365)]
-
-
-# A date may be written bare (YAML reads it as a date) or quoted as ISO text.
-Date = Annotated[dt.date, Field(strict=False)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
-
-
-class Param(_Strict, Generic[T]):
-    """One parameter value with its provenance.
-
-    Attributes:
-        value: The value the model uses.
-        source: The outlet(s) the value is taken from, when it is reported.
-        assumption: Why the value was chosen, when it is not reported.
-        set_in: The scenario file that overrode the baseline value, if any.
-    """
-
-    value: T
-    source: str | None = None
-    assumption: str | None = None
-    set_in: str | None = None
-
-    @model_validator(mode="after")
-    def _has_provenance(self) -> Param:
-        if not (self.source or self.assumption or self.set_in):
-            raise ValueError("a parameter needs a 'source' or an 'assumption'")
-        return self
 
 
 class Place(_Strict):
@@ -170,224 +128,18 @@ class Route(_Strict):
 
 
 class ExitRoute(_Strict):
-    """A way out of the country, open while every place in ``requires`` is regime-held."""
+    """A way out of the country, open while every place in ``requires`` is regime-held.
+
+    ``passable_with``: holders under whom a required place still lets the regime's people
+    through (R6, R13: the SDF at al-Bukamal, where soldiers kept crossing at al-Qaim).
+    """
 
     requires: list[str] = Field(min_length=1, max_length=20)
     destination: str
     guarantor: str | None = None
     units_from: list[str] = Field(default_factory=list, max_length=50)
+    passable_with: list[str] = Field(default_factory=list, max_length=10)
     source: str
-
-
-class RegimeParams(_Strict):
-    """The leadership (rules R1 appeals, R4 belief lag, secret flight, offer decision)."""
-
-    initial_believed_viability: Param[Unit]
-    belief_update_rate: Param[Unit]
-    viability_weight_population: Param[Unit]
-    turkey_appeal_threshold: Param[Unit]
-    hezbollah_appeal_threshold: Param[Unit]
-    pmf_appeal_threshold: Param[Unit]
-    offer_accept_threshold: Param[Unit]
-    flight_threshold: Param[Unit]
-    offer_flight_weight: Param[Unit]
-    capital_threat_threshold: Param[Unit]
-    secret_departure: Param[bool]
-    political_process_before_offensive: Param[bool]
-    capital: Param[str]
-    exit_routes: Param[list[str]]
-    pay_rise_threshold: Param[Unit]
-
-
-class Insider(_Strict):
-    """A regime insider who may leave while an exit route is open (rule R6)."""
-
-    name: str
-    role: str
-    belief_update_rate: Unit
-    exit_threshold: Unit
-    routes: list[str] = Field(max_length=10)
-    source: str
-
-
-class UnitParams(_Strict):
-    """Regime army units and the responsiveness cascade (rule R5)."""
-
-    count: Param[Annotated[int, Field(ge=1, le=100_000)]]
-    nominal_total: Param[Force]
-    readiness: Param[Unit]
-    threshold_mean: Param[Unit]
-    threshold_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
-    weight_nearby: Param[Weight]
-    weight_momentum: Param[Weight]
-    weight_patron: Param[Weight]
-    weight_command: Param[Weight]
-    weight_threat: Param[Weight]
-    noise_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
-    patron_signal_weights: Param[dict[str, Weight]]
-    elite_share: Param[Unit]
-    elite_places: Param[list[str]]
-    elite_insider: Param[str]
-    elite_threshold_shift: Param[Signed]
-    conscript_share: Param[Unit]
-    conscript_threshold_shift: Param[Signed]
-    weight_insider: Param[Weight]
-    pay_rise_effect: Param[Signed]
-    exit_cross: Param[Unit]
-    exit_surrender: Param[Unit]
-    exit_dissolve: Param[Unit]
-
-
-class OppositionParams(_Strict):
-    """An armed actor that takes places: strength, momentum, targets (R7), joining (R11).
-
-    ``scope`` lists the only places it acts on (all, if absent); ``present_in`` the places
-    where its fighters already are, inside or around a place another holds, so that it can
-    take them without a road to cover; ``enemies`` whose places it attacks (the regime's, if
-    absent); ``restrained_by`` the states that can make it halt and ``restraint`` how far (R17);
-    ``defers_to`` the force it hands places outside its scope to (R8).
-    """
-
-    strength: Param[Force]
-    join_threshold: Param[Unit]
-    # A local actor that does not give these fights as the southern command does
-    # (``INHERITED``; filled in when the scenario is compiled).
-    initial_momentum: Param[Unit] | None = None
-    momentum_gain: Param[Unit] | None = None
-    momentum_decay: Param[Unit] | None = None
-    momentum_weight: Param[Weight] | None = None
-    focus: Param[Weight] | None = None
-    capture_gain: Param[Unit] | None = None
-    halt_compliance: Param[Unit] | None = None
-    scope: Param[list[str]] | None = None
-    present_in: Param[list[str]] | None = None
-    enemies: Param[list[str]] | None = None
-    restrained_by: Param[list[str]] | None = None
-    restraint: Param[Unit] | None = None
-    defers_to: Param[str] | None = None
-
-
-class JoinParams(_Strict):
-    """What a local actor weighs when it decides to act (rule R11)."""
-
-    weight_weakness: Param[Weight]
-    weight_city_falls: Param[Weight]
-    weight_withdrawal: Param[Weight]
-    weight_bandwagon: Param[Weight]
-    noise_sd: Param[Annotated[float, Field(ge=0.0, le=1.0)]]
-
-
-class CombatParams(_Strict):
-    """Battle at contested places (rule R7)."""
-
-    max_advance_km_per_day: Param[Positive]
-    unopposed_km_per_day: Param[Positive]
-    ratio_exponent: Param[Weight]
-    noise_sd: Param[Annotated[float, Field(ge=0.0, le=2.0)]]
-    air_power_multiplier: Param[Weight]
-    collapse_share: Param[Unit]
-    present_km: Param[Positive]
-
-
-class BeliefParams(_Strict):
-    """How a foreign actor's belief in the regime's survival moves (rule R3)."""
-
-    initial_belief: Param[Unit]
-    belief_update_rate: Param[Unit]
-
-
-class PatronParams(BeliefParams):
-    """A patron asked for help: how it weighs an appeal (rule R1)."""
-
-    alignment: Param[Signed]
-    domestic_cost: Param[Weight]
-    viability_weight: Param[Weight]
-    answer_lag_days: Param[Days]
-
-
-class TurkeyParams(PatronParams):
-    """Turkey, whose help has a condition: a political process (Pleas to Turkey)."""
-
-    condition_penalty: Param[Weight]
-
-
-class SupportParams(BeliefParams):
-    """A patron whose support falls with its belief in the regime (rule R3)."""
-
-    support_max: Param[Unit]
-    support_threshold: Param[Unit]
-    support_width: Param[Annotated[float, Field(gt=0.0, le=1.0)]]
-    capacity: Param[Unit]
-
-
-class IraqParams(PatronParams):
-    """Iraq as intermediary to Turkey and as potential sender of the PMF."""
-
-    relay_lag_days: Param[Days]
-    warning_signal: Param[Unit]
-    pmf_fighters: Param[Force]
-    pmf_arrival_days: Param[Days]
-    pmf_entry: Param[str]
-
-
-class IranParams(SupportParams):
-    """Iran's mediation, its ceasefire proposal and its change of words."""
-
-    mediation_threshold: Param[Unit]
-    ceasefire_threshold: Param[Unit]
-    rhetoric_threshold: Param[Unit]
-    transition_signal: Param[Unit]
-    rhetoric_signal: Param[Unit]
-    astana_convening_lag_days: Param[Days]
-    evacuation_threshold: Param[Unit]
-
-
-class HezbollahParams(PatronParams):
-    """Hezbollah's support and its geographic limit (rule R2)."""
-
-    limited_fighters: Param[Force]
-    full_fighters: Param[Force]
-    limited_reach: Param[list[str]]
-    deploy_lag_days: Param[Days]
-    capacity_fighters: Param[Force]
-
-
-class RussiaParams(SupportParams):
-    """Russia's air support, conditional offer and partners after the fall (rule R3)."""
-
-    offer_threshold: Param[Unit]
-    shift_after_decline: Param[Unit]
-    partner_affinity: Param[dict[str, Unit]]  # R8: who Russia works with after the fall
-
-
-class DohaParams(_Strict):
-    """Qatar, Saudi Arabia and Jordan at the last Astana-format round."""
-
-    members: Param[list[str]]
-    initial_belief: Param[Unit]
-    belief_update_rate: Param[Unit]
-    transition_threshold: Param[Unit]
-
-
-class Actors(_Strict):
-    """Every actor's parameters."""
-
-    regime: RegimeParams
-    insiders: list[Insider] = Field(max_length=50)
-    units: UnitParams
-    northern_opposition: OppositionParams
-    southern_command: OppositionParams
-    druze_factions: OppositionParams
-    syrian_free_army: OppositionParams
-    sdf: OppositionParams
-    sna: OppositionParams
-    local_actors: JoinParams
-    turkey: TurkeyParams
-    iraq: IraqParams
-    iran: IranParams
-    hezbollah: HezbollahParams
-    russia: RussiaParams
-    doha_participants: DohaParams
 
 
 class Outcomes(_Strict):
@@ -462,7 +214,7 @@ class Intervention(_Strict):
 
 
 # The behavioural rules' ids (the rules themselves are ``model.sim.rules.RULES``).
-RULE_IDS = tuple(f"R{i}" for i in range(1, 18))
+RULE_IDS = tuple(f"R{i}" for i in range(1, 20))
 RuleId = Literal[
     "R1",
     "R2",
@@ -481,6 +233,8 @@ RuleId = Literal[
     "R15",
     "R16",
     "R17",
+    "R18",
+    "R19",
 ]
 
 
@@ -512,7 +266,9 @@ class Scenario(_Strict):
     outcomes: Outcomes
     decisions: dict[str, DecisionPin] = Field(default_factory=dict)
     interventions: list[Intervention] = Field(default_factory=list, max_length=50)
-    uncertain: dict[str, Uncertain] = Field(default_factory=dict, max_length=50)
+    # R8, R17: state -> force -> how far the state can make that force halt, 0 to 1.
+    restraint: dict[str, dict[str, Param[Unit]]] = Field(default_factory=dict, max_length=20)
+    uncertain: dict[str, Uncertain] = Field(default_factory=dict, max_length=100)
     rules: RuleSwitches = Field(default_factory=RuleSwitches)
 
     @field_validator("name")
@@ -546,3 +302,7 @@ def iter_params(node: Any, prefix: str = ""):
     if isinstance(node, BaseModel):
         for name in type(node).model_fields:
             yield from iter_params(getattr(node, name), f"{prefix}.{name}" if prefix else name)
+    elif isinstance(node, dict):  # the restraint table: state -> force -> parameter
+        for key, value in node.items():
+            if isinstance(value, Param | dict):
+                yield from iter_params(value, f"{prefix}.{key}" if prefix else str(key))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import warnings
 from pathlib import Path
 
@@ -28,44 +27,14 @@ with warnings.catch_warnings():
     from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter  # noqa: E402
 
-from model.config.loader import load_scenario
 from model.config.schema import DECISIONS, Scenario
-from model.dashboard import ensemble as ens
 from model.dashboard import replay as rp
+from model.dashboard import shell
+from model.dashboard.ensemble_page import EnsemblePage
+from model.dashboard.shell import CSS, DEFAULT_MAX_RUNS, RESULTS_ROOT, Nav
 from model.viz.draw import draw_map, update_map
 
-ENV_SCENARIO = "MODEL_DASHBOARD_SCENARIO"  # for `solara run model.dashboard.app` by hand
-DEFAULT_MAX_RUNS = 10_000  # runs per scenario a visitor can start, unless the server says
-RESULTS_ROOT = Path("results")  # where the posterior folders offered are looked for
-_SETUP: dict = {}
 DPI = 90  # the page scales images to its columns; more pixels only slow each step
-
-CSS = """
-table.events, table.comparison, table.params { border-collapse: collapse; font-size: 13px; width: 100%; }
-table.events th, table.comparison th, table.params th { text-align: left; background: #eee; padding: 3px 6px; }
-table.events td, table.comparison td, table.params td { border-top: 1px solid #ddd; padding: 3px 6px; vertical-align: top; }
-.rules { font-size: 12px; color: #444; }
-.status { font-size: 20px; font-weight: 600; margin: 4px 0; }
-.note { font-size: 13px; color: #555; }
-.scroll { max-height: 420px; overflow-y: auto; }
-.figure img, .figure .widget-image { max-width: 100%; height: auto; }
-td.date { white-space: nowrap; }
-.pending { background: #fff4d6; border-left: 4px solid #e0a800; padding: 4px 8px; font-size: 13px; }
-.control-label { font-size: 13px; color: #333; margin-top: 6px; }
-.control-label .changed { color: #9a6700; font-weight: 600; }
-.v-slider__thumb-label { font-size: 11px; }
-/* room below the tables: nothing may sit over them */
-.v-main__wrap { padding-bottom: 48px; }
-"""
-
-
-@solara.component
-def Nav(current: int):
-    """The two pages as tabs in the app bar (solara would name the first route "Home")."""
-    with solara.AppBar():
-        with solara.lab.Tabs(value=current, align="center"):
-            solara.lab.Tab("Replay", path_or_route="/")
-            solara.lab.Tab("Ensemble", path_or_route="/ensemble")
 
 
 def configure(
@@ -74,26 +43,13 @@ def configure(
     max_runs: int = DEFAULT_MAX_RUNS,
     results_root: str | Path = RESULTS_ROOT,
 ) -> None:
-    """Set up the pages; called before the server starts.
-
-    Args:
-        scenario: The scenario the pages open with.
-        path: Its file; the ensemble page offers the files beside it.
-        max_runs: The most runs per scenario a visitor can start (a server setting).
-        results_root: The folder whose posterior folders the ensemble page offers.
-    """
-    entries, skipped = ens.catalogue(path)
+    """Set up the pages (``shell.configure``) and draw the replay's first map; before the server starts."""
+    settings = shell.configure(scenario, path, max_runs, results_root)
     first = rp.ReplayModel(scenario=scenario, choices=rp.initial_choices(scenario))
-    _SETUP.update(scenario=scenario, path=str(path), entries=entries, skipped=skipped,
-                  first_png=MapFigure(first).png(first), max_runs=int(max_runs),
-                  results_root=Path(results_root))  # fmt: skip
+    settings["first_png"] = MapFigure(first).png(first)
 
 
-def _setup() -> dict:
-    if not _SETUP:
-        path = os.environ.get(ENV_SCENARIO, "scenarios/baseline.yaml")
-        configure(load_scenario(path), path)
-    return _SETUP
+_setup = shell.setup
 
 
 @solara.component
@@ -254,8 +210,8 @@ def _map_png(figs: dict, m: rp.ReplayModel) -> bytes:
     every visitor, so it is drawn once when the server starts and the first paint waits for
     no drawing.
     """
-    first = _SETUP.get("first_png")
-    sc = _SETUP.get("scenario")
+    first = shell.setup().get("first_png")
+    sc = shell.setup().get("scenario")
     if m.steps == 0 and first is not None and not rp.pending(rp.initial_choices(sc), m):
         return first
     if "map" not in figs:
@@ -297,109 +253,6 @@ def ReplayPage():
 def _first_model(sc: Scenario) -> rp.ReplayModel:
     """The page's first model: the scenario as it is, with its map already drawn."""
     return rp.ReplayModel(scenario=sc, choices=rp.initial_choices(sc))
-
-
-@solara.lab.task
-def ensemble_task(scenarios: list, runs: int, seed: int, posterior: str = "", per_draw: int = 1):
-    """Run the comparison in a thread, reporting progress to the page."""
-
-    def progress(done: int, total: int) -> None:
-        ensemble_task.progress = 100.0 * done / total
-
-    setup = _setup()
-    return ens.run_comparison(
-        scenarios, runs, seed, progress, posterior_dir=posterior or None,
-        seeds_per_draw=per_draw, max_runs=setup["max_runs"],
-        results_root=setup["results_root"],
-    )  # fmt: skip
-
-
-@solara.component
-def EnsemblePage():
-    """Choose a base and counterfactual files, run them with the same seeds, compare."""
-    setup = _setup()
-    entries: list[ens.Entry] = setup["entries"]
-    labels = [e.label for e in entries]
-    base = solara.use_reactive(labels[0])
-    chosen = solara.use_reactive(frozenset())
-    runs = solara.use_reactive(200)
-    seed = solara.use_reactive(rp.DEFAULT_SEED)
-    posterior = solara.use_reactive("")
-    per_draw = solara.use_reactive(4)
-    solara.Style(CSS)
-    Nav(1)
-    with solara.AppBar():
-        solara.AppBarTitle("Ensemble: compare scenarios")
-    with solara.Row(style={"align-items": "end", "gap": "24px"}):
-        solara.Select("Base scenario", values=labels, value=base, style={"min-width": "420px"})
-        solara.InputInt("Runs per scenario", value=runs)
-        solara.InputInt("Master seed", value=seed)
-    folders = solara.use_memo(lambda: ens.posterior_folders(setup["results_root"]), [])
-    with solara.Row(style={"align-items": "end", "gap": "24px"}):
-        # Only the posterior folders under the results root this server serves: a visitor
-        # cannot name a path on the server, nor learn whether one exists.
-        solara.Select("Posterior from infer (optional: parameters drawn from it)",
-                      values=["", *folders], value=posterior,
-                      style={"min-width": "520px"})  # fmt: skip
-        if posterior.value:
-            solara.InputInt("Seeds per draw", value=per_draw)
-    solara.HTML(tag="h3", unsafe_innerHTML="Scenarios to compare with the base")
-    others = [e for e in entries if e.label != base.value]
-    half = (len(others) + 1) // 2
-    with solara.Columns([1, 1]):
-        for part in (others[:half], others[half:]):
-            with solara.Column(gap="0px"):
-                for e in part:
-
-                    def toggle(on: bool, label: str = e.label) -> None:
-                        chosen.set(chosen.value | {label} if on else chosen.value - {label})
-
-                    solara.Checkbox(label=e.label, value=e.label in chosen.value, on_value=toggle)
-    if setup["skipped"]:
-        solara.HTML(unsafe_innerHTML="Not offered (not valid scenarios): "
-                    + html.escape("; ".join(setup["skipped"])), classes=["note"])  # fmt: skip
-    by_label = {e.label: e.scenario for e in entries}
-    picked = [by_label[base.value]] + [by_label[x] for x in labels if x in chosen.value
-                                       and x != base.value]  # fmt: skip
-    most = setup["max_runs"]
-    n_runs = max(1, min(int(runs.value or 1), most))
-    busy = ensemble_task.pending
-
-    def start() -> None:
-        ensemble_task(picked, n_runs, int(seed.value or 0), posterior.value,
-                      max(1, int(per_draw.value or 1)))  # fmt: skip
-
-    what = f"{len(picked)} scenario{'s' if len(picked) > 1 else ''} x {n_runs} runs"
-    if int(runs.value or 1) > most:
-        solara.HTML(unsafe_innerHTML=f"At most {most:,} runs per scenario on this server "
-                    "(python -m model dashboard --max-runs)", classes=["note"])  # fmt: skip
-    solara.Button(f"Run ensemble ({what})", on_click=start,
-                  color="primary", disabled=busy)  # fmt: skip
-    if busy:
-        done = ensemble_task.progress or 0.0
-        solara.ProgressLinear(value=done if done else True)
-        solara.HTML(unsafe_innerHTML=f"Running: {done:.0f} % of the runs done",
-                    attributes={"data-testid": "progress"})  # fmt: skip
-    elif ensemble_task.error:
-        solara.Error(f"The ensemble failed: {ensemble_task.exception}")
-    cmp = ensemble_task.value
-    if cmp is not None and not busy:
-        solara.HTML(
-            tag="h3",
-            unsafe_innerHTML=f"{len(cmp.names)} scenarios, {cmp.runs} runs each, "
-            f"master seed {cmp.master_seed}",
-        )
-        solara.FigureMatplotlib(ens.survival_figure(cmp), dependencies=[cmp], format="png")
-        total = "total_low" in cmp.table
-        solara.HTML(
-            unsafe_innerHTML="value [95 % interval]; difference from the base, paired by "
-            "seed [95 % interval]"
-            + ("; with the posterior: the bracket is the seed-only interval, 'total' adds the "
-               "parameters' uncertainty, and the share of draws in which the difference keeps "
-               "its sign follows" if total else ""),
-            classes=["note"],
-        )  # fmt: skip
-        solara.HTML(unsafe_innerHTML=ens.table_html(cmp))
 
 
 routes = [

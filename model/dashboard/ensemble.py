@@ -1,7 +1,8 @@
 """The ensemble page's work: which scenario files to offer, running them, and the table.
 
 The runs and the comparison are ``model.ensemble.memory.compare_in_memory``, the code the
-``compare`` command uses; nothing is written to disk.
+``compare`` command uses, and the attribution is ``model.ensemble.coalitions``, the code the
+``attribute`` command uses; nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from model.analysis.compare import HEADLINE_STATES, format_cells, is_share, measure_label
+from model.analysis import coalitions as co
+from model.analysis.attribution_text import value_text
+from model.analysis.compare import (
+    HEADLINE_STATES,
+    format_cells,
+    is_share,
+    measure_label,
+)
 from model.config.loader import load_scenario, read_yaml
 from model.config.schema import Scenario
+from model.ensemble.coalitions import Game, attribution_document, play_in_memory
 from model.ensemble.executors import ExecutorSpec
 from model.ensemble.memory import ComparisonTables, compare_in_memory
 from model.ensemble.posterior import load_posterior
@@ -183,4 +192,64 @@ def table_html(cmp: ComparisonTables) -> str:
             out.append(f"<tr>{first}<td>{swatch}{html.escape(name)}</td><td>{html.escape(val.strip())}</td>"
                        f"<td>{html.escape(diff)}</td></tr>")  # fmt: skip
     out.append("</tbody></table>")
+    return "".join(out)
+
+
+def run_attribution(
+    sc: Scenario,
+    runs: int,
+    seed: int,
+    on_progress: Callable[[int, int], object] | None = None,
+    workers: int | None = None,
+    players: list[str] | None = None,
+) -> dict:
+    """Share the scenario's outcome out among its documented decisions, as ``attribute`` does.
+
+    Every coalition of flips is run with the same seeds (``model.ensemble.coalitions``), in
+    memory; the document is the one ``attribution.json`` holds.
+
+    Args:
+        sc: The scenario whose documented sequence is coalition 0.
+        runs: Runs per coalition.
+        seed: The master seed.
+        on_progress: Called with (coalitions done, coalitions in all).
+        workers: Processes of the local pool (default: the cores).
+        players: The decisions (default: every decision ``DECISIONS`` names).
+    """
+    chosen = tuple(co.choose_players(sc, "decisions", players))
+    game = Game(sc, "decisions", chosen, runs, seed)
+    spec = ExecutorSpec("process", workers or os.cpu_count() or 1)
+    games, prints, applied = play_in_memory(game, spec, on_progress)
+    doc, _, _ = attribution_document(game, games, prints, applied)
+    return doc
+
+
+def attribution_html(doc: dict) -> str:
+    """Each decision's Shapley value on every measure, with the check and the findings."""
+    sv = {(r["decision"], r["measure"]): r for r in doc["values"] if r["index"] == "shapley"}
+    measures = doc["measures"]
+
+    def cell(r: dict, m: str) -> str:
+        return html.escape(f"{value_text(r['value'], m)} [{value_text(r['low'], m)}, "
+                           f"{value_text(r['high'], m)}]")  # fmt: skip
+
+    head = "".join(
+        f"<th>{html.escape(m['label'])} ({html.escape(m['unit'])})</th>" for m in measures
+    )
+    out = ['<table data-testid="attribution-table" class="comparison"><thead><tr>',
+           "<th>decision</th><th>documented -> flip</th>", head,
+           "<th>flip changes what happens</th></tr></thead><tbody>"]  # fmt: skip
+    first = measures[0]["id"]
+    for p in sorted(doc["players"], key=lambda p: -abs(sv[(p["name"], first)]["value"])):
+        changed = sv[(p["name"], first)].get("flip_changes_run")
+        cells = "".join(f"<td>{cell(sv[(p['name'], m['id'])], m['id'])}</td>" for m in measures)
+        out.append(f"<tr><td>{html.escape(p['name'])}</td><td>{html.escape(p['documented'])} -> "
+                   f"{html.escape(p['flipped'])}</td>{cells}<td>"
+                   f"{'-' if changed is None else f'{changed:.0%}'}</td></tr>")  # fmt: skip
+    totals = "".join(f"<td><b>{cell(m['all_flips_effect'], m['id'])}</b></td>" for m in measures)
+    gaps = ", ".join(f"{abs(m['efficiency_gap']):.0e}" for m in measures)
+    out.append(f"<tr><td><b>all flips together</b></td><td>efficiency gap {gaps}</td>{totals}"
+               "<td></td></tr></tbody></table>")  # fmt: skip
+    out.append('<ul data-testid="attribution-findings">'
+               + "".join(f"<li>{html.escape(f)}</li>" for f in doc["findings"]) + "</ul>")  # fmt: skip
     return "".join(out)

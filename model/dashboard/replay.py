@@ -35,6 +35,7 @@ DECISION_LABELS = {
     "ceasefire_accepted": "Ceasefire accepted at Doha",
     "leader_accepts_offer": "Assad accepts Russia's offer",
     "turkey_holds_back_offensive": "Turkey holds the offensive back",
+    "russia_raises_air_effort": "Russia raises its air effort",
 }
 
 

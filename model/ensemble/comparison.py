@@ -157,6 +157,12 @@ def _scenario_into(
     return c
 
 
+def _pins(folder: Path) -> dict:
+    """A scenario's pins' shares, from the summary in its folder."""
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return {k: summary.get(k, {}) for k in ("pins_applied", "pins_came_up")}
+
+
 def _write_comparison(tmp: Path, names, scenarios, compiled, runs: int, job: Job) -> pd.DataFrame:
     """The comparison's own files at the top of its folder; returns the table."""
     from model.analysis import compare
@@ -177,9 +183,11 @@ def _write_comparison(tmp: Path, names, scenarios, compiled, runs: int, job: Job
             "folder": name,
             "scenario_sha256": scenario_digest(sc),
             "changes": compare.changes(base_sc, sc) if k else [],
+            **_pins(tmp / name),
         }
         for k, (name, (sc, path)) in enumerate(zip(names, scenarios, strict=True))
     ]
+    table.attrs["pins"] = compare.pins_of(entries)
     table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
     ranking = None
     if job.posterior is not None and len(names) > 2:

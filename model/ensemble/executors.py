@@ -6,6 +6,7 @@ every executor gives identical results, since a task carries its scenario and se
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from model.ensemble.dask_cluster import DaskExecutor
@@ -23,6 +24,7 @@ from model.ensemble.tasks import (  # noqa: F401 - the executors' shared names, 
 from model.errors import OptionError
 
 EXECUTORS = ("serial", "process", "dask")
+WORKERS_PER_CORE = 8  # local worker processes beyond this only share the cores and memory
 
 
 def make_executor(
@@ -47,6 +49,13 @@ def make_executor(
     """
     if scheduler and kind != "dask":
         raise OptionError("scheduler", scheduler, "only meaningful with the dask executor")
+    most = WORKERS_PER_CORE * (os.cpu_count() or 1)
+    if kind != "serial" and not scheduler and workers > most:
+        # A pool started by fork starts all its workers at once.
+        raise OptionError(
+            "workers", workers, f"more than {WORKERS_PER_CORE} local processes per core (this "
+            f"machine has {os.cpu_count() or 1}); a cluster elsewhere takes --scheduler"
+        )  # fmt: skip
     if kind == "serial" or (kind == "process" and workers <= 1):
         return Executor()
     if kind == "process":

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model.config.schema import HOLDERS, TRANSITIONAL
+from model.config.schema import HOLDER_LABELS, HOLDERS, TRANSITIONAL
 from model.sim import rules
+from model.sim.endgame import Endgame
 from model.sim.forces import REGIME
 from model.sim.schedule import DailyNoise
 
@@ -44,7 +45,7 @@ class FrontLines:
     any_front: bool
 
 
-class Battlefield:
+class Battlefield(Endgame):
     """The map as it stands: holders, fall days, front lines and the day's battles.
 
     Args:
@@ -68,10 +69,11 @@ class Battlefield:
         self._state_key: tuple | None = None
         self._memo = c.store(model.setup)
         # Per force code, the army's withdrawal it sees, with the garrison version it was
-        # computed for; the share of major cities lost.
+        # computed for; per holder, the share of the major cities it took.
         self._left_near: dict[int, tuple[int, float]] = {}
-        self._fallen_share: float | None = None
+        self._taken_share: tuple[int, dict[int, float]] | None = None
         self.allied_at: dict[int, float] = {}
+        self.guarded: set[int] = set()  # R18: places allied fighters guard without fighting
         # R7's battle noise: standard normal, one per force and place and day (set up in
         # ``battle``: the forces do not exist yet).
         self._noise: DailyNoise | None = None
@@ -79,7 +81,10 @@ class Battlefield:
         self._dist_to_capital = c.dist_to_capital.tolist()
         self._major = list(c.major)
         self.version = 0  # counts changes of holder
+        self.first_major_fall: int | None = None  # R1: the day a major city was first lost
         self.end_day: int | None = None  # R15: the day the regime's end began
+        # R19: (force code, place) -> the holder it has come to take that place from.
+        self.arrived: dict[tuple[int, int], int] = {}
 
     def lines_moved(self) -> None:
         """Forget the front lines: a place changed hands, or a force joined the fighting."""
@@ -90,12 +95,19 @@ class Battlefield:
         """Forget what follows from the holders alone (a place changed hands, or a parameter)."""
         self._state_key = None
         self._left_near.clear()
-        self._fallen_share = None
 
     def _state(self) -> tuple:
-        """What the fronts depend on besides the forces: the holders and ``present_km``."""
+        """What the fronts depend on besides the forces.
+
+        The holders, ``present_km`` and the columns that have come to turn on another force
+        after the regime's end (R19).
+        """
         if self._state_key is None:
-            self._state_key = (self.holder.tobytes(), self.model.p.combat.present_km)
+            self._state_key = (
+                self.holder.tobytes(),
+                self.model.p.combat.present_km,
+                tuple(sorted(self.arrived)),
+            )
         return self._state_key
 
     def lines(self) -> FrontLines:
@@ -134,6 +146,9 @@ class Battlefield:
             for j in f.present:
                 if holder[j] in enemies and km < best.get(j, math.inf) and f.acts_on(j):
                     best[j] = km
+        for (k, j), enemy in self.arrived.items():  # R19: a column come to turn on a force
+            if k == code and holder[j] == enemy:
+                best[j] = min(best.get(j, math.inf), self.model.p.combat.present_km)
         cap = self.c.capital
         if self.model.on("R8") and holder[cap] != code:
             keeper = self.model.force_by_code.get(holder[cap])
@@ -169,21 +184,20 @@ class Battlefield:
             any_front=any(fronts),
         )
 
-    def major_fallen_share(self) -> float:
-        """R11: the share of the major cities no longer regime-held (what everyone sees)."""
-        if self._fallen_share is None:
-            holder = self.holder.tolist()
-            major = self._major
-            self._fallen_share = (
-                sum(holder[i] != REGIME for i in major) / len(major) if major else 0.0
-            )
-        return self._fallen_share
+    def major_share_taken_by(self, code: int) -> float:
+        """R11: the share of the major cities holder ``code`` has taken (what others see)."""
+        if self._taken_share is None or self._taken_share[0] != self.version:
+            taken = self.taken_by[self._major].tolist()
+            n = max(len(taken), 1)
+            self._taken_share = (self.version, {h: taken.count(h) / n for h in set(taken)})
+        return self._taken_share[1].get(code, 0.0)
 
     def army_left_near(self, f) -> float:
-        """R11: how far the army has stopped answering around the places ``f`` could take.
+        """R11: how far the army has stopped answering at the places ``f`` could take.
 
-        The largest share, over the regime places it could attack today, of the army's
-        strength at and next to that place that no longer answers (``nearby_quiet``).
+        The share of the army's day-0 strength at the regime places it could attack today
+        that no longer answers: what a local actor sees of the garrisons in its own area,
+        not of the army elsewhere.
         """
         if REGIME not in f.enemies:
             return 0.0
@@ -194,8 +208,9 @@ class Battlefield:
         targets = self._memo.remember(
             ("regime_targets", f.code, *self._state()), lambda: self._regime_targets(f)
         )
-        near = g.nearby_quiet_list()
-        left = max((near[j] for j in targets), default=0.0)
+        g0 = g.garrison0_list
+        there = sum(g0[j] for j in targets)
+        left = 1.0 - sum(g.answering[j] for j in targets) / there if there > 0 else 0.0
         self._left_near[f.code] = (g.version, left)
         return left
 
@@ -210,10 +225,16 @@ class Battlefield:
         return [f for f in self.model.force_list if any(self.holder[j] == f.code for j in places)]
 
     def _allocate_allies(self, contested: list[int]) -> None:
-        """R2: allied fighters go where the fighting is, within the reach they were given."""
+        """R2: allied fighters go where the fighting is, within the reach they were given.
+
+        R18: Hezbollah's limited force guards its own positions instead (``guarded``: not
+        entered unopposed, but defended by nobody but the army); the Iraqi militias reinforce
+        the place the opposition presses hardest.
+        """
         self.allied_at = {}
-        hz = self.model.hezbollah
-        if hz.deployed > 0:
+        hz, m = self.model.hezbollah, self.model
+        self.guarded = set(hz.positions()) if hz.guarding else set()
+        if hz.deployed > 0 and not self.guarded:
             where = [p for p in contested if p in hz.reach]
             for p in where:
                 self.allied_at[p] = self.allied_at.get(p, 0.0) + hz.deployed / len(where)
@@ -221,6 +242,20 @@ class Battlefield:
         if pmf > 0 and contested:
             for p in contested:
                 self.allied_at[p] = self.allied_at.get(p, 0.0) + pmf / len(contested)
+        if m.iran.militias > 0 and contested:
+            j = self._hardest_pressed(contested)
+            self.allied_at[j] = self.allied_at.get(j, 0.0) + m.iran.militias
+
+    def _hardest_pressed(self, contested: list[int]) -> int:
+        """R18: the regime place on a front that the most attacking strength is aimed at."""
+        lines, effort = self.lines(), dict.fromkeys(contested, 0.0)
+        for k, f in enumerate(self.model.force_list):
+            if lines.fronts[k]:
+                shares = self.target_shares(k, f.params.focus)
+                for (j, _), share in zip(lines.fronts[k], shares, strict=True):
+                    if j in effort:
+                        effort[j] += f.effective_strength * share
+        return max(contested, key=lambda j: (effort[j], -j))
 
     def target_shares(self, k: int, focus: float) -> list[float]:
         """R7: how force ``k`` splits its effort over its front.
@@ -283,6 +318,7 @@ class Battlefield:
                     unopposed = (
                         strength > 0
                         and not allied
+                        and j not in self.guarded
                         and (g0 <= 0 or answering[j] / g0 < cp.collapse_share)
                     )
                 if unopposed:
@@ -311,52 +347,11 @@ class Battlefield:
             h = holder[j]
             how = "taken"
             if h != REGIME and m.force_by_code[h].defers_to == f.key:
-                how = f"handed over by the {HOLDERS[h]}"
+                how = f"handed over by the {HOLDER_LABELS[HOLDERS[h]]}"
             self.capture(j, f.code, f.key, how, f, rule="R8" if how != "taken" else "R7")
         if captures.get(self.c.capital) and holder[self.c.capital] == REGIME:
             m.russia.coordinate_after_fall()  # after the day's captures, which happen together
         self.regime_end()
-
-    def regime_end(self) -> None:
-        """R15: once the leader has gone and the capital is lost, the regime's places pass on.
-
-        A regime place whose garrison has gone passes to the nearest force able to take it
-        (active, not halted, the place within its scope), once that force's column could have
-        covered the road from its nearest place at the unopposed pace (R10). Places on a
-        force's front are taken in battle as before; this reaches those on nobody's front.
-        """
-        m = self.model
-        if self.end_day is None or self.regime_gone_day >= 0 or not m.on("R15"):
-            return
-        holder = self.holder.tolist()
-        g, cs = m.garrison, m.p.combat.collapse_share
-        pace = m.p.combat.unopposed_km_per_day
-        covered = (m.day - self.end_day + 1) * pace
-        dist = self.c.dist
-        for j, h in enumerate(holder):
-            if h != REGIME or not g.collapsed(j, cs):
-                continue
-            best = None
-            for f in m.force_list:
-                if not f.active or f.halted or REGIME not in f.enemies or not f.acts_on(j):
-                    continue
-                km = min(
-                    (dist[i][j] for i, hi in enumerate(holder) if hi == f.code), default=math.inf
-                )
-                if km <= covered and (best is None or km < best[0]):
-                    best = (km, f)
-            if best is not None:
-                f = best[1]
-                self.capture(
-                    j, f.code, f.key, "garrison gone after the regime's end", f, rule="R15"
-                )
-                holder = self.holder.tolist()
-
-    def begin_end(self) -> None:
-        """R15: mark the day the regime's end began (leader gone, capital lost)."""
-        if self.end_day is None:
-            self.end_day = self.model.day
-            self.model.log("regime", "end", "", "", "leader gone and capital lost", "R15")
 
     def capture(self, place: int, code: int, actor: str, how: str, force, rule: str = "R7") -> None:
         """R7: a place changes hands; units there retreat toward the capital or dissolve."""
@@ -379,7 +374,7 @@ class Battlefield:
                 outcome = f"{how}; garrison dissolved"
             g.refresh()
         else:
-            outcome = f"{how} from the {HOLDERS[self.holder_before]}"
+            outcome = f"{how} from the {HOLDER_LABELS[HOLDERS[self.holder_before]]}"
         m.log(actor, "holder_change", name, "", outcome, rule)
 
     def _changed(self, place: int, code: int) -> None:
@@ -392,6 +387,8 @@ class Battlefield:
         if self.fall_day[place] < 0:
             self.fall_day[place] = m.day
             self.taken_by[place] = code
+            if self.first_major_fall is None and place in self._major:
+                self.first_major_fall = m.day
         for f in m.force_list:
             f.progress[place] = 0.0
         if (

@@ -13,8 +13,10 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.sparse import csgraph
 
+from model.config.paths import set_in
 from model.config.schema import HOLDERS, INHERITED, LOCAL_ACTORS, Param, Scenario
 from model.sim.garrison import unit_kinds
+from model.sim.pins import Pin, scenario_pins, without
 
 
 def plain(node: Any) -> Any:
@@ -53,6 +55,8 @@ class Compiled:
             target's attractiveness to an attacker (R7).
         interventions: ``(day, {dotted parameter: plain value})`` in date order: scenario
             changes that take effect at the start of that day.
+        pins: The scenario's pinned decisions, interventions and parameter flips, whose
+            coming up a run records (``model.sim.pins``).
     """
 
     scenario: Scenario
@@ -71,8 +75,32 @@ class Compiled:
     major: list[int]
     attract_weight: np.ndarray
     interventions: list[tuple[int, dict[str, Any]]]
-    # Not a field a caller gives: a copy (copy, deepcopy, dataclasses.replace) starts empty.
+    pins: tuple[Pin, ...] = ()
+    # Not fields a caller gives: a copy (copy, deepcopy, dataclasses.replace) starts empty.
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    twins: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def twin(self, pin: Pin) -> Compiled:
+        """This scenario without one of its interventions or flips, made once, for comparison.
+
+        Made from these values (so that what a caller changed in ``p``, such as the rules
+        switched off, holds in the twin too), except for a parameter read when the scenario
+        is compiled, which needs the scenario compiled again.
+        """
+        twin = self.twins.get(pin.name)
+        if twin is None:
+            if pin.path in COMPILE_TIME:
+                twin = compile_scenario(without(self.scenario, pin))
+            else:
+                p = copy.deepcopy(self.p)
+                kept = list(self.interventions)
+                if pin.kind == "intervention":
+                    del kept[pin.index]
+                else:
+                    set_in(p, pin.path, plain(pin.replaces))
+                twin = dataclasses.replace(self, p=p, interventions=kept, pins=())
+            self.twins[pin.name] = twin
+        return twin
 
     def store(self, setup: tuple) -> Memo:
         """What runs of this scenario in this process with the same ``setup`` work out alike.
@@ -121,6 +149,17 @@ class Memo(dict):
 
 
 MEMO_SIZE = 20_000
+
+# Parameters ``compile_scenario`` reads into arrays: a twin that undoes one is compiled again.
+COMPILE_TIME = frozenset(
+    {
+        "actors.units.count",
+        "actors.regime.capital",
+        "actors.units.elite_places",
+        "actors.units.elite_share",
+        "actors.units.conscript_share",
+    }
+)
 
 
 def _allocate(weights: np.ndarray, n: int) -> np.ndarray:
@@ -196,4 +235,5 @@ def compile_scenario(sc: Scenario) -> Compiled:
             ((iv.date - sc.start_date).days, {k: plain(v) for k, v in iv.set.items()})
             for iv in sorted(sc.interventions, key=lambda iv: iv.date)
         ],
+        pins=scenario_pins(sc),
     )

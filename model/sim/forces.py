@@ -38,8 +38,6 @@ class OppositionForce(mesa.Agent):
         self.scope = None if pp.scope is None else frozenset(index[n] for n in pp.scope)
         self.present = [index[n] for n in (pp.present_in or [])]
         self.enemies = frozenset(HOLDERS.index(h) for h in (pp.enemies or ["regime"]))
-        restraint = pp.restraint if pp.restraint is not None else 1.0
-        self.restrained_by = {k: restraint for k in (pp.restrained_by or [])}
         self.defers_to = pp.defers_to
         self.strength = pp.strength
         self.momentum = pp.initial_momentum
@@ -51,6 +49,13 @@ class OppositionForce(mesa.Agent):
         self.progress = [0.0] * len(model.c.names)
         # The population of the places it holds, with the battlefield version it is for.
         self._held_population: tuple[int, float] = (-1, 0.0)
+        # R11: a local actor's own threshold this run, drawn around its documented one
+        # (what it needed to see is not known exactly).
+        self.threshold = pp.join_threshold
+        if self.local:
+            sd = model.p.actors.local_actors.threshold_sd
+            draw = model.streams["local_thresholds"].standard_normal()
+            self.threshold = min(1.0, max(0.0, pp.join_threshold + sd * draw))
 
     def acts_on(self, place: int) -> bool:
         """Whether the place is one this force acts on at all."""
@@ -84,24 +89,37 @@ class OppositionForce(mesa.Agent):
     def join_signal(self) -> float:
         """R11: what a local actor sees today, before its daily noise.
 
-        The regime's visible weakness, the major cities it has lost, the army no longer
-        answering around a place the actor could take, and the other local actors already
-        acting (bandwagoning), each with its weight. The northern coalition's own plan
-        reads the regime's weakness alone (R7).
+        Each local actor reads what it can see, each with its own weight
+        (``join_weights``): the regime's visible weakness (``weakness``: one minus its
+        actual viability, the news everyone hears), the army no longer answering around the
+        places it could take (``army_near``), and the moves of the actors it watches, named
+        by key: a local actor's start, or the northern coalition's advance (the share of the
+        major cities it has taken). The northern coalition's own plan reads the regime's
+        weakness alone (R7).
         """
         m = self.model
         weakness = 1.0 - m.actual_viability
         if not self.local:
             return weakness
-        jp = m.p.actors.local_actors
-        others = m.locals
-        acting = sum(f.active for f in others if f is not self)
-        return (
-            jp.weight_weakness * weakness
-            + jp.weight_city_falls * m.battlefield.major_fallen_share()
-            + jp.weight_withdrawal * m.battlefield.army_left_near(self)
-            + jp.weight_bandwagon * (acting / max(len(others) - 1, 1))
-        )
+        total = 0.0
+        for what, weight in self.params.join_weights.items():
+            if what == "weakness":
+                total += weight * weakness
+            elif what == "army_near":
+                total += weight * m.battlefield.army_left_near(self)
+            else:
+                total += weight * m.force_by_key[what].moves()
+        return total
+
+    def moves(self) -> float:
+        """R11: what others see of this force's moves, 0 to 1.
+
+        A local actor: whether it has begun. The northern coalition: how far its advance
+        has come, the share of the major cities it has taken.
+        """
+        if self.local:
+            return 1.0 if self.active else 0.0
+        return self.model.battlefield.major_share_taken_by(self.code)
 
     def _joins(self) -> bool:
         """R7 for the northern coalition, R11 for a local actor: does it act today?"""
@@ -112,7 +130,7 @@ class OppositionForce(mesa.Agent):
             return False
         sd = m.p.actors.local_actors.noise_sd
         noise = sd * m.local_noise.next() if sd > 0 else 0.0
-        return self.join_signal() + noise >= self.params.join_threshold
+        return self.join_signal() + noise >= self.threshold
 
     @property
     def effective_strength(self) -> float:
@@ -136,7 +154,8 @@ class OppositionForce(mesa.Agent):
         """R9: asked to halt, the force complies with probability ``halt_compliance``.
 
         R17: asked by a state (``by``), it complies only as far as that state can restrain
-        it (``restrained_by``); a force no state at hand can restrain does not halt. A force
+        it (the scenario's ``restraint`` table); a force the state cannot restrain does not
+        halt. A force
         that complies takes no place, unopposed or not, until the halt ends.
         """
         m = self.model
@@ -144,7 +163,7 @@ class OppositionForce(mesa.Agent):
             return
         compliance = self.params.halt_compliance
         if by is not None and m.on("R17"):
-            restraint = self.restrained_by.get(by, 0.0)
+            restraint = m.restraint(by, self.key)
             if restraint <= 0.0:
                 m.log(self.key, "halt_not_binding", by, "", f"{why}: not restrained by {by}", "R17")
                 return

@@ -172,7 +172,8 @@ class Garrison:
             params: The units' parameters (``p.actors.units``).
             threat: Per place, 1 where an active opposition force is adjacent.
             momentum: The opposition's greatest momentum, 0..1.
-            patron_drop: How far the patron support units see has fallen, 0..1.
+            patron_drop: How far the patron support units see has fallen, -1..1 (negative:
+                risen).
             command_broken: Whether the leader has left in secret.
             noise: Today's standard normal draws of the units' daily variation, one per unit
                 (``noise_sd * noise`` is the ``normal(0, noise_sd)`` draw).

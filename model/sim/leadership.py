@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import mesa
 
+from model.config.schema import HOLDERS
 from model.sim import rules
-from model.sim.forces import AGREED
+from model.sim.forces import AGREED, REGIME
 
 
 def _guarantee(model: mesa.Model, guarantor: str | None) -> float:
@@ -17,7 +18,7 @@ def _guarantee(model: mesa.Model, guarantor: str | None) -> float:
 
 
 def best_open_route(model: mesa.Model, names: list[str]) -> str | None:
-    """R6: of the routes whose every required place is regime-held, the best guaranteed.
+    """R6: of the routes whose required places are regime-held (or passable), the best guaranteed.
 
     Russia's offer of protection and safe passage runs through its own base, so once made
     it guarantees that route above all others; otherwise a route is as good as its
@@ -27,7 +28,8 @@ def best_open_route(model: mesa.Model, names: list[str]) -> str | None:
     best, best_g = None, -1.0
     for name in names:
         route = model.p.exit_routes[name]
-        if not model.on("R6") or all(holder[index[r]] == 0 for r in route.requires):
+        passable = {REGIME, *(HOLDERS.index(h) for h in route.passable_with)}
+        if not model.on("R6") or all(holder[index[r]] in passable for r in route.requires):
             g = _guarantee(model, route.guarantor)
             if g > best_g:
                 best, best_g = name, g
@@ -44,6 +46,7 @@ class Leadership(mesa.Agent):
         self.left_day: int | None = None
         self.stranded = False
         self.appealed: set[str] = set()
+        self.triggered: set[str] = set()  # appeals called for by what he has seen (R1)
         self.transition_agreed = False
         self.pay_raised = False
 
@@ -65,25 +68,55 @@ class Leadership(mesa.Agent):
         if self.present:
             self.believed = max(0.0, self.believed - signal)
 
-    def appeal(self) -> None:
-        """R1: appeal to Turkey through Iraq, to Hezbollah, then to Iraq for the PMF."""
-        if not self.present or self.transition_agreed or not self.model.on("R1"):
+    def react(self) -> None:
+        """R1: appeal on what the leader has seen happen, each after its own lag.
+
+        What he sees, not how he judges it (his belief follows the army's collapse): the
+        offensive under way (to Russia, in Moscow: Reuters), the first major city lost (to
+        Turkey through Iraq's prime minister: Pleas to Turkey), a place within Hezbollah's
+        reach on a front (to Hezbollah) and Hezbollah's answer, whatever it is (to Iraq for
+        the PMF: Appeals to Iraq, the order of the appeals as reported). Called at the end of
+        the day, after the battles, so that a lag of 0 is the same day.
+        """
+        m = self.model
+        if not self.present or self.transition_agreed or not m.on("R1"):
             return
-        m, rp = self.model, self.model.p.actors.regime
-        if "turkey" not in self.appealed and self.believed < rp.turkey_appeal_threshold:
-            self.appealed.add("turkey")
+        rp, bf = m.p.actors.regime, m.battlefield
+        if any(f.active and REGIME in f.enemies for f in m.force_list):
+            self._seen("russia", rp.russia_appeal_lag_days)
+        if bf.first_major_fall is not None:
+            self._seen("turkey", rp.turkey_appeal_lag_days)
+        if m.hezbollah.reach_threatened():
+            self._seen("hezbollah", rp.hezbollah_appeal_lag_days)
+        if m.hezbollah.answered is not None:
+            self._seen("iraq", rp.pmf_appeal_lag_days)
+
+    def _seen(self, target: str, lag: int) -> None:
+        """R1: what calls for an appeal to ``target`` has happened: appeal after ``lag`` days."""
+        if target in self.triggered:
+            return
+        self.triggered.add(target)
+        if lag <= 0:
+            self._appeal(target)
+        else:
+            self.model.schedule(lag, lambda: self._appeal(target))
+
+    def _appeal(self, target: str) -> None:
+        """R1: the appeal, through its channel; the patron answers after its lag."""
+        m = self.model
+        if not self.present or self.transition_agreed or target in self.appealed:
+            return
+        self.appealed.add(target)
+        if target == "russia":
+            m.log("regime", "appeal", "russia", "moscow", "asked for military support", "R1")
+            m.schedule(m.p.actors.russia.answer_lag_days, m.russia.answer_appeal)
+        elif target == "turkey":
             m.log("regime", "appeal", "turkey", "iraq", "asked to halt the offensive", "R1")
             m.schedule(m.p.actors.iraq.relay_lag_days, m.iraq.relay_to_turkey)
-        if "hezbollah" not in self.appealed and self.believed < rp.hezbollah_appeal_threshold:
-            self.appealed.add("hezbollah")
+        elif target == "hezbollah":
             m.log("regime", "appeal", "hezbollah", "direct", "asked for fighters", "R1")
             m.schedule(m.p.actors.hezbollah.answer_lag_days, m.hezbollah.answer)
-        if (
-            "iraq" not in self.appealed
-            and m.hezbollah.answered == "limited"
-            and self.believed < rp.pmf_appeal_threshold
-        ):
-            self.appealed.add("iraq")
+        else:
             m.log("regime", "appeal", "iraq", "foreign minister", "asked for the PMF", "R1")
             m.schedule(m.p.actors.iraq.answer_lag_days, m.iraq.answer_pmf)
 

@@ -18,17 +18,22 @@ import numpy as np
 
 from model.config.paths import copy_along, set_in
 from model.config.schema import HOLDERS, LOCAL_ACTORS, PATRONS, TRANSITIONAL, Scenario
+from model.sim.allies import Hezbollah, Iran
 from model.sim.combat import Battlefield
 from model.sim.compiled import Compiled, compile_scenario
+from model.sim.doha import DohaParticipants
 from model.sim.forces import OppositionForce
 from model.sim.garrison import Garrison
 from model.sim.leadership import Insider, Leadership
+from model.sim.lifecycle import DeferredAgents, release
 from model.sim.outputs import METRICS, Event, RunResult
-from model.sim.patrons import DohaParticipants, Hezbollah, Iran, Iraq, Russia, Turkey
+from model.sim.patrons import Iraq, Turkey
+from model.sim.pins import decision_outcome, first_difference, flip_outcome
+from model.sim.russia import Russia
 from model.sim.schedule import Agenda, DailyNoise, Decisions, NormalDraws, Streams
 
 
-class SyriaModel(mesa.Model):
+class SyriaModel(DeferredAgents):
     """Agent-based model of the regime's last days.
 
     Args:
@@ -38,7 +43,6 @@ class SyriaModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | Compiled, seed: int = 0):
         super().__init__(seed=seed)
-        self._unregistered: list[mesa.Agent] = []
         c = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
         self.c = c
         # A run that changes parameters mid-way gets its own copy of what it changes: the
@@ -52,7 +56,7 @@ class SyriaModel(mesa.Model):
         self.streams = Streams(seed)
         # R11's daily variation in what each local actor reads (its own stream).
         self.local_noise = NormalDraws(lambda: self.streams["local_actors"])
-        self.decisions = Decisions(self.streams, c.p.decisions)
+        self.decisions = Decisions(self.streams, c.p.decisions, lambda: self.steps - 1)
         self.events: list[Event] = []
         self.agenda = Agenda()
         for day, changes in c.interventions:  # queued first: they act before same-day news
@@ -86,6 +90,7 @@ class SyriaModel(mesa.Model):
         # AgentSets (``forces``, ``patrons``, ...) are made from them when asked for.
         self.force_list = (self.north, *self.locals)
         self.force_by_code = {f.code: f for f in self.force_list}
+        self.force_by_key = {f.key: f for f in self.force_list}
         # What the fronts depend on that a scenario or an ablation may change, besides the
         # holders: what runs with the same setup work out from the holders is shared.
         self.setup = (
@@ -98,7 +103,12 @@ class SyriaModel(mesa.Model):
         self._transitional = HOLDERS.index(TRANSITIONAL)
         # R13: per place, the destination of a crossing its units may take (None: none).
         self._crossings = [
-            (r.destination, [c.index[p] for p in r.requires], [c.index[p] for p in r.units_from])
+            (
+                r.destination,
+                [c.index[p] for p in r.requires],
+                [c.index[p] for p in r.units_from],
+                frozenset({0, *(HOLDERS.index(h) for h in r.passable_with)}),
+            )
             for r in self.p.exit_routes.values()
             if r.units_from
         ]
@@ -139,46 +149,13 @@ class SyriaModel(mesa.Model):
         """The actors that observe the regime's viability each day, in that order."""
         return mesa.agent.AgentSet(self.observer_list, random=self.random)
 
-    def register_agent(self, agent: mesa.Agent) -> None:
-        """Register an agent with the model; Mesa's sets of agents take it when next read.
-
-        Mesa files each new agent at once in an AgentSet of its class and one of all agents,
-        both of weak references; for the dozen actors of a run that costs more than their
-        first day. The model holds the agent from now on (as Mesa does), and ``agents``,
-        ``agents_by_type`` and ``agent_types`` file every agent not yet filed, in the order
-        they were created, before answering.
-        """
-        self._agents[agent] = None
-        self._unregistered.append(agent)
-
-    def deregister_agent(self, agent: mesa.Agent) -> None:
-        """Deregister an agent (Mesa's ``Agent.remove``)."""
-        self._file_agents()
-        super().deregister_agent(agent)
-
-    def _file_agents(self) -> None:
-        pending, self._unregistered = self._unregistered, []
-        for a in pending:
-            super().register_agent(a)
-
-    @property
-    def agents(self) -> mesa.agent.AgentSet:
-        """Every agent of the model, the units included (created on this first request)."""
+    def create_lazy_agents(self) -> None:
+        """The units as Mesa agents, created and registered once, on the first request."""
         self.garrison.units  # noqa: B018 - creates and registers the unit agents once
-        self._file_agents()
-        return super().agents
 
-    @property
-    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
-        """The model's agents by class, the units included (created on this first request)."""
-        self.garrison.units  # noqa: B018 - creates and registers the unit agents once
-        self._file_agents()
-        return super().agents_by_type
-
-    @property
-    def agent_types(self) -> list[type]:
-        """The classes of the model's agents, the units included."""
-        return list(self.agents_by_type)
+    def restraint(self, state: str, force: str) -> float:
+        """R8/R17: how far ``state`` can make ``force`` halt, 0 to 1 (the ``restraint`` table)."""
+        return self.p.restraint.get(state, {}).get(force, 0.0)
 
     def on(self, rule: str) -> bool:
         """Whether a behavioural rule is in force (a scenario may switch rules off)."""
@@ -236,7 +213,6 @@ class SyriaModel(mesa.Model):
             self.turkey.weigh_offensive()
         for f in self.force_list:
             f.update()
-        self.leadership.appeal()
         self.leadership.decree_measures()
         self.iran.act()
         self.russia.consider_offer()
@@ -254,6 +230,10 @@ class SyriaModel(mesa.Model):
             a.consider_exit()
         self.battlefield.battle()
         self._check_end()
+        # R1: the day's news (a city lost, an answer) calls for appeals; what they set off
+        # today happens today.
+        self.leadership.react()
+        self.agenda.run_due(self.day)
         self.record()
 
     def _check_end(self) -> None:
@@ -273,7 +253,10 @@ class SyriaModel(mesa.Model):
             return
         g, up = self.garrison, self.p.actors.units
         if g.can_flip:  # once every unit has stopped answering, nothing to weigh
-            drop = max(0.0, 1.0 - self.patron_signal() / self.signal0) if self.signal0 > 0 else 0.0
+            # R5: a fall in patron support pushes units to stop answering and a rise (a Russian
+            # surge) holds them: the change from the start, -1 (doubled) to 1 (all gone).
+            s0 = self.signal0
+            drop = min(1.0, max(-1.0, 1.0 - self.patron_signal() / s0)) if s0 > 0 else 0.0
             threat = self.battlefield.lines().threat
             ins = self._elite_insider
             flipped = g.cascade(
@@ -298,8 +281,8 @@ class SyriaModel(mesa.Model):
         """R13: units that stopped answering cross abroad, surrender, dissolve or hold."""
         holder = self.battlefield.holder
         crossing: list[str | None] = [None] * len(self.c.names)
-        for dest, requires, origins in self._crossings:
-            if not self.on("R6") or all(holder[r] == 0 for r in requires):
+        for dest, requires, origins, passable in self._crossings:
+            if not self.on("R6") or all(holder[r] in passable for r in requires):
                 for o in origins:
                     crossing[o] = crossing[o] or dest
         up = self.p.actors.units
@@ -345,6 +328,10 @@ class SyriaModel(mesa.Model):
 def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
     """Run one scenario with one seed to its horizon.
 
+    A scenario with pins (pinned decisions, interventions, parameter flips) also records in
+    the event log whether each came up and took effect (``model.sim.pins``); for a flip or
+    an intervention that takes a run of the same seed without it.
+
     Args:
         scenario: A validated or compiled scenario.
         seed: The run's seed.
@@ -352,9 +339,8 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
     Returns:
         The run's metrics, holders, events and outcomes.
     """
-    m = SyriaModel(scenario, seed=seed)
-    for _ in range(m.horizon):
-        m.step()
+    c = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
+    m = _run(c, seed)
     exit_day = m.leadership.left_day
     bf = m.battlefield
     result = RunResult(
@@ -368,25 +354,29 @@ def simulate(scenario: Scenario | Compiled, seed: int) -> RunResult:
         taken_by=bf.taken_by,
         regime_gone_day=bf.regime_gone_day,
     )
+    if c.pins:
+        _record_pins(c, m, result)
     release(m)
     return result
 
 
-def release(model: mesa.Model) -> None:
-    """Free a finished model: drop Mesa's reference to it and its own references.
+def _run(c: Compiled, seed: int) -> SyriaModel:
+    m = SyriaModel(c, seed=seed)
+    for _ in range(m.horizon):
+        m.step()
+    return m
 
-    The model cannot be used afterwards.
 
-    Mesa 3.3 numbers agents per model in the class attribute ``Agent._ids``, a dict keyed by
-    model that keeps every model ever created alive (mesa issue #3179, fixed upstream in
-    #3180). An ensemble would keep all its runs in memory, and garbage collection, which
-    walks them all, would slow every later run down.
-    """
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
-    # A run's objects refer to one another (each agent to its model, the model to its
-    # agents, its actions on the agenda and its own bound ``step``). Left to Python's cycle
-    # collector, a finished run lingers and the collections cost about 5 % of the next runs;
-    # without the model's references, it is freed as soon as its last user lets go.
-    model.__dict__.clear()
+def _record_pins(c: Compiled, m: SyriaModel, result: RunResult) -> None:
+    """Append each pin's outcome to the run's events, on the day it came up."""
+    horizon = m.horizon
+    for pin in c.pins:
+        if pin.kind == "decision":
+            day, outcome = decision_outcome(pin.name, m.decisions, horizon)
+        else:
+            twin = _run(c.twin(pin), result.seed)
+            diff = first_difference(result.metrics, result.holders, twin.metrics, twin.holders)
+            release(twin)
+            day, outcome = flip_outcome(diff, horizon)
+        result.events.append((day, "scenario", "pin", pin.name, pin.kind, outcome, "S"))
+    result.events.sort(key=lambda e: e[0])  # stable: the day's own order is kept

@@ -1,324 +1,26 @@
-"""The behavioural rules, each named, with its parameters and the article section it cites.
+"""The behavioural rules as pure functions: what a patron answers, a unit feels, a column covers.
 
 Sections refer to ``source-article.txt`` ("Appeals, Offers, and Betrayal", Barran Press,
 December 2024): *opening* (the paragraphs before "Pleas to Turkey"), *Pleas to Turkey*,
 *Appeals to Iraq*, *Astana Process*, *Russian Offers*.
 
-The functions here are pure: numbers in, numbers out. Agents in ``agents.py`` call them and
-write the event log; ``explain`` prints this registry.
+The functions here are pure: numbers in, numbers out. The agents and the pieces of the world
+they act on (``leadership``, ``patrons``, ``allies``, ``russia``, ``doha``, ``forces``,
+``garrison``, ``combat``, ``model``) call them and write the event log. The registry of the
+rules, ``RULES``, lives in ``model.sim.registry`` (each rule's ``code`` names where it is
+carried out) and is importable from here.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from model.sim.registry import RULES
+from model.sim.rule import Rule
 
-@dataclass(frozen=True)
-class Rule:
-    """A named behavioural rule.
-
-    Attributes:
-        id: Short identifier written in the event log.
-        title: One line saying what the rule does.
-        section: The article section(s) the rule is derived from.
-        quote: The passage the rule rests on.
-        params: Dotted scenario parameters the rule reads.
-    """
-
-    id: str
-    title: str
-    section: str
-    quote: str
-    params: tuple[str, ...]
-
-
-RULES: dict[str, Rule] = {
-    r.id: r
-    for r in sorted(  # by number, whatever the order they are written in
-        (
-            Rule(
-                "R1",
-                "Appeals travel through channels; a patron answers by weighing alignment, cost, "
-                "its conditions and the regime's viability; word that others are abandoning the "
-                "regime lowers the leader's belief",
-                "Pleas to Turkey; Appeals to Iraq",
-                "He reached out to Iraqi Prime Minister Mohammed Shia' al-Sudani, who has strong ties "
-                "with Turkish President Recep Tayyip Erdogan ... Turkey held the Assad regime "
-                "responsible ... due to its refusal to engage in political processes ... Iraq, which "
-                "preferred to distance itself from external conflicts to avoid political repercussions.",
-                (
-                    "decision_temperature",
-                    "actors.regime.turkey_appeal_threshold",
-                    "actors.regime.hezbollah_appeal_threshold",
-                    "actors.regime.pmf_appeal_threshold",
-                    "actors.regime.political_process_before_offensive",
-                    "actors.<patron>.alignment",
-                    "actors.<patron>.domestic_cost",
-                    "actors.<patron>.viability_weight",
-                    "actors.turkey.condition_penalty",
-                    "actors.<patron>.answer_lag_days",
-                    "actors.iraq.relay_lag_days",
-                    "actors.iraq.warning_signal",
-                    "actors.iraq.pmf_fighters",
-                    "actors.iraq.pmf_arrival_days",
-                    "actors.iraq.pmf_entry",
-                ),
-            ),
-            Rule(
-                "R2",
-                "A patron's support is limited to the places it is reported to reach",
-                "Appeals to Iraq",
-                "Hezbollah would only provide limited support near the Lebanese border.",
-                (
-                    "actors.hezbollah.limited_fighters",
-                    "actors.hezbollah.full_fighters",
-                    "actors.hezbollah.limited_reach",
-                    "actors.hezbollah.deploy_lag_days",
-                ),
-            ),
-            Rule(
-                "R3",
-                "A patron whose belief in the regime's survival falls below a threshold changes "
-                "its words and its offers",
-                "Astana Process; Russian Offers",
-                "Discussions in Doha included plans for a transitional governing body, reinforcing "
-                "Iran's belief that Assad's regime was nearing collapse. This prompted a shift in "
-                "Iranian rhetoric ... Russia reportedly offered Assad protection and safe passage ... "
-                "if he agreed to a transitional government.",
-                (
-                    "actors.<patron>.initial_belief",
-                    "actors.<patron>.belief_update_rate",
-                    "actors.<patron>.support_max",
-                    "actors.<patron>.support_threshold",
-                    "actors.<patron>.support_width",
-                    "actors.iran.mediation_threshold",
-                    "actors.iran.ceasefire_threshold",
-                    "actors.iran.rhetoric_threshold",
-                    "actors.iran.transition_signal",
-                    "actors.iran.rhetoric_signal",
-                    "actors.iran.astana_convening_lag_days",
-                    "actors.russia.offer_threshold",
-                    "actors.russia.shift_after_decline",
-                    "actors.doha_participants.initial_belief",
-                    "actors.doha_participants.belief_update_rate",
-                    "actors.doha_participants.transition_threshold",
-                ),
-            ),
-            Rule(
-                "R4",
-                "The leader's belief lags the facts; he declines an offer while he believes he can "
-                "fight on; he leaves when his belief collapses or a column nears the capital, by the "
-                "route best guaranteed, in secret, which breaks the chain of command; an accepted "
-                "offer hands the capital to a transitional authority",
-                "Russian Offers",
-                "Assad declined, asserting his ability to continue fighting ... Assad's departure was "
-                "sudden and kept secret, even from the head of the regime's national security.",
-                (
-                    "actors.regime.initial_believed_viability",
-                    "actors.regime.belief_update_rate",
-                    "actors.regime.viability_weight_population",
-                    "actors.regime.offer_accept_threshold",
-                    "actors.regime.flight_threshold",
-                    "actors.regime.offer_flight_weight",
-                    "actors.regime.capital_threat_threshold",
-                    "actors.regime.secret_departure",
-                ),
-            ),
-            Rule(
-                "R5",
-                "Each unit decides each day whether to keep answering commands, from nearby units, "
-                "the opposition's momentum, the signals of patron support and the state of command",
-                "opening; Russian Offers",
-                "military units around Damascus became unresponsive to commands, sensing a shift in "
-                "Russian support towards removing Assad ... with little resistance from the Syrian Army.",
-                (
-                    "actors.units.threshold_mean",
-                    "actors.units.threshold_sd",
-                    "actors.units.weight_nearby",
-                    "actors.units.weight_momentum",
-                    "actors.units.weight_patron",
-                    "actors.units.weight_command",
-                    "actors.units.weight_threat",
-                    "actors.units.noise_sd",
-                    "actors.units.patron_signal_weights",
-                ),
-            ),
-            Rule(
-                "R6",
-                "Exit routes close as places fall; an insider leaves while a route is open",
-                "Russian Offers",
-                "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher al-Assad "
-                "... before opposition forces took control of the al-Bukamal border crossing.",
-                ("actors.insiders", "exit_routes"),
-            ),
-            Rule(
-                "R7",
-                "Battle at a contested place is decided by the responsive defenders, patron support "
-                "present there and the attacker's strength and momentum; a place whose garrison has "
-                "stopped answering is not fought for unless allied fighters hold it",
-                "opening",
-                "opposition forces enter Damascus following their swift capture of Homs, with little "
-                "resistance from the Syrian Army ... Hama, a critical gateway to Damascus.",
-                (
-                    "combat.max_advance_km_per_day",
-                    "combat.ratio_exponent",
-                    "combat.noise_sd",
-                    "combat.air_power_multiplier",
-                    "combat.collapse_share",
-                    "combat.present_km",
-                    "actors.<opposition>.strength",
-                    "actors.<opposition>.join_threshold",
-                    "actors.<opposition>.scope",
-                    "actors.<opposition>.present_in",
-                    "actors.<opposition>.enemies",
-                    "actors.<opposition>.momentum_gain",
-                    "actors.<opposition>.momentum_decay",
-                    "actors.<opposition>.momentum_weight",
-                    "actors.<opposition>.focus",
-                    "actors.<opposition>.capture_gain",
-                    "actors.units.readiness",
-                ),
-            ),
-            Rule(
-                "R9",
-                "A force asked to halt (Turkish pressure, a ceasefire, an agreed transition) complies "
-                "to the degree of its compliance and then takes no place, unopposed or not, until "
-                "its halt lapses; a halt because its aim was met does not lapse",
-                "Pleas to Turkey; Astana Process",
-                "Assad attempted ... to persuade Turkey to intervene and halt the assault ... Iranian "
-                "officials proposed a ceasefire and a dialogue between Assad and the opposition. "
-                "However, Turkey rejected the idea of controlling the advancing opposition.",
-                ("actors.<opposition>.halt_compliance",),
-            ),
-            Rule(
-                "R10",
-                "Advances take time: a force reaches a place whose garrison has stopped answering "
-                "along the road, at the pace of an unopposed column",
-                "opening",
-                "opposition forces enter Damascus following their swift capture of Homs, with little "
-                "resistance from the Syrian Army",
-                ("combat.unopposed_km_per_day",),
-            ),
-            Rule(
-                "R8",
-                "After the capital falls, Russia works with the force it has the closest ties to "
-                "among those holding or next to the capital to keep state institutions running, and "
-                "its support to what is left of the regime ends; a force that defers to another "
-                "hands the capital over when that force arrives, rather than holding it against it",
-                "Russian Offers; other outlets: TRT World/AFP (caretaker government of the HTS-led "
-                "command, 10 Dec); Syrian Observer (the SOR met al-Sharaa, 11 Dec)",
-                "Russia is currently coordinating with southern operational command to stabilize "
-                "Damascus and ensure the continued functioning of state institutions, led by Ahmad "
-                "al-Auda, commander of the Eighth Brigade.",
-                ("actors.russia.partner_affinity", "actors.<opposition>.defers_to"),
-            ),
-            Rule(
-                "R11",
-                "A local actor (the Southern Operations Room, Suwayda's Druze factions, the Syrian "
-                "Free Army, the SDF, the SNA) acts once what it sees is enough: the regime's "
-                "visible weakness, the major cities lost, the army no longer answering around a "
-                "place it could take, other local actors already acting",
-                "other outlets: Shafaq News; TRT World/Anadolu (SOR, 6 Dec); A News/Anadolu "
-                "(Suwayda, 6 Dec); Anadolu; Al Jazeera (SFA, Palmyra, 6-7 Dec); AFP/SOHR; "
-                "Kurdpress (SDF, Deir ez-Zor, 6 Dec); TRT World; Daily Sabah (SNA, Tel Rifaat, 1 Dec)",
-                "Regime forces and Iran-backed groups suddenly withdrew from Deir Ezzor city and "
-                "its countryside (AFP/SOHR, 6 Dec); the SDF moved in the same day (Kurdpress).",
-                (
-                    "actors.local_actors.weight_weakness",
-                    "actors.local_actors.weight_city_falls",
-                    "actors.local_actors.weight_withdrawal",
-                    "actors.local_actors.weight_bandwagon",
-                    "actors.local_actors.noise_sd",
-                    "actors.<opposition>.join_threshold",
-                ),
-            ),
-            Rule(
-                "R12",
-                "Units differ in kind: elite formations tied to an insider hold longer but follow "
-                "him when he leaves; conscripts and reservists give way sooner",
-                "Russian Offers; other outlets: Reuters (Maher al-Assad, 4th Division); AFP (career "
-                "soldiers, conscripts and reservists)",
-                "the arrival of a high-ranking Syrian official in Iraq, believed to be Maher "
-                "al-Assad, Bashar's brother",
-                (
-                    "actors.units.elite_share",
-                    "actors.units.elite_places",
-                    "actors.units.elite_insider",
-                    "actors.units.elite_threshold_shift",
-                    "actors.units.conscript_share",
-                    "actors.units.conscript_threshold_shift",
-                    "actors.units.weight_insider",
-                ),
-            ),
-            Rule(
-                "R13",
-                "A unit that stops answering crosses abroad while a crossing from its place is "
-                "open, surrenders to an attacker next to it, dissolves, or holds its place",
-                "other outlets: Reuters; Shafaq News; Iraqi News Agency (soldiers crossed at "
-                "al-Qaim, 7 Dec); Rudaw Arabic (surrender at Hasakah and Qamishli); SOHR; The "
-                "National (uniforms abandoned)",
-                "About 2,000 Syrian soldiers crossed into Iraq at al-Qaim by the end of the day "
-                "(the al-Qaim mayor, via Reuters, 7 Dec).",
-                (
-                    "actors.units.exit_cross",
-                    "actors.units.exit_surrender",
-                    "actors.units.exit_dissolve",
-                    "exit_routes",
-                ),
-            ),
-            Rule(
-                "R14",
-                "A patron delivers no more than its capacity, whatever it is willing to give; "
-                "allied fighters and advisers leave once their position is untenable",
-                "Appeals to Iraq; other outlets: Reuters; AFP (Hezbollah left al-Qusayr and Homs, "
-                "7-8 Dec); New York Times (Iran's personnel evacuated, 6 Dec); ACLED via "
-                "elDiario.es (Russian strikes in Syria down 29 % after February 2022)",
-                "Hezbollah would only provide limited support near the Lebanese border.",
-                (
-                    "actors.russia.capacity",
-                    "actors.iran.capacity",
-                    "actors.hezbollah.capacity_fighters",
-                    "actors.iran.evacuation_threshold",
-                ),
-            ),
-            Rule(
-                "R15",
-                "Once the leader has gone and the capital is lost, each remaining regime place "
-                "whose garrison no longer answers passes to the nearest force able to take it, "
-                "after the time its column needs on the road",
-                "opening; other outlets: TASS (the coast entered on 8 Dec without fighting); AFP "
-                "(the army command told officers the rule was over)",
-                "opposition forces enter Damascus following their swift capture of Homs, with "
-                "little resistance from the Syrian Army",
-                ("combat.unopposed_km_per_day", "combat.collapse_share"),
-            ),
-            Rule(
-                "R16",
-                "The regime takes measures to keep its army: a pay rise for career soldiers, "
-                "decreed once the leader's belief falls far enough, raises their thresholds",
-                "other outlets: SANA; AFP (a 50 % rise for career soldiers decreed on 4 Dec)",
-                "A decree adds 50 per cent to the salaries of career military personnel (SANA, "
-                "4 Dec, as reported by AFP).",
-                ("actors.regime.pay_rise_threshold", "actors.units.pay_rise_effect"),
-            ),
-            Rule(
-                "R17",
-                "A state restrains only the forces it backs, as far as it can: Turkey decides "
-                "before the offensive whether to hold the northern coalition back; a ceasefire "
-                "agreed at Doha binds the forces the states at the table can restrain",
-                "Pleas to Turkey; Astana Process",
-                "Turkey held the Assad regime responsible ... due to its refusal to engage in "
-                "political processes ... Turkey rejected the idea of controlling the advancing "
-                "opposition.",
-                ("actors.<opposition>.restrained_by", "actors.<opposition>.restraint"),
-            ),
-        ),
-        key=lambda r: int(r.id[1:]),
-    )
-}
+__all__ = ["RULES", "Rule"]  # the registry, read from here by explain and the dashboard
 
 
 def logistic(x: float) -> float:
@@ -395,7 +97,8 @@ def unit_pressure(
         threat: Per place, 1 where an opposition force is adjacent, else 0.
         momentum: The opposition's momentum, 0..1.
         patron_drop: How far the patron support the units see has fallen from its level at
-            the start, 0..1.
+            the start, -1..1: negative where it has risen (the level, not only its fall,
+            counts: a surge of support holds units).
         command_broken: Whether the leader has left in secret.
         w_nearby: Weight of nearby units.
         w_momentum: Weight of momentum.

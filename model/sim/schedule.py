@@ -28,6 +28,7 @@ STREAMS = (
     "forces",
     "local_actors",
     "unit_exits",
+    "local_thresholds",
 )
 
 
@@ -133,20 +134,36 @@ class Agenda:
 class Decisions:
     """Documented decisions: drawn from the decider's stream, unless a scenario pins them.
 
+    A pinned decision is recorded when it first comes up (the decider reaches it) and when its
+    consequence takes effect, so that a run can say whether the pin applied at all
+    (``model.sim.pins``): a pin on a decision nobody reaches changes nothing.
+
     Args:
         streams: The run's random streams.
         pins: Decision name -> ``auto``, ``accept`` or ``refuse``.
+        clock: Today's day number.
     """
 
-    def __init__(self, streams: Streams, pins: dict[str, str]):
+    def __init__(
+        self, streams: Streams, pins: dict[str, str], clock: Callable[[], int] = lambda: 0
+    ):
         self.streams = streams
         self.pins = pins
+        self._clock = clock
         # Set to a list to keep (decision, probability, the decider's belief) of every
         # draw: ``explain`` reads the state at which each decision was taken.
         self.trace: list[tuple[str, float, float | None]] | None = None
+        # Pinned decisions: the day each first came up, and (day, outcome) of its effect.
+        self.came_up: dict[str, int] = {}
+        self.effect: dict[str, tuple[int, str]] = {}
 
     def decide(
-        self, decision: str, probability: float, stream: str, belief: float | None = None
+        self,
+        decision: str,
+        probability: float,
+        stream: str,
+        belief: float | None = None,
+        later: bool = False,
     ) -> bool:
         """Draw a decision; a pin overrides the draw.
 
@@ -158,6 +175,8 @@ class Decisions:
             probability: The probability of accepting, from the decider's rule.
             stream: The decider's random stream.
             belief: The decider's belief in the regime when deciding, for the trace.
+            later: A yes takes effect only later, if at all (an arrival, a halt): the caller
+                reports it with ``consequence``. A no takes effect at once.
         """
         if self.trace is not None:
             self.trace.append((decision, probability, belief))
@@ -165,4 +184,19 @@ class Decisions:
         pin = self.pins.get(decision, "auto")
         if pin == "auto":
             return bool(u < probability)
+        if decision not in self.came_up:
+            self.came_up[decision] = self._clock()
+            if pin == "refuse" or not later:
+                self.effect[decision] = (self._clock(), "")
         return pin == "accept"
+
+    def consequence(self, decision: str, took: bool, why: str = "") -> None:
+        """Report whether a pinned yes decided with ``later`` took effect (once; else ignored).
+
+        Args:
+            decision: The decision's name.
+            took: Whether its consequence happened.
+            why: What stopped it, when it did not.
+        """
+        if decision in self.came_up and decision not in self.effect:
+            self.effect[decision] = (self._clock(), "" if took else why)

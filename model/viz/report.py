@@ -15,6 +15,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from model.analysis.compare import findings, format_cells, format_table, is_share, measure_label
+from model.analysis.pins import pin_lines, pin_warnings, pins_of
 from model.errors import ResultsError
 from model.results.readers import read_daily
 from model.viz.style import scenario_colour
@@ -79,12 +80,16 @@ def _groups(table: pd.DataFrame, doc: dict, start: dt.date | None) -> list[dict]
     return groups
 
 
-def write_report(folder: Path) -> Path:
+def write_report(folder: Path, attribution: dict | None = None) -> Path:
     """Write ``report.html`` from a comparison folder's saved files.
 
     The page opens with the findings (one sentence per scenario, from
     ``model.analysis.compare.findings``), then the outcome table grouped by measure, the
     figures at the page's width, what each scenario changes, and the terminal's table.
+
+    Args:
+        folder: The comparison folder.
+        attribution: An ``attribution.json`` whose findings the page shows after its own.
     """
     doc = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
     table = pd.read_csv(folder / "comparison.csv")
@@ -103,13 +108,76 @@ def write_report(folder: Path) -> Path:
         for name, title in PLOTS
         if (folder / name).exists()
     ]
+    pins = pins_of(doc["scenarios"])
+    pin_rows = [
+        {"scenario": name, "lines": pin_lines(p["applied"], p["came_up"])}
+        for name, p in pins.items()
+        if p["applied"]
+    ]
+    warnings = [
+        w
+        for name, p in pins.items()
+        for w in pin_warnings(name, p["applied"], p["came_up"], doc["runs"])
+    ]
     page = _ENV.get_template("report.html.j2").render(
         doc=doc,
         findings=found,
         groups=_groups(table, doc, start),
         plots=plots,
-        text_table=format_table(table, doc.get("horizon_days")),
+        text_table=format_table(table, doc.get("horizon_days"), pins),
+        pin_rows=pin_rows,
+        pin_warnings=warnings,
         colours={s["name"]: scenario_colour(k) for k, s in enumerate(doc["scenarios"])},
+        **(_attribution_context(attribution) if attribution else {}),
+    )
+    out = folder / "report.html"
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def _attribution_context(a: dict) -> dict:
+    """What the attribution block shows: per player its Shapley value on each measure."""
+    from model.analysis.attribution_text import value_text
+
+    def cell(r: dict, m: str) -> str:
+        return (f"{value_text(r['value'], m)} "
+                f"[{value_text(r['low'], m)}, {value_text(r['high'], m)}]")  # fmt: skip
+
+    sv = {(r["decision"], r["measure"]): r for r in a["values"] if r["index"] == "shapley"}
+    rows = []
+    for p in a["players"]:
+        r0 = sv[(p["name"], a["measures"][0]["id"])]
+        changed = r0.get("flip_changes_run")
+        pins = r0.get("pins_applied")
+        rows.append({
+            "name": p["name"], "documented": p["documented"], "flipped": p["flipped"],
+            "cells": [cell(sv[(p["name"], m["id"])], m["id"]) for m in a["measures"]],
+            "changed": ("-" if changed is None else f"{changed:.0%}")
+            + ("" if pins is None else f" (pin came up {pins:.0%})"),
+        })  # fmt: skip
+    totals = [cell(m["all_flips_effect"], m["id"]) for m in a["measures"]]
+    return {"a": a, "attribution_rows": rows, "attribution_totals": totals}
+
+
+def attribution_findings_html(a: dict) -> str:
+    """The attribution's findings and table as an HTML block, for any report page.
+
+    Args:
+        a: ``attribution.json`` (``model.analysis.attribution_text.document``).
+    """
+    return _ENV.get_template("attribution_findings.html.j2").render(**_attribution_context(a))
+
+
+def write_attribution_report(folder: Path) -> Path:
+    """Write ``report.html`` of an attribution folder: findings, table, picture, text."""
+    from model.analysis.attribution_text import format_attribution
+
+    a = json.loads((folder / "attribution.json").read_text(encoding="utf-8"))
+    png = folder / "attribution.png"
+    page = _ENV.get_template("attribution.html.j2").render(
+        **_attribution_context(a),
+        picture=base64.b64encode(png.read_bytes()).decode("ascii") if png.exists() else None,
+        text_table=format_attribution(a),
     )
     out = folder / "report.html"
     out.write_text(page, encoding="utf-8")

@@ -31,6 +31,7 @@ NAMES = {
     "stance": "takes a stance",
     "measure": "decrees a measure",
     "end": "regime's end",
+    "turns_on": "turns on",
     # channels
     "ankara": "in Ankara",
     "doha": "at Doha",
@@ -38,6 +39,8 @@ NAMES = {
     "hmeymim_air": "by air from Hmeymim",
     "iraq_via_bukamal": "to Iraq via al-Bukamal",
     "lebanon_road": "by the road to Lebanon",
+    "iraq_by_air": "to Iraq by air",
+    "moscow": "in Moscow",
 }
 
 
