@@ -79,6 +79,9 @@ def _headline(path: str, off: list[str]) -> dict[str, np.ndarray]:
         "Deir ez-Zor with the northern coalition at the horizon": np.array(
             [float(r.holders[-1, c.index["Deir ez-Zor"]] == north) for r in results]
         ),
+        # the day after the pay rise's decree (4 Dec, R16): by 8 Dec the cascade has run its
+        # course with or without it
+        "units answering on 5 December": np.array([r.metrics[8, answering] for r in results]),
         "units answering on 8 December": np.array([r.metrics[11, answering] for r in results]),
         "soldiers crossed into Iraq": np.array([r.metrics[-1, crossed] for r in results]),
         "capital days held": held(c.capital),

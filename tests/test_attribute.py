@@ -312,12 +312,13 @@ def test_over_a_posterior_each_coalition_uses_the_same_draws(tmp_path, baseline,
     assert (rows.draw == rows.run // 3).all()
     ids = draw_ids(load_posterior(post), 12, 20241127, 3)
     # coalition 3's run 0 is the draw's scenario with both flips, run with run 0's seed
-    from model.ensemble.posterior import scenario_with_draw
+    from model.config.uncertain import with_values
+    from model.ensemble.posterior import overridden
 
     sc = co.coalition_scenario(baseline, "decisions", ["iraq_sends_pmf", "leader_accepts_offer"], 3)
     p = load_posterior(post)
     values = dict(zip(p.names, p.values[ids[0]], strict=True))
-    drawn = sc.model_validate(scenario_with_draw(sc, p, values))
+    drawn = sc.model_validate(with_values(sc, values, sc.model_dump(), overridden(sc, p)))
     c = compile_scenario(drawn)
     first = rows[(rows.coalition == 3) & (rows.run == 0)].iloc[0]
     r = simulate(c, int(first.seed))

@@ -59,7 +59,7 @@ def test_pinning_the_offer_changes_the_answer_and_the_end(baseline):
 
 def test_event_rows_cite_the_rule_and_its_article_section(baseline):
     m = rp.ReplayModel(scenario=baseline)
-    for _ in range(8):  # Turkey answers the appeal Iraq relays on 3 Dec (day 6)
+    for _ in range(12):  # Turkey answers the appeal Iraq relays (3 Dec, day 6, as documented)
         m.step()
     rows = rp.event_rows(m)
     turkey = [r for r in rows if r["actor"] == "Turkey" and r["kind"] == "answer"]

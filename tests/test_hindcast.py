@@ -90,7 +90,7 @@ def test_skill_folds_the_seeds_into_its_interval():
 
 
 def test_origins_are_checked(baseline_path, run_cli):
-    assert origin_days(["2024-11-28", "2024-12-06"], START, 30) == [3, 9]
+    assert origin_days(["2024-11-30", "2024-12-06"], START, 30) == [3, 9]
     res = run_cli("hindcast", baseline_path, "--origins", "2024-13-01")
     assert res.code == 2 and res.err.startswith("ERROR --origins 2024-13-01")
     res = run_cli("hindcast", baseline_path, "--origins", "2025-06-01")

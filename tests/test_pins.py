@@ -86,7 +86,7 @@ def test_a_flip_takes_effect_on_the_first_day_the_world_differs(make_scenario):
     for s in SEEDS:
         r = simulate(c, s)
         (entry,) = _pins([r])
-        ended = 0 <= r.fall_day[c.capital] < 6  # Russia's support to the regime had ended
+        ended = 0 <= r.fall_day[c.capital] <= 6  # Russia's support to the regime had ended (R8)
         surge = any(e[1:3] == ("russia", "answer") and e[5].startswith("raised") for e in r.events)
         if ended or surge:  # a raised effort is not what support_max caps
             assert entry[5].startswith("never came up"), entry

@@ -35,7 +35,7 @@ def test_every_script_has_a_smoke_test():
     """A script added to benchmarks/ or tools/ that no test names fails this.
 
     The documentation's tools are run by tests/test_docs.py ("tools/docs_reference.py",
-    "tools/docs_figures.py").
+    "tools/docs_figures.py", which imports "tools/docs_trust.py" for the trust page's tables).
     """
     scripts = {p.relative_to(ROOT).as_posix() for d in ("benchmarks", "tools")
                for p in (ROOT / d).glob("*.py")}  # fmt: skip

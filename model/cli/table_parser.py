@@ -13,18 +13,6 @@ TRIALS, REFINE_RUNS = 150, 100  # model.studies.refine.TRIALS, RUNS
 MAX_TRIALS = 100_000
 
 
-def _trials(text: str) -> int:
-    """``--trials``: a whole number from 0 (no search) to ``MAX_TRIALS``."""
-    import argparse
-
-    from model.cli.parser import _whole
-
-    v = _whole(text)
-    if not 0 <= v <= MAX_TRIALS:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to {MAX_TRIALS:,}, got {v}")
-    return v
-
-
 def add_table_commands(sub, p) -> None:
     """Add ``reference``, ``calibrate``, ``infer``, ``sbc`` and ``hindcast`` to ``sub``.
 
@@ -33,6 +21,15 @@ def add_table_commands(sub, p) -> None:
         p: The main parser module (``model.cli.parser``: its option types and executor
             options, shared with every other subcommand).
     """
+
+    def trials(text: str) -> int:  # --trials: 0 (no search) to MAX_TRIALS
+        v = p._whole(text)
+        if not 0 <= v <= MAX_TRIALS:
+            raise p.argparse.ArgumentTypeError(
+                f"expected a number from 0 to {MAX_TRIALS:,}, got {v}"
+            )
+        return v
+
     ref = sub.add_parser(
         "reference", help="make the reference table of prior-predictive runs that calibrate, "
         "infer, sbc, hindcast and validate --reference read (resumable)")  # fmt: skip
@@ -86,7 +83,7 @@ def add_table_commands(sub, p) -> None:
         if name == "calibrate":
             s.add_argument("--replace", action="store_true",
                            help="write over the calibration file if it exists")  # fmt: skip
-            s.add_argument("--trials", type=_trials, default=None,
+            s.add_argument("--trials", type=trials, default=None,
                            help=f"points the search near the posterior mean scores, "
                            f"{REFINE_RUNS} runs each (default {TRIALS}; 0: write the "
                            f"posterior mean)")  # fmt: skip

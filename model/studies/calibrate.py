@@ -151,6 +151,15 @@ def calibrate_to_file(
     """Set every calibrated value from the calibration observations; write the calibration file.
 
     Args:
+        sc: The scenario, read without its calibration file the first time.
+        scenario_path: Its file (the calibration file it names is the default target).
+        job: The executor and the command line recorded.
+        settings: The inference's settings (seeds, ess, scale, seed).
+        reference: The reference table's folder (None: make one, published beside).
+        runs: Rows of a table made here.
+        observations_path: The documented observations.
+        out: The file to write instead of the one the scenario names.
+        replace: Write over an existing file.
         trials: Points the search near the posterior mean scores (0: write the mean).
 
     Returns:

@@ -30,12 +30,12 @@ import pandas as pd
 from model.analysis import discovery as disc
 from model.analysis.coalitions import FLIP, documented_answer
 from model.config.schema import DECISIONS, Scenario, scenario_digest
+from model.config.uncertain import Ranges, with_values
 from model.ensemble.executors import simulate_task
 from model.ensemble.memory import run_seeds
 from model.ensemble.runner import Job
 from model.results.provenance import provenance
 from model.studies.rowblocks import FLOAT_FORMAT, Study, study_folder
-from model.studies.sensitivity import problem, with_values
 
 LHS_TAG = 0x4C48  # the hypercube's stream, apart from the runs' seeds (SeedSequence entropy)
 BLOCK = 250  # cases per block written
@@ -49,7 +49,7 @@ TARGETS = {
 
 def inputs(sc: Scenario, path: str | None = None) -> tuple[list[str], dict[str, list[float]]]:
     """The decisions (``DECISIONS``, read when called) and the uncertain ranges explored."""
-    prob = problem(sc, path)
+    prob = Ranges.of(sc, path).problem()
     return list(DECISIONS), dict(zip(prob["names"], prob["bounds"], strict=True))
 
 
@@ -80,7 +80,7 @@ def _tasks(sc: Scenario, table: pd.DataFrame, start: int) -> Iterator[tuple]:
     data, base = sc.model_dump(), scenario_digest(sc)
     for row in table.iloc[start:].to_dict(orient="records"):
         values = {n: float(row[n]) for n in ranges}
-        d = with_values(sc, data, values)
+        d = with_values(sc, values, data)
         d["decisions"] = {**d["decisions"], **{k: str(row[k]) for k in decisions}}
         key = hashlib.sha256((base + json.dumps([values, d["decisions"]], sort_keys=True))
                              .encode()).hexdigest()  # fmt: skip
