@@ -116,3 +116,11 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Callable
         return CliResult(code, captured.out, captured.err)
 
     return _run
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The fault tests' yardstick: uninterrupted serial runs of the baseline, by size and format."""
+    from faults import make_reference
+
+    return make_reference(tmp_path_factory)

@@ -126,3 +126,21 @@ def _tmpfs(path: Path, size: str, ro: bool = False):
 
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+
+
+def signal_every_worker(proc, sig: int, seconds: float, pause: float) -> set[int]:
+    """Send ``sig`` once to every worker ``proc`` starts, until it exits or ``seconds`` pass.
+
+    Returns:
+        The workers signalled.
+    """
+    done: set[int] = set()
+    deadline = time.monotonic() + seconds
+    while proc.poll() is None and time.monotonic() < deadline:
+        for pid in _children(proc.pid):
+            if pid not in done:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+                done.add(pid)
+        time.sleep(pause)
+    return done

@@ -7,7 +7,6 @@ the reason otherwise.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -31,8 +30,8 @@ from faults import (
     _started,
     _tmpfs,
     _wait_for,
-    make_reference,
     needs_root,
+    signal_every_worker,
 )
 
 from model.cli.main import main
@@ -41,12 +40,7 @@ from model.results.contract import INCOMPLETE, MANIFEST
 pytestmark = pytest.mark.faults
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    return make_reference(tmp_path_factory)
-
-
-def test_a_killed_worker_is_replaced_and_the_results_are_identical(tmp_path, reference):
+def test_a_killed_worker_is_replaced_and_the_results_are_identical(tmp_path, uninterrupted):
     out = tmp_path / "out"
     proc = _cli("run", BASELINE, "--runs", 600, "--seed", SEED, "--workers", 2, "--quiet",
                 "--out", out, cwd=tmp_path)  # fmt: skip
@@ -56,23 +50,15 @@ def test_a_killed_worker_is_replaced_and_the_results_are_identical(tmp_path, ref
     os.kill(workers[0], signal.SIGKILL)  # what the out-of-memory killer does
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    _same(out, reference(600))
+    _same(out, uninterrupted(600))
     assert main(["verify", str(out)]) == 0
 
 
-def test_workers_that_keep_dying_stop_the_run_resumably(tmp_path, reference):
+def test_workers_that_keep_dying_stop_the_run_resumably(tmp_path, uninterrupted):
     out = tmp_path / "out"
     proc = _cli("run", BASELINE, "--runs", 600, "--seed", SEED, "--workers", 2, "--quiet",
                 "--out", out, cwd=tmp_path)  # fmt: skip
-    killed: set[int] = set()
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        for pid in _children(proc.pid):
-            if pid not in killed:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
-        time.sleep(0.02)
+    signal_every_worker(proc, signal.SIGKILL, 120, 0.02)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, err
     lines = err.strip().splitlines()
@@ -84,7 +70,7 @@ def test_workers_that_keep_dying_stop_the_run_resumably(tmp_path, reference):
     res = _cli("run", BASELINE, "--resume", hidden, "--quiet", "--workers", 2, cwd=tmp_path)
     _, err = res.communicate(timeout=120)
     assert res.returncode == 0, err
-    _same(out, reference(600))
+    _same(out, uninterrupted(600))
 
 
 def test_workers_die_with_a_killed_parent(tmp_path):
@@ -112,7 +98,7 @@ def test_sigterm_during_a_run_with_a_killed_worker_does_not_hang(tmp_path):
 
 
 @needs_root
-def test_a_full_disk_keeps_complete_blocks_and_resumes_identically(tmp_path, reference):
+def test_a_full_disk_keeps_complete_blocks_and_resumes_identically(tmp_path, uninterrupted):
     with _tmpfs(tmp_path / "disk", "6m") as disk:
         out = disk / "out"
         proc = _cli("run", BASELINE, "--runs", 600, "--seed", SEED, "--workers", 2,
@@ -129,7 +115,7 @@ def test_a_full_disk_keeps_complete_blocks_and_resumes_identically(tmp_path, ref
         proc = _cli("run", BASELINE, "--resume", hidden, "--quiet", cwd=tmp_path)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-        _same(out, reference(600))
+        _same(out, uninterrupted(600))
 
 
 @needs_root

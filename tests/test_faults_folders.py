@@ -30,7 +30,6 @@ from faults import (
     _started,
     _tmpfs,
     _wait_for,
-    make_reference,
     needs_root,
 )
 
@@ -38,11 +37,6 @@ from model.results.contract import INCOMPLETE, MANIFEST, PROGRESS
 from model.results.integrity import seal
 
 pytestmark = pytest.mark.faults
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    return make_reference(tmp_path_factory)
 
 
 def _data_files(folder: Path) -> list[str]:
@@ -77,7 +71,7 @@ def _verify(folder: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("fmt, moment", [("parquet", 0), ("parquet", 1), ("csv", 2)])
-def test_kill_9_at_a_random_moment_resumes_to_identical_files(tmp_path, reference, fmt, moment):
+def test_kill_9_at_a_random_moment_resumes_to_identical_files(tmp_path, uninterrupted, fmt, moment):
     out = tmp_path / "out"
     proc = _cli("run", BASELINE, "--runs", 2000, "--seed", SEED, "--workers", 2, "--format",
                 fmt, "--quiet", "--out", out, cwd=tmp_path)  # fmt: skip
@@ -91,12 +85,12 @@ def test_kill_9_at_a_random_moment_resumes_to_identical_files(tmp_path, referenc
     assert "--seed 77" in check.stdout
     res = _run_printed(check.stdout, tmp_path)
     assert res.returncode == 0, res.stderr
-    _identical(out, reference(2000, fmt))
+    _identical(out, uninterrupted(2000, fmt))
     assert _verify(out).returncode == 0
 
 
 @needs_root
-def test_a_full_disk_with_parquet_resumes_identically(tmp_path, reference):
+def test_a_full_disk_with_parquet_resumes_identically(tmp_path, uninterrupted):
     with _tmpfs(tmp_path / "disk", "3m") as disk:
         out = disk / "out"
         proc = _cli("run", BASELINE, "--runs", 1000, "--seed", SEED, "--workers", 2,
@@ -111,7 +105,7 @@ def test_a_full_disk_with_parquet_resumes_identically(tmp_path, reference):
         subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
         res = _run_printed(err, tmp_path)
         assert res.returncode == 0, res.stderr
-        _identical(out, reference(1000, "parquet"))
+        _identical(out, uninterrupted(1000, "parquet"))
 
 
 def test_verify_hashes_the_parquet_daily_table_per_block(run_cli, tmp_path):

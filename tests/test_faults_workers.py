@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from faults import (
     _same,
     _started,
     _wait_for,
-    make_reference,
+    signal_every_worker,
 )
 
 from model.cli import parser
@@ -34,11 +33,6 @@ from model.results.contract import INCOMPLETE
 pytestmark = pytest.mark.faults
 
 FAST = ("--worker-timeout", "0.15")
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    return make_reference(tmp_path_factory)
 
 
 def _stopped(pid: int) -> bool:
@@ -55,7 +49,7 @@ def test_the_parser_states_the_executors_timeout():
     assert tasks.hang_limit(("k", {}, list(range(25))), tasks.WORKER_TIMEOUT) == 70.0
 
 
-def test_a_hung_worker_is_replaced_and_the_results_are_identical(tmp_path, reference):
+def test_a_hung_worker_is_replaced_and_the_results_are_identical(tmp_path, uninterrupted):
     out = tmp_path / "out"
     proc = _cli("run", BASELINE, "--runs", 1500, "--seed", SEED, "--workers", 2, *FAST,
                 "--quiet", "--out", out, cwd=tmp_path)  # fmt: skip
@@ -65,24 +59,16 @@ def test_a_hung_worker_is_replaced_and_the_results_are_identical(tmp_path, refer
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err
     assert not _alive(worker)  # killed with the pool it hung, not left stopped
-    _same(out, reference(1500))
+    _same(out, uninterrupted(1500))
     assert main(["verify", str(out)]) == 0
 
 
-def test_workers_that_keep_hanging_stop_the_run_resumably(tmp_path, reference):
+def test_workers_that_keep_hanging_stop_the_run_resumably(tmp_path, uninterrupted):
     out = tmp_path / "out"
     proc = _cli("run", BASELINE, "--runs", 1500, "--seed", SEED, "--workers", 2, *FAST,
                 "--quiet", "--out", out, cwd=tmp_path)  # fmt: skip
     _wait_for(lambda: _started(tmp_path), 60, "a first block")
-    stopped: set[int] = set()
-    deadline = time.monotonic() + 180
-    while proc.poll() is None and time.monotonic() < deadline:
-        for pid in _children(proc.pid):
-            if pid not in stopped:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGSTOP)
-                stopped.add(pid)
-        time.sleep(0.05)
+    stopped = signal_every_worker(proc, signal.SIGSTOP, 180, 0.05)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, err
     lines = err.strip().splitlines()
@@ -97,7 +83,7 @@ def test_workers_that_keep_hanging_stop_the_run_resumably(tmp_path, reference):
     res = _cli(*cmd[3:], cwd=tmp_path)
     _, err = res.communicate(timeout=180)
     assert res.returncode == 0, err
-    _same(out, reference(1500))
+    _same(out, uninterrupted(1500))
 
 
 def _dask_workers(pid: int) -> list[int]:
@@ -109,7 +95,7 @@ def _dask_workers(pid: int) -> list[int]:
     return found
 
 
-def test_a_hung_dask_worker_is_replaced_and_the_results_are_identical(tmp_path, reference):
+def test_a_hung_dask_worker_is_replaced_and_the_results_are_identical(tmp_path, uninterrupted):
     pytest.importorskip("distributed")
     out = tmp_path / "out"
     proc = _cli("run", BASELINE, "--runs", 1500, "--seed", SEED, "--executor", "dask",
@@ -120,4 +106,4 @@ def test_a_hung_dask_worker_is_replaced_and_the_results_are_identical(tmp_path, 
     _, err = proc.communicate(timeout=240)
     assert proc.returncode == 0, err
     assert not _alive(worker)
-    _same(out, reference(1500))
+    _same(out, uninterrupted(1500))
