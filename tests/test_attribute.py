@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import signal
 import subprocess
 import sys
@@ -191,6 +192,21 @@ def test_the_folder_holds_the_attribution_sealed(serial_folder, run_cli):
     page = (serial_folder / "report.html").read_text()
     assert 'data-testid="attribution-findings"' in page and "leader_accepts_offer" in page
     assert run_cli("verify", str(serial_folder)).code == 0
+
+
+def test_the_printed_table_keeps_its_columns_apart(serial_folder):
+    """Each value of the terminal table stands in its own column, the pins' share included."""
+    from model.analysis.attribution_text import format_attribution
+
+    text = format_attribution(json.loads((serial_folder / "attribution.json").read_text()))
+    header = next(line for line in text.splitlines() if "Banzhaf" in line)
+    rows = [line for line in text.splitlines() if line.startswith("  leader_accepts_offer ")]
+    assert rows and "pin came up" in header
+    for row in rows:
+        # value [interval], se, Banzhaf, changed share (log share), pin share: never run together
+        se, banzhaf, changed, pins = re.split(r"\s{2,}", row.split("]", 1)[1].strip())
+        assert re.fullmatch(r"[\d.]+%?", se) and re.fullmatch(r"[+-][\d.]+%?", banzhaf), row
+        assert re.fullmatch(r"\d+% \(\d+%\)", changed) and re.fullmatch(r"\d+%|-", pins), row
 
 
 @pytest.mark.parametrize("executor", ["process", "dask"])

@@ -213,7 +213,7 @@ def format_attribution(doc: dict) -> str:
             f"{value_text(e['value'], mid)} {_interval(e, mid)}; the Shapley values sum to "
             f"{value_text(m['sum_of_shapley_values'], mid)} (efficiency gap {m['efficiency_gap']:.1e})",
             f"  {'':<{width}s}{'Shapley [95 %]':<24s}{'se':>8s}{'Banzhaf':>10s}"
-            f"{'changes world (log)':>21s}",
+            f"  {'changes world (log)':<21s}pin came up",
         ]
         banzhaf = {r["decision"]: r for r in _rows(doc, mid, "banzhaf")}
         for r in _rows(doc, mid, "shapley"):
@@ -224,12 +224,12 @@ def format_attribution(doc: dict) -> str:
             )
             changed, logged = r.get("flip_changes_run"), r.get("flip_changes_log")
             pins = r.get("pins_applied")
-            tail = "-" if changed is None else f"{changed:.0%} ({logged:.0%})"
-            if pins is not None:
-                tail += f" (pin came up {pins:.0%})"
+            world = "-" if changed is None else f"{changed:.0%} ({logged:.0%})"
+            came_up = "-" if pins is None else f"{pins:.0%}"
             lines.append(
                 f"  {r['decision']:<{width}s}{value_text(r['value'], mid) + ' ' + _interval(r, mid):<24s}"
-                f"{se:>8s}{value_text(banzhaf[r['decision']]['value'], mid):>10s}{tail:>21s}"
+                f"{se:>8s}{value_text(banzhaf[r['decision']]['value'], mid):>10s}"
+                f"  {world:<21s}{came_up}"
             )
     lines += ["", "Findings:"] + [f"  - {f}" for f in doc["findings"]]
     return "\n".join(lines)
