@@ -16,7 +16,10 @@ from model.analysis.attribution_text import TINY
 from model.analysis.compare import is_share
 from model.viz import style  # noqa: F401  (sets the file-only backend)
 
-UP, DOWN, END = "#2e7d32", "#c62828", "#546e7a"
+# Purple and orange (the ends of ColorBrewer's PuOr): a sign, not a verdict. Green and red
+# would read as good and bad news about a real conflict, and red-green is the pair that
+# colour-blind readers most often cannot tell apart.
+UP, DOWN, END = "#5e3c99", "#e66101", "#546e7a"
 
 
 def _shapley(doc: dict, measure: str) -> dict[str, dict]:
