@@ -289,3 +289,14 @@ def test_capital_units_after_russian_shift_counts_the_capitals_units():
     events["outcome"] = ""
     share = documented_shares(runs, events)["capital_units_stop_answering_after_russian_shift"]
     assert share == pytest.approx(0.5)
+
+
+def test_the_summary_prints_the_documented_range_beside_the_date(summary, baseline):
+    """A median inside the reporting's range (Damascus: 7-8 December) must not read as a miss."""
+    from model.cli.commands import format_summary
+
+    text = format_summary(summary, baseline.start_date, ["Aleppo", "Hama", "Damascus"])
+    lines = {line.split()[0]: line for line in text.splitlines() if line.startswith("  ")}
+    assert lines["Damascus"].endswith("| 2024-12-08 [12-07 .. 12-08]")
+    assert lines["Hama"].endswith("| 2024-12-05")  # one date in the reporting: no range
+    assert "Leader leaves:" in text and text.count("documented 2024-12-08 [12-07 .. 12-08]") == 1
