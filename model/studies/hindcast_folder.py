@@ -111,7 +111,7 @@ def sbc_to_dir(
     """
     from model.viz.posterior_plots import plot_sbc
 
-    require()
+    require("arviz")
     Ranges.of(sc, scenario_path)
     observations = load_observations(observations_path)
     ref, table = table_for(sc, scenario_path, job, reference, runs, observations_path)

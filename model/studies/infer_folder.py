@@ -46,13 +46,17 @@ METHOD = (
 )
 
 
-def require() -> None:
-    """Refuse to start without the ``infer`` extra (pyabc, scoringrules).
+def require(*modules: str) -> None:
+    """Refuse to start without the ``infer`` extra (pyabc, scoringrules, and ``modules``).
+
+    Args:
+        modules: Further modules of the extra the caller needs (``sbc``: arviz's ECDF bands),
+            checked at the start rather than after the runs.
 
     Raises:
         ModelError: One of them is not installed.
     """
-    for module in ("pyabc", "scoringrules"):
+    for module in ("pyabc", "scoringrules", *modules):
         try:
             __import__(module)
         except ImportError:
