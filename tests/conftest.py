@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+from repo import BASELINE_PATH
 
 matplotlib.use("Agg")  # never open a window, even if a test draws a plot
 
@@ -19,10 +20,6 @@ from model.cli.main import main  # noqa: E402
 from model.config.loader import load_scenario  # noqa: E402
 from model.config.schema import Scenario  # noqa: E402
 from model.sim.compiled import Compiled, compile_scenario  # noqa: E402
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS_DIR = REPO_ROOT / "scenarios"
-BASELINE_PATH = SCENARIOS_DIR / "baseline.yaml"
 
 
 @pytest.fixture(scope="session")

@@ -12,17 +12,15 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from repo import REPO_ROOT
 
 
 def _run(*args: str, timeout: int = 240) -> str:
     res = subprocess.run(
         [sys.executable, *args],
-        cwd=ROOT,
+        cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -34,12 +32,14 @@ def _run(*args: str, timeout: int = 240) -> str:
 def test_every_script_has_a_smoke_test():
     """A script added to benchmarks/ or tools/ that no test names fails this.
 
-    The documentation's tools are run by tests/test_docs.py ("tools/docs_reference.py",
+    The documentation's tools are run by tests/docs/test_docs.py ("tools/docs_reference.py",
     "tools/docs_figures.py", which imports "tools/docs_trust.py" for the trust page's tables).
     """
-    scripts = {p.relative_to(ROOT).as_posix() for d in ("benchmarks", "tools")
-               for p in (ROOT / d).glob("*.py")}  # fmt: skip
-    source = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
+    scripts = {p.relative_to(REPO_ROOT).as_posix() for d in ("benchmarks", "tools")
+               for p in (REPO_ROOT / d).glob("*.py")}  # fmt: skip
+    source = "".join(
+        p.read_text(encoding="utf-8") for p in (REPO_ROOT / "tests").rglob("test_*.py")
+    )
     untested = sorted(s for s in scripts if f'"{s}"' not in source)
     assert not untested, f"no smoke test for {untested}"
 
@@ -64,7 +64,7 @@ def test_bench_memory():
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not found")
 def test_bench_compare_against_this_commit():
-    if not (ROOT / ".git").exists():
+    if not (REPO_ROOT / ".git").exists():
         pytest.skip("not a git checkout")
     out = _run(
         "benchmarks/bench_compare.py",

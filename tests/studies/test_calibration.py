@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from repo import REPO_ROOT, TEST_DATA
 
 from model.config.loader import load_scenario
 from model.config.schema import iter_params
 from model.config.uncertain import calibrated_names
 from model.errors import ScenarioError
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = REPO_ROOT / "scenarios"
 SHIPPED = SCENARIOS / "calibration" / "baseline.yaml"
-REDUCED = Path(__file__).resolve().parent / "data" / "calibration-4000.yaml"
+REDUCED = TEST_DATA / "calibration-4000.yaml"
 # The reduced run the slow test repeats; to record it again (after a change of the model or
 # of the observations), run these two commands and copy the file to tests/data:
 #   python -m model reference scenarios/baseline.yaml --runs 4000 --out /tmp/ref4000

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from repo import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
@@ -29,7 +30,6 @@ sync_api = pytest.importorskip(
 )
 expect = sync_api.expect
 
-REPO = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 30_000
 
 
@@ -39,7 +39,7 @@ class Server:
     def __init__(self):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "model", "dashboard", "scenarios/baseline.yaml", "--port", "0"],
-            cwd=REPO,
+            cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

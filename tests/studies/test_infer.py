@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from repo import BASELINE_PATH
 
 pytest.importorskip("pyabc")
+
 
 from model.analysis.dependence import independent, link, links_to  # noqa: E402
 from model.analysis.observed import run_days  # noqa: E402
@@ -31,7 +33,6 @@ from model.studies.reference import make_rows, prior_digest
 from model.studies.table import Table  # noqa: E402
 
 START = dt.date(2024, 11, 27)
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
 
 def obs(i: str, day: int, role: str = "calibration", source: str = "Outlet A") -> Observation:
@@ -171,7 +172,7 @@ def small_reference(tmp_path_factory) -> Path:
     from model.cli.main import main
 
     out = tmp_path_factory.mktemp("ref") / "table"
-    code = main(["reference", str(BASELINE), "--runs", "600", "--workers", "2",
+    code = main(["reference", str(BASELINE_PATH), "--runs", "600", "--workers", "2",
                  "--out", str(out)])  # fmt: skip
     assert code == 0
     return out
@@ -247,9 +248,9 @@ def test_the_calibration_check_at_a_small_budget(baseline, run_cli, tmp_path):
     from model.cli.main import main
 
     ref = tmp_path / "ref"
-    assert main(["reference", str(BASELINE), "--runs", str(SBC_RUNS), "--out", str(ref)]) == 0
+    assert main(["reference", str(BASELINE_PATH), "--runs", str(SBC_RUNS), "--out", str(ref)]) == 0
     out = tmp_path / "sbc"
-    res = run_cli("sbc", BASELINE, "--reference", ref, "--cases", str(SBC_CASES), "--out", out)
+    res = run_cli("sbc", BASELINE_PATH, "--reference", ref, "--cases", str(SBC_CASES), "--out", out)
     assert res.code == 0, res.err
     doc = json.loads((out / "sbc.json").read_text())
     assert doc["cases"] == SBC_CASES and doc["settings"]["ess"] == 200

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbclient
 import nbformat
+from repo import REPO_ROOT
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "docs" / "examples" / "python_api.ipynb"
+NOTEBOOK = REPO_ROOT / "docs" / "examples" / "python_api.ipynb"
 
 
 def test_example_notebook_executes_without_error():

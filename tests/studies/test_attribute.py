@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from repo import REPO_ROOT
 
 from model.analysis import coalitions as co
 from model.analysis.attribution import attribute, estimate, game_values, joint_flip_excess
@@ -23,8 +24,7 @@ from model.ensemble.executors import Executor
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate
 
-REPO = Path(__file__).resolve().parent.parent
-BASE = str(REPO / "scenarios" / "baseline.yaml")
+BASE = str(REPO_ROOT / "scenarios" / "baseline.yaml")
 FILES = ("attribution.csv", "interactions.csv", "coalitions.csv", "coalition_runs.csv",
          "attribution.json")  # fmt: skip
 
@@ -251,9 +251,9 @@ def test_a_killed_attribution_resumes_to_the_same_files(tmp_path):
     cmd = [sys.executable, "-m", "model", "attribute", BASE, "--players",
            players, "--runs", "10", "--executor", "serial", "--quiet"]  # fmt: skip
     whole = tmp_path / "whole"
-    subprocess.run([*cmd, "--out", str(whole)], cwd=REPO, check=True, capture_output=True)
+    subprocess.run([*cmd, "--out", str(whole)], cwd=REPO_ROOT, check=True, capture_output=True)
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([*cmd, "--out", str(killed)], cwd=REPO, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([*cmd, "--out", str(killed)], cwd=REPO_ROOT, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     hidden = None
     while time.monotonic() < deadline and proc.poll() is None:
@@ -270,14 +270,14 @@ def test_a_killed_attribution_resumes_to_the_same_files(tmp_path):
     runs = hidden / "coalition_runs.csv"
     data = runs.read_bytes()
     runs.write_bytes(data[:100] + (b"9" if data[100:101] != b"9" else b"8") + data[101:])
-    bad = subprocess.run([*cmd, "--resume", str(hidden)], cwd=REPO, capture_output=True,
+    bad = subprocess.run([*cmd, "--resume", str(hidden)], cwd=REPO_ROOT, capture_output=True,
                          text=True)  # fmt: skip
     assert bad.returncode == 2 and "cannot resume" in bad.stderr
     runs.write_bytes(data)
     other = subprocess.run([*cmd[:-4], "11", "--executor", "serial", "--quiet", "--resume",
-                            str(hidden)], cwd=REPO, capture_output=True, text=True)  # fmt: skip
+                            str(hidden)], cwd=REPO_ROOT, capture_output=True, text=True)  # fmt: skip
     assert other.returncode == 2 and "--runs 11: differs from 10" in other.stderr
-    subprocess.run([*cmd, "--resume", str(hidden)], cwd=REPO, check=True, capture_output=True)
+    subprocess.run([*cmd, "--resume", str(hidden)], cwd=REPO_ROOT, check=True, capture_output=True)
     for name in FILES:
         assert (killed / name).read_bytes() == (whole / name).read_bytes(), name
 
@@ -330,7 +330,7 @@ def test_over_a_posterior_each_coalition_uses_the_same_draws(tmp_path, baseline,
 def test_a_comparison_report_can_show_the_attribution(tmp_path, serial_folder, run_cli):
     from model.viz.report import write_report
 
-    cf = REPO / "scenarios" / "counterfactuals" / "iraq_sends_pmf.yaml"
+    cf = REPO_ROOT / "scenarios" / "counterfactuals" / "iraq_sends_pmf.yaml"
     out = tmp_path / "cmp"
     res = run_cli("compare", BASE, cf, "--runs", "4", "--executor", "serial", "--quiet",
                   "--out", out)  # fmt: skip

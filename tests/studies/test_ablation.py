@@ -7,10 +7,9 @@ must leave its 95 % interval's side of zero on at least one headline measure.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from repo import REPO_ROOT
 
 from model.analysis.stats import paired_mean
 from model.config.loader import load_scenario
@@ -23,7 +22,6 @@ from model.sim.model import simulate
 from model.sim.outputs import METRICS
 from model.sim.rules import RULES
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = run_seeds(99, 80)
 WHERE = {rid: "scenarios/baseline.yaml" for rid in RULE_IDS}
 WHERE["R9"] = "scenarios/counterfactuals/doha_ceasefire.yaml"
@@ -50,7 +48,7 @@ def test_a_scenario_file_switches_rules_off(tmp_path, baseline_path):
 
 
 def _headline(path: str, off: list[str]) -> dict[str, np.ndarray]:
-    c = compile_scenario(load_scenario(ROOT / path))
+    c = compile_scenario(load_scenario(REPO_ROOT / path))
     set_in(c.p, "rules.disabled", off)
     horizon = c.p.horizon_days
     results = [simulate(c, s) for s in SEEDS]

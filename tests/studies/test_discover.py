@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from repo import REPO_ROOT
 
 from model.analysis import discovery as disc
 from model.config.schema import DECISIONS
 from model.studies.discover import cases_table
 
-REPO = Path(__file__).resolve().parent.parent
-BASE = str(REPO / "scenarios" / "baseline.yaml")
+BASE = str(REPO_ROOT / "scenarios" / "baseline.yaml")
 
 
 def _planted(n: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from repo import CATALOGUE
 
 from model.cli.main import main
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "scenarios" / "counterfactuals"
 RUNS = 12
 
 

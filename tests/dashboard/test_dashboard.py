@@ -10,6 +10,7 @@ import signal
 import numpy as np
 import pandas as pd
 import pytest
+from repo import REPO_ROOT
 
 from model.config.schema import DECISIONS
 from model.dashboard import ensemble as ens
@@ -326,16 +327,14 @@ def test_a_dashboard_for_other_machines_warns_and_wants_its_token(tmp_path):
     import sys
     import urllib.error
     import urllib.request
-    from pathlib import Path
 
     other = _this_machines_other_address()
     if other is None:
         pytest.skip("this machine has no address but the loopback")
-    repo = Path(__file__).resolve().parent.parent
     token = "a-long-test-token-42"
     proc = subprocess.Popen(
         [sys.executable, "-m", "model", "dashboard", "scenarios/baseline.yaml", "--host",
-         "0.0.0.0", "--port", "0", "--token", token], cwd=repo, stdout=subprocess.PIPE,
+         "0.0.0.0", "--port", "0", "--token", token], cwd=REPO_ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     try:

@@ -19,15 +19,15 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from repo import BASELINE_PATH
 
 from model.cli.main import main
 from model.config.loader import MAX_FILE_BYTES, load_scenario
 from model.config.schema import iter_params
 
 EXAMPLES_PER_KIND = 90  # x 7 kinds = 630 files
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
-BASELINE_DATA = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
-PARAM_PATHS = [p for p, _ in iter_params(load_scenario(BASELINE))]
+BASELINE_DATA = yaml.safe_load(BASELINE_PATH.read_text(encoding="utf-8"))
+PARAM_PATHS = [p for p, _ in iter_params(load_scenario(BASELINE_PATH))]
 TOP_REQUIRED = [
     "name", "title", "start_date", "horizon_days", "decision_temperature", "places", "routes",
     "exit_routes", "actors", "combat", "outcomes",
@@ -71,7 +71,7 @@ def _nest(dotted: str, leaf) -> dict:
 
 
 def _override(body: dict) -> bytes:
-    return (f"extends: {BASELINE}\n" + yaml.safe_dump(body, sort_keys=False)).encode()
+    return (f"extends: {BASELINE_PATH}\n" + yaml.safe_dump(body, sort_keys=False)).encode()
 
 
 @st.composite
@@ -93,7 +93,7 @@ def unknown_key(draw) -> tuple[str, dict[str, bytes]]:
 
 @st.composite
 def missing_field(draw) -> tuple[str, dict[str, bytes]]:
-    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))  # a fresh copy to cut
+    data = yaml.safe_load(BASELINE_PATH.read_text(encoding="utf-8"))  # a fresh copy to cut
     if draw(st.booleans()):
         del data[draw(st.sampled_from(TOP_REQUIRED))]
     else:
@@ -130,7 +130,7 @@ def extends_graph(draw) -> tuple[str, dict[str, bytes]]:
     for i in range(n):
         nxt = f"f{i + 1}.yaml" if i + 1 < n else ("f0.yaml" if kind == "loop" else None)
         if kind == "chain" and i + 1 == n:
-            nxt = str(BASELINE)
+            nxt = str(BASELINE_PATH)
         if kind == "missing" and i + 1 == n:
             nxt = "no-such-file.yaml"
         files[f"f{i}.yaml"] = f"extends: {nxt}\ntitle: t{i}\n".encode()
@@ -168,15 +168,15 @@ def yaml_attack(draw) -> tuple[str, dict[str, bytes]]:
             )
         )
         field = draw(st.sampled_from(["title", "name", "horizon_days", "actors"]))
-        text = f"extends: {BASELINE}\n{field}: {tag}\n"
+        text = f"extends: {BASELINE_PATH}\n{field}: {tag}\n"
     elif kind == "deep-list":
         depth = draw(st.integers(33, 20_000))
-        text = f"extends: {BASELINE}\ntitle: " + "[" * depth + "]" * depth + "\n"
+        text = f"extends: {BASELINE_PATH}\ntitle: " + "[" * depth + "]" * depth + "\n"
     elif kind == "deep-map":
         depth = draw(st.integers(33, 3_000))
-        text = f"extends: {BASELINE}\nactors:\n  units: " + "{a: " * depth + "1" + "}" * depth
+        text = f"extends: {BASELINE_PATH}\nactors:\n  units: " + "{a: " * depth + "1" + "}" * depth
     else:
-        text = f"extends: {BASELINE}\ntitle: &t x\ndescription: *t\n"
+        text = f"extends: {BASELINE_PATH}\ntitle: &t x\ndescription: *t\n"
     return f"yaml-{kind}", {"main.yaml": text.encode()}
 
 
@@ -194,7 +194,7 @@ def junk(draw) -> tuple[str, dict[str, bytes]]:
     elif kind == "huge-list":
         n = draw(st.integers(5_001, 9_000))
         routes = "".join(f"- {{a: Idlib, b: Aleppo, km: {i + 1}, source: s}}\n" for i in range(n))
-        body = f"extends: {BASELINE}\nroutes:\n".encode() + routes.encode()
+        body = f"extends: {BASELINE_PATH}\nroutes:\n".encode() + routes.encode()
     else:
         body = draw(st.sampled_from([b"", b"~", b"42", b"- 1\n- 2\n", b"'text'", b"{}"]))
     return f"junk-{kind}", {"main.yaml": body}

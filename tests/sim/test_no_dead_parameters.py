@@ -9,9 +9,8 @@ compliance with a halt nobody asks for), in one of the shipped counterfactuals.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from repo import REPO_ROOT
 
 from model.config.loader import load_scenario
 from model.config.paths import get_in
@@ -20,10 +19,9 @@ from model.ensemble.runner import run_seeds
 from model.sim.compiled import compile_scenario
 from model.sim.model import SyriaModel, release
 
-ROOT = Path(__file__).resolve().parents[1]
 PROBES = [
-    ROOT / "scenarios" / "baseline.yaml",
-    *sorted((ROOT / "scenarios" / "counterfactuals").glob("*.yaml")),
+    REPO_ROOT / "scenarios" / "baseline.yaml",
+    *sorted((REPO_ROOT / "scenarios" / "counterfactuals").glob("*.yaml")),
 ]
 SEEDS = run_seeds(7, 20)
 BASELINE = load_scenario(PROBES[0])

@@ -11,11 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from repo import REPO_ROOT
 
 from model.config.loader import load_scenario
 from model.errors import ScenarioError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGES = (REPO_ROOT / "README.md", REPO_ROOT / "docs" / "scenarios.md")
 
 

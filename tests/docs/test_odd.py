@@ -7,17 +7,16 @@ does not name, or a parameter named in the ODD that the baseline no longer has, 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from repo import REPO_ROOT
 
 from model.config.loader import read_yaml
 from model.config.schema import OPPOSITION, PATRONS
 from model.sim.rules import RULES
 
-ROOT = Path(__file__).resolve().parent.parent
-ODD = ROOT / "docs" / "ODD.md"
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+ODD = REPO_ROOT / "docs" / "ODD.md"
+BASELINE = REPO_ROOT / "scenarios" / "baseline.yaml"
 
 # Grimm et al. 2020, JASSS 23(2) 7: the seven elements, in order, and the design concepts.
 ELEMENTS = [

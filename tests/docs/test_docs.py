@@ -14,16 +14,15 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from repo import REPO_ROOT
 
 from model.cli.parser import build_parser
 from model.sim.rules import RULES
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs"
-sys.path.insert(0, str(ROOT / "tools"))
+DOCS = REPO_ROOT / "docs"
+sys.path.insert(0, str(REPO_ROOT / "tools"))
 
 import docs_reference  # noqa: E402
 
@@ -82,20 +81,20 @@ def test_the_development_page_lists_every_rules_code():
 
 
 def test_readme_is_a_door():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 200
     links = set(re.findall(r"\]\((docs/[^)#]+)", text))
     for page in ("cli.md", "getting-started.md", "scenarios.md", "results.md", "trust.md",
                  "model.md", "development.md", "python-api.md", "dashboard.md"):  # fmt: skip
         assert f"docs/{page}" in links, f"README does not link docs/{page}"
     for link in links:
-        assert (ROOT / link).exists(), link
+        assert (REPO_ROOT / link).exists(), link
     for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", text):
-        assert (ROOT / image).exists(), image
+        assert (REPO_ROOT / image).exists(), image
 
 
 def test_every_page_is_in_the_site():
-    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = (REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     for page in DOCS.rglob("*.md"):
         assert page.relative_to(DOCS).as_posix() in nav, f"{page} is not in mkdocs.yml's nav"
 
@@ -126,7 +125,7 @@ def docs_copy(tmp_path):
 
 
 def _figures(*args: str, timeout: int = 600) -> str:
-    res = subprocess.run([sys.executable, "tools/docs_figures.py", *args], cwd=ROOT,
+    res = subprocess.run([sys.executable, "tools/docs_figures.py", *args], cwd=REPO_ROOT,
                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
     assert res.returncode == 0, res.stderr[-3000:]
     return res.stdout

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from repo import REPO_ROOT
 
 from model.analysis.posterior_compare import rank_shares, total_interval, total_intervals
 from model.config.loader import load_scenario
@@ -30,7 +31,6 @@ from model.results.integrity import seal
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate
 
-REPO = Path(__file__).resolve().parent.parent
 NAMES = ("actors.units.threshold_mean", "combat.max_advance_km_per_day")
 
 
@@ -192,7 +192,7 @@ def test_compare_with_a_posterior_pairs_draws_and_gives_total_intervals(
     run_cli, tmp_path, baseline_path, make_scenario, post_dir
 ):
     same = make_scenario({"name": "same"})  # the baseline again: every paired difference is 0
-    russia = REPO / "scenarios" / "counterfactuals" / "russia_stays.yaml"
+    russia = REPO_ROOT / "scenarios" / "counterfactuals" / "russia_stays.yaml"
     out = tmp_path / "cmp"
     res = run_cli("compare", baseline_path, same, russia, "--runs", "24", "--seed", "5",
                   "--workers", "1", "--posterior", post_dir, "--seeds-per-draw", "4",
@@ -222,7 +222,7 @@ def test_validate_and_ablate_take_a_posterior(run_cli, tmp_path, baseline_path, 
 
 def test_the_dashboards_ensemble_takes_a_posterior(baseline, make_scenario, post_dir):
     ens = pytest.importorskip("model.dashboard.ensemble", reason="the dashboard extra")
-    other = load_scenario(REPO / "scenarios" / "counterfactuals" / "russia_stays.yaml")
+    other = load_scenario(REPO_ROOT / "scenarios" / "counterfactuals" / "russia_stays.yaml")
     # The page offers the posterior folders under its results root, by their relative name.
     root = post_dir.parent
     assert ens.posterior_folders(root) == [post_dir.name]

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 from PIL import Image
+from repo import CATALOGUE
 
 from model.analysis.compare import findings, fmt_number, format_table
 from model.cli.main import main
@@ -18,7 +19,6 @@ from model.viz import plots
 from model.viz.draw import draw_capital_survival
 from model.viz.style import PATRON_COLOURS, PATRON_SUPPORT_MEANING
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "scenarios" / "counterfactuals"
 RUNS = 30
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from repo import CATALOGUE
 
 from model.analysis.compare import paired_mean
 from model.config.loader import load_scenario
@@ -18,7 +19,6 @@ from model.errors import ScenarioError
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "scenarios" / "counterfactuals"
 RUNS = 120
 SEEDS = run_seeds(4242, RUNS)
 

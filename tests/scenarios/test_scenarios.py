@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pytest
+from repo import SCENARIOS_DIR
 
 from model.config.loader import load_scenario
 from model.config.observations import load_observations
@@ -14,7 +14,6 @@ from model.sim.compiled import compile_scenario
 from model.sim.model import simulate
 from model.sim.outputs import END_STATES, METRICS
 
-SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 OBSERVATIONS_NAME = "observations.yaml"  # a different format, checked separately
 
 # Not scenarios: the observations, the regions of the leave-one-region-out check and the
