@@ -504,3 +504,19 @@ def test_validate_prints_the_patterns_and_writes_them(baseline_path, run_cli, tm
     assert p["capital"]["place"] == "Damascus" and p["capital"]["date"] == "2024-12-11"
     assert sorted(p["order"]) == sorted(p["places"])
     assert abs(sum(p["capital"]["shares"].values()) - 1.0) < 1e-9
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ({"atlantis": {"sdf": {"value": 0.5, "assumption": "x"}}}, "restraint.atlantis"),
+        ({"russia": {"nobody": {"value": 0.5, "assumption": "x"}}}, "restraint.russia.nobody"),
+    ],
+)
+def test_a_restraint_table_naming_an_unknown_state_or_force_is_refused(make_scenario, table, field):
+    from model.config.loader import load_scenario
+    from model.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(make_scenario({"restraint": table}))
+    assert exc.value.field == field

@@ -60,3 +60,9 @@ def test_observations_file_loads():
         assert start <= o.date <= start + dt.timedelta(days=baseline.horizon_days.value)
         if o.match.place is not None:
             assert o.match.place in baseline.places, o.id
+
+
+def test_compiled_baseline_has_the_new_places(baseline):
+    c = compile_scenario(baseline)
+    for p in ("al-Tanf", "Tel Rifaat", "Manbij", "Hasakah", "Qamishli"):
+        assert p in c.index

@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+from sim_helpers import events_of
 
 from model.analysis.pins import pin_warnings
 from model.analysis.summary import summarize
@@ -146,3 +147,52 @@ def test_compare_shows_the_pins_and_warns(run_cli, make_scenario, baseline_path,
     assert "Did the pins apply?" in html and "the pin never applied" in html
     summary = json.loads((out / entry["folder"] / "summary.json").read_text())
     assert summary["pins_applied"] == entry["pins_applied"]
+
+
+# --------------------------------------------------------------------------- pinned answers
+
+
+def test_pinned_turkey_halt_is_always_agreed_and_halts_the_north(load_override):
+    c = load_override({"decisions": {"turkey_halts_offensive": "accept"}})
+    seeds = range(60)
+    answered = 0
+    for s in seeds:
+        r = simulate(c, s)
+        answers = events_of(r, "turkey", "answer", target="regime")
+        if not answers:
+            continue
+        answered += 1
+        assert all(e[5].startswith("agreed") for e in answers), (s, answers)
+        # R9: asked to halt, the north complies or refuses, on the day of the answer.
+        asked = sorted(
+            events_of(r, "northern_opposition", "halt")
+            + events_of(r, "northern_opposition", "halt_refused")
+        )
+        assert asked and asked[0][0] <= answers[0][0], (s, asked)
+    assert answered >= len(seeds) * 0.9
+
+
+def test_pinned_turkey_refusal_is_always_refused(load_override):
+    c = load_override({"decisions": {"turkey_halts_offensive": "refuse"}})
+    seeds = range(40)
+    answers = [e for s in seeds for e in events_of(simulate(c, s), "turkey", "answer", "regime")]
+    assert len(answers) >= len(seeds) * 0.9
+    assert all(e[5].startswith("refused") for e in answers)
+
+
+def test_pin_does_not_shift_other_random_draws(compiled, load_override):
+    """Pinning a decision to what was drawn anyway leaves the run unchanged."""
+    pinned = load_override({"decisions": {"hezbollah_full_commitment": "refuse"}})
+    same = 0
+    for s in range(40):
+        a = simulate(compiled, s)
+        if not any(e[5].startswith("limited") for e in events_of(a, "hezbollah", "answer")):
+            continue
+        b = simulate(pinned, s)
+        # The pinned run says whether its pin came up (model.sim.pins); nothing else differs.
+        ledger = [e for e in b.events if e[1:3] == ("scenario", "pin")]
+        assert [e[3] for e in ledger] == ["hezbollah_full_commitment"], s
+        assert a.events == [e for e in b.events if e not in ledger], s
+        np.testing.assert_array_equal(a.metrics, b.metrics)
+        same += 1
+    assert same >= 20
