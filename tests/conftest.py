@@ -1,4 +1,5 @@
-"""Shared fixtures: the baseline scenario, override files in tmp_path, and a CLI runner."""
+"""Shared fixtures: the baseline scenario, override files in tmp_path, a CLI runner, a compare
+folder per module, and the fault tests' uninterrupted yardstick."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
-from repo import BASELINE_PATH
+from repo import BASELINE_PATH, CATALOGUE
 
 matplotlib.use("Agg")  # never open a window, even if a test draws a plot
 
@@ -121,3 +122,19 @@ def uninterrupted(tmp_path_factory):
     from faults import make_reference
 
     return make_reference(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def comparison(request, tmp_path_factory, baseline_path) -> Path:
+    """A ``compare`` folder of the baseline and the test module's ``COMPARED`` counterfactuals
+    (names in scenarios/counterfactuals/), ``RUNS`` runs each, written once per module."""
+    root = tmp_path_factory.mktemp("compare")
+    out = root / "cmp"
+    files = [str(CATALOGUE / f"{name}.yaml") for name in request.module.COMPARED]
+    runs = str(request.module.RUNS)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        code = main(["compare", str(baseline_path), *files, "--runs", runs, "--workers", "1",
+                     "--quiet", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    return out

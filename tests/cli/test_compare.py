@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,22 +11,9 @@ from repo import CATALOGUE
 
 from model.cli.main import main
 
+# The conftest's comparison fixture compares the baseline with these, RUNS runs each.
+COMPARED = ("turkey_restrains", "russia_withdraws_early")
 RUNS = 12
-
-
-@pytest.fixture(scope="module")
-def comparison(tmp_path_factory, baseline_path) -> Path:
-    root = tmp_path_factory.mktemp("compare")
-    out = root / "cmp"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        code = main(
-            ["compare", str(baseline_path), str(CATALOGUE / "turkey_restrains.yaml"),
-             str(CATALOGUE / "russia_withdraws_early.yaml"), "--runs", str(RUNS),
-             "--workers", "1", "--quiet", "--out", str(out)]
-        )  # fmt: skip
-    assert code == 0
-    return out
 
 
 def test_compare_writes_each_scenario_and_the_tables(comparison):

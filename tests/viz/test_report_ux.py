@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 from PIL import Image
-from repo import CATALOGUE
 
 from model.analysis.compare import findings, fmt_number, format_table
-from model.cli.main import main
 from model.config.schema import PATRONS
 from model.viz import plots
 from model.viz.draw import draw_capital_survival
 from model.viz.style import PATRON_COLOURS, PATRON_SUPPORT_MEANING
 
+# The conftest's comparison fixture compares the baseline with these, RUNS runs each.
+COMPARED = ("assad_accepts_offer", "russia_stays", "iraq_sends_pmf")
 RUNS = 30
-
-
-@pytest.fixture(scope="module")
-def comparison(tmp_path_factory, baseline_path) -> Path:
-    root = tmp_path_factory.mktemp("report")
-    out = root / "cmp"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        code = main(
-            ["compare", str(baseline_path), str(CATALOGUE / "assad_accepts_offer.yaml"),
-             str(CATALOGUE / "russia_stays.yaml"), str(CATALOGUE / "iraq_sends_pmf.yaml"),
-             "--runs", str(RUNS), "--workers", "1", "--quiet", "--out", str(out)]
-        )  # fmt: skip
-    assert code == 0
-    return out
 
 
 @pytest.mark.parametrize(
