@@ -1,4 +1,5 @@
-"""Shared fixtures: the baseline scenario, override files in tmp_path, and a CLI runner."""
+"""Shared fixtures: the baseline scenario, override files in tmp_path, a CLI runner, a compare
+folder per module, and the fault tests' uninterrupted yardstick."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+from repo import BASELINE_PATH, CATALOGUE
 
 matplotlib.use("Agg")  # never open a window, even if a test draws a plot
 
@@ -19,10 +21,6 @@ from model.cli.main import main  # noqa: E402
 from model.config.loader import load_scenario  # noqa: E402
 from model.config.schema import Scenario  # noqa: E402
 from model.sim.compiled import Compiled, compile_scenario  # noqa: E402
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS_DIR = REPO_ROOT / "scenarios"
-BASELINE_PATH = SCENARIOS_DIR / "baseline.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +122,19 @@ def uninterrupted(tmp_path_factory):
     from faults import make_reference
 
     return make_reference(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def comparison(request, tmp_path_factory, baseline_path) -> Path:
+    """A ``compare`` folder of the baseline and the test module's ``COMPARED`` counterfactuals
+    (names in scenarios/counterfactuals/), ``RUNS`` runs each, written once per module."""
+    root = tmp_path_factory.mktemp("compare")
+    out = root / "cmp"
+    files = [str(CATALOGUE / f"{name}.yaml") for name in request.module.COMPARED]
+    runs = str(request.module.RUNS)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        code = main(["compare", str(baseline_path), *files, "--runs", runs, "--workers", "1",
+                     "--quiet", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    return out

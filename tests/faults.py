@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
+from repo import BASELINE_PATH as BASELINE
+from repo import CATALOGUE
 
 from model.cli.main import main
 from model.results.contract import PROGRESS
 
-REPO = Path(__file__).resolve().parent.parent
-BASELINE = REPO / "scenarios" / "baseline.yaml"
-TURKEY = REPO / "scenarios" / "counterfactuals" / "turkey_restrains.yaml"
+TURKEY = CATALOGUE / "turkey_restrains.yaml"
 DATA = ("daily.csv", "events.csv", "runs.csv", "summary.json")
 SEED = "77"
 

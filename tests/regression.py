@@ -15,8 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RECORD = Path(__file__).resolve().parent / "data" / "regression_digests.json"
+from repo import CATALOGUE, REPO_ROOT, TEST_DATA
+
+RECORD = TEST_DATA / "regression_digests.json"
 RUNS = 50
 SEED = 20241127
 FILES = ("runs.csv", "daily.csv", "events.csv")
@@ -24,8 +25,8 @@ FILES = ("runs.csv", "daily.csv", "events.csv")
 
 def scenario_paths() -> list[str]:
     """The baseline and every counterfactual, as paths relative to the project root."""
-    cfs = sorted((ROOT / "scenarios" / "counterfactuals").glob("*.yaml"))
-    return ["scenarios/baseline.yaml", *(str(p.relative_to(ROOT)) for p in cfs)]
+    cfs = sorted(CATALOGUE.glob("*.yaml"))
+    return ["scenarios/baseline.yaml", *(str(p.relative_to(REPO_ROOT)) for p in cfs)]
 
 
 def record_of(path: str) -> dict:
@@ -35,7 +36,7 @@ def record_of(path: str) -> dict:
     from model.ensemble.runner import Job, run_ensemble
     from model.results.tables import write_tables
 
-    sc = load_scenario(ROOT / path)
+    sc = load_scenario(REPO_ROOT / path)
     ens = run_ensemble(sc, path, RUNS, Job(SEED, ExecutorSpec("serial"), progress=False))
     with tempfile.TemporaryDirectory() as d:
         write_tables(Path(d), ens.tables)

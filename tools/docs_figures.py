@@ -490,7 +490,7 @@ def pictures(record: dict, docs: Path) -> list[Path]:
 def execute_notebook(path: Path) -> Path:
     """Run the example notebook again in a fresh kernel and keep its outputs.
 
-    The site shows the saved outputs; ``tests/test_notebook.py`` runs it too, keeping none.
+    The site shows the saved outputs; ``tests/docs/test_notebook.py`` runs it too, keeping none.
     """
     import nbclient
     import nbformat

@@ -13,7 +13,7 @@ Run it from the repository root after changing an option or a rule:
     .venv/bin/python tools/docs_reference.py           # rewrite the generated blocks
     .venv/bin/python tools/docs_reference.py --check   # exit 1 and name what is out of date
 
-``tests/test_docs.py`` runs the check, so a stale page fails ``make test``.
+``tests/docs/test_docs.py`` runs the check, so a stale page fails ``make test``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ the command takes after its runs. Here each column becomes a list of strings at 
 the rows are joined; a field is quoted only when the ``csv`` module would quote it (minimal
 quoting: it holds a comma, a double quote or a line break). A table with a column of a kind
 not handled here (a float column with no ``float_format``, say) is written by ``to_csv``, so
-the text is always the same. ``tests/test_csvtext.py`` checks the two against each other.
+the text is always the same. ``tests/results/test_csvtext.py`` checks the two against each other.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ lasts about ten milliseconds, so Mesa's per-agent bookkeeping (weak-reference se
 class-level registry of every model) would cost more than the run.
 
 Invariants the daily shortcuts of ``model/sim`` rest on (break one and results silently go
-wrong; ``tests/test_sim_shortcuts.py`` and ``tests/test_regression.py`` catch most):
+wrong; ``tests/sim/test_sim_shortcuts.py`` and ``tests/test_regression.py`` catch most):
 
 - After changing who answers or where a unit is (``Garrison.responsive``, ``alive``,
   ``place``, ``strength``), call ``Garrison.refresh()``: it recounts ``answering`` and bumps

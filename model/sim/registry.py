@@ -4,7 +4,7 @@ Sections refer to ``source-article.txt`` ("Appeals, Offers, and Betrayal", Barra
 December 2024): *opening* (the paragraphs before "Pleas to Turkey"), *Pleas to Turkey*,
 *Appeals to Iraq*, *Astana Process*, *Russian Offers*. Each rule's ``code`` names the
 functions and methods of ``model/sim`` that carry it out; ``explain`` prints the registry and
-``docs/ODD.md`` describes each entry (``tests/test_odd.py``).
+``docs/ODD.md`` describes each entry (``tests/docs/test_odd.py``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ class Rule:
         quote: The passage the rule rests on.
         params: Dotted scenario parameters the rule reads.
         code: Where the rule is carried out, as ``model/sim/<module>.py:<qualified name>``
-            (``tests/test_rules.py`` imports each and looks the name up).
+            (``tests/sim/test_registry.py`` imports each and looks the name up).
     """
 
     id: str
