@@ -43,6 +43,10 @@ NAMES = {
     "moscow": "in Moscow",
 }
 
+# The log's ids a reader must never see as they are (the ones with an underscore): pictures,
+# pages and the dashboard give them in words; its tests look for these.
+RAW_IDS = tuple(k for k in NAMES if "_" in k)
+
 
 def name_of(word: str) -> str:
     """A log id in words (``northern_opposition`` -> northern opposition); other text as is."""

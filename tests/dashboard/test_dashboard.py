@@ -20,6 +20,7 @@ from model.ensemble.comparison import compare_to_dir
 from model.ensemble.executors import ExecutorSpec
 from model.ensemble.memory import compare_in_memory
 from model.ensemble.runner import Job
+from model.viz.words import RAW_IDS
 
 
 def test_replay_steps_day_by_day_and_stops_at_the_horizon(baseline):
@@ -156,16 +157,7 @@ def test_no_raw_id_in_the_event_tables(baseline):
         m.step()
     table = rp.rows_html(rp.event_rows(m), "t", "none")
     cells = re.sub(r'title="[^"]*"', "", table)  # the ids stay in the tooltips only
-    for raw in (
-        "northern_opposition",
-        "southern_command",
-        "holder_change",
-        "hmeymim_air",
-        "doha_participants",
-        "iraq_via_bukamal",
-        ">turkey<",
-        ">russia<",
-    ):
+    for raw in (*RAW_IDS, ">turkey<", ">russia<"):
         assert raw not in cells, raw
     assert "log ids: northern_opposition" in table
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from repo import REPO_ROOT
 
+from model.viz.words import RAW_IDS
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
     pytest.skip("chromium not found: browser tests skipped", allow_module_level=True)
@@ -177,17 +179,6 @@ def test_flipping_the_offer_decision_shows_the_flipped_answer(server, page, shot
     assert "declined offer" not in _events(page)
     expect(page.get_by_test_id("events-today")).to_contain_text("handed over by agreement")
     page.screenshot(path=shots / "dashboard-replay-offer-accepted.png")
-
-
-RAW_IDS = (
-    "northern_opposition",
-    "southern_command",
-    "holder_change",
-    "hmeymim_air",
-    "doha_participants",
-    "iraq_via_bukamal",
-    "transitional_authority",
-)
 
 
 def test_a_replay_to_its_end_says_so_and_shows_no_raw_id(server, page, shots):
