@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_attribute.py --runs 20 --cases 1000
     .venv/bin/python benchmarks/bench_attribute.py --se results/baseline-attribution/...
 
-- ``attribute`` with every decision (256 coalitions x ``--runs``), timed alone against its
+- ``attribute`` with every decision (512 coalitions x ``--runs``), timed alone against its
   10-minute budget; then ``attribute`` over the first ``--players`` decisions against
   ``compare`` of the same coalitions written as scenario files, with the same runs and seeds:
   the same runs, the comparison's full folders (daily tables and plots for each) instead of
@@ -86,9 +86,12 @@ def bench(args: argparse.Namespace) -> None:
     try:
         few = players(args.players)
         files = coalition_files(tmp, few)
-        alone = timed([*py, "attribute", str(BASE), "--runs", str(args.runs), *common, "--out",
-                       str(tmp / "full")])  # fmt: skip
-        print(f"attribute, every decision ({1 << len(players(None))} coalitions x {args.runs} "
+        budget = players(args.budget_players)
+        chosen = [] if args.budget_players is None else ["--players", ",".join(budget)]
+        alone = timed([*py, "attribute", str(BASE), *chosen, "--runs", str(args.runs), *common,
+                       "--out", str(tmp / "full")])  # fmt: skip
+        who = "every decision" if args.budget_players is None else f"{len(budget)} decisions"
+        print(f"attribute, {who} ({1 << len(budget)} coalitions x {args.runs} "
               f"runs): wall {alone[0]:.0f} s, CPU {alone[1]:.0f} s")  # fmt: skip
         shutil.rmtree(tmp / "full", ignore_errors=True)
         pairs = {
@@ -149,7 +152,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--players", type=int, default=4,
                     help="decisions of the side-by-side with compare (default 4: 16 coalitions; "
-                    "compare writes a full folder per coalition, so 256 take hours)")  # fmt: skip
+                    "compare writes a full folder per coalition, so 512 take hours)")  # fmt: skip
+    ap.add_argument("--budget-players", type=int, default=None,
+                    help="decisions of the timed budget run (default every one; the smoke "
+                    "test uses fewer)")  # fmt: skip
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (default 1)")
     ap.add_argument("--se", type=Path, default=None, help="an attribution folder to explain")
     args = ap.parse_args()

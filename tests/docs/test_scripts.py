@@ -91,7 +91,8 @@ def test_bench_attribute_tiny():
     pytest.importorskip("ema_workbench", reason="the discover extra is not installed")
     out = _run(
         "benchmarks/bench_attribute.py",
-        *("--runs", "2", "--cases", "60", "--players", "2", "--workers", "1"),
+        *("--runs", "2", "--cases", "60", "--players", "2", "--budget-players", "3"),
+        *("--workers", "1"),
         timeout=400,
     )
     assert "attribute" in out and "discover" in out
