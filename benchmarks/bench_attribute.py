@@ -135,14 +135,43 @@ def standard_errors(folder: Path) -> None:
     runs, size = doc["runs"], doc["coalitions"]
     table = rows.sort_values(["coalition", "run"])["days_held"].to_numpy().reshape(size, runs).T
     sv, _, _ = game_values(table)
+    perm_sd = _one_permutation_sd(table)
+    n = len(doc["players"])
+    # The same number of runs spent on seeds, one random order of the flips per seed (n + 1
+    # coalitions along it): each seed's marginal contributions still add up exactly.
+    seeds = runs * size / (n + 1)
     print(f"{folder}: {runs} runs per coalition; days held; per-run Shapley values")
     print(f"  {'decision':<30s}{'value':>7s}{'sd':>7s}{'se':>7s}{'|v_r|>1 day':>13s}"
-          f"{'runs for se 0.1':>17s}")  # fmt: skip
+          f"{'runs for se 0.1':>17s}{'se by orders':>14s}")  # fmt: skip
     for i, p in enumerate(doc["players"]):
         v = sv[:, i]
         sd = v.std(ddof=1)
         print(f"  {p['name']:<30s}{v.mean():>+7.2f}{sd:>7.2f}{sd / np.sqrt(runs):>7.2f}"
-              f"{np.mean(np.abs(v) > 1):>13.0%}{int(np.ceil((sd / 0.1) ** 2)):>17,d}")  # fmt: skip
+              f"{np.mean(np.abs(v) > 1):>13.0%}{int(np.ceil((sd / 0.1) ** 2)):>17,d}"
+              f"{perm_sd[i] / np.sqrt(seeds):>14.3f}")  # fmt: skip
+    print(f"  se by orders: projected, if the same {runs * size:,d} runs went to {seeds:,.0f} seeds "
+          f"with one random order each (permutation sampling), from the spread of one order's "
+          f"contributions over these {runs} seeds")  # fmt: skip
+
+
+def _one_permutation_sd(table: np.ndarray, orders: int = 200) -> np.ndarray:
+    """Per player: the sd of its marginal contribution along one random order, over runs and orders.
+
+    Args:
+        table: runs x coalitions, coalition ``k`` flipping the players whose bit is set in ``k``.
+        orders: random orders drawn per run (a fixed generator: the projection is reproducible).
+    """
+    rng = np.random.default_rng(0)
+    n = int(np.log2(table.shape[1]))
+    out = []
+    for row in table:
+        for _ in range(orders):
+            k, contrib = 0, np.zeros(n)
+            for p in rng.permutation(n):
+                contrib[p] = row[k | (1 << p)] - row[k]
+                k |= 1 << p
+            out.append(contrib)
+    return np.asarray(out).std(axis=0, ddof=1)
 
 
 def main() -> None:

@@ -109,6 +109,8 @@ def test_attribution_doc_prints_tables_from_tiny_folders(tmp_path):
          "--quiet", "--out", str(dis))  # fmt: skip
     out = _run("tools/attribution_doc.py", str(att), str(dis))
     assert "turkey_halts_offensive" in out and "coverage" in out.lower()
+    se = _run("benchmarks/bench_attribute.py", "--se", str(att))
+    assert "se by orders" in se and "iraq_sends_pmf" in se
 
 
 def test_influence_tiny(tmp_path):
