@@ -50,6 +50,17 @@ def scenario_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def bare_scenario(tmp_path: Path, baseline_path: Path) -> Path:
+    """The baseline without its ``uncertain:`` ranges (nor the calibration that needs them)."""
+    bare = yaml.safe_load(baseline_path.read_text(encoding="utf-8"))
+    del bare["uncertain"]
+    bare.pop("calibration", None)
+    path = tmp_path / "bare.yaml"
+    path.write_text(yaml.safe_dump(bare), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
 def make_scenario(scenario_dir: Path) -> Callable[..., Path]:
     """Write a scenario file and return its path.
 

@@ -8,7 +8,6 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from repo import REPO_ROOT
 
 from model.analysis import discovery as disc
@@ -122,12 +121,8 @@ def test_discover_writes_a_sealed_folder(tmp_path, run_cli):
     assert run_cli("verify", str(out)).code == 0
 
 
-def test_discover_without_uncertain_ranges_is_one_line(tmp_path, baseline_path, run_cli):
-    bare = yaml.safe_load(baseline_path.read_text(encoding="utf-8"))
-    del bare["uncertain"]
-    bare.pop("calibration")  # its calibrated values need their ranges
-    path = tmp_path / "bare.yaml"
-    path.write_text(yaml.safe_dump(bare), encoding="utf-8")
+def test_discover_without_uncertain_ranges_is_one_line(bare_scenario, run_cli):
+    path = bare_scenario
     res = run_cli("discover", path, "--cases", "10")
     assert res.code == 2 and res.err.startswith(f"ERROR {path}: uncertain: no parameters")
     assert res.err.count("\n") == 1

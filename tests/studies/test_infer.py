@@ -214,14 +214,8 @@ def test_a_table_of_another_scenario_is_refused(make_scenario, run_cli, small_re
     assert len(res.err.strip().splitlines()) == 1
 
 
-def test_bad_inputs_are_one_error_line(baseline_path, run_cli, tmp_path):
-    import yaml
-
-    bare = yaml.safe_load(baseline_path.read_text(encoding="utf-8"))
-    del bare["uncertain"]
-    bare.pop("calibration", None)
-    path = tmp_path / "bare.yaml"
-    path.write_text(yaml.safe_dump(bare), encoding="utf-8")
+def test_bad_inputs_are_one_error_line(baseline_path, bare_scenario, run_cli, tmp_path):
+    path = bare_scenario
     res = run_cli("infer", path, "--ess", "5")
     assert res.code == 2 and res.err.startswith(f"ERROR {path}: uncertain: no parameters")
     res = run_cli("infer", baseline_path, "--reference", tmp_path)

@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from model.analysis.validate import score, summarize_scores
 from model.cli.main import main
@@ -170,15 +169,11 @@ def test_baseline_uncertain_section(baseline):
     assert set(calibrated_names(baseline)) <= set(baseline.uncertain)
 
 
-def test_no_uncertain_parameters_is_an_error(baseline, baseline_path, run_cli, tmp_path):
+def test_no_uncertain_parameters_is_an_error(baseline, bare_scenario, run_cli, tmp_path):
     with pytest.raises(ScenarioError, match="no parameters declared") as err:
         Ranges.of(baseline.model_copy(update={"uncertain": {}}), "x.yaml")
     assert err.value.field == "uncertain" and err.value.path == "x.yaml"
-    bare = yaml.safe_load(baseline_path.read_text(encoding="utf-8"))
-    del bare["uncertain"]
-    bare.pop("calibration", None)
-    path = tmp_path / "bare.yaml"
-    path.write_text(yaml.safe_dump(bare), encoding="utf-8")
+    path = bare_scenario
     res = run_cli("reference", path, "--runs", "5")
     assert res.code == 2 and res.err.startswith(f"ERROR {path}: uncertain: no parameters")
     assert not (tmp_path / "results").exists()
