@@ -135,8 +135,8 @@ def standard_errors(folder: Path) -> None:
     runs, size = doc["runs"], doc["coalitions"]
     table = rows.sort_values(["coalition", "run"])["days_held"].to_numpy().reshape(size, runs).T
     sv, _, _ = game_values(table)
-    perm_sd = _one_permutation_sd(table)
     n = len(doc["players"])
+    perm_sd = _one_permutation_sd(table, n)
     # The same number of runs spent on seeds, one random order of the flips per seed (n + 1
     # coalitions along it): each seed's marginal contributions still add up exactly.
     seeds = runs * size / (n + 1)
@@ -154,15 +154,15 @@ def standard_errors(folder: Path) -> None:
           f"contributions over these {runs} seeds")  # fmt: skip
 
 
-def _one_permutation_sd(table: np.ndarray, orders: int = 200) -> np.ndarray:
+def _one_permutation_sd(table: np.ndarray, n: int, orders: int = 200) -> np.ndarray:
     """Per player: the sd of its marginal contribution along one random order, over runs and orders.
 
     Args:
         table: runs x coalitions, coalition ``k`` flipping the players whose bit is set in ``k``.
+        n: The number of players.
         orders: random orders drawn per run (a fixed generator: the projection is reproducible).
     """
     rng = np.random.default_rng(0)
-    n = int(np.log2(table.shape[1]))
     out = []
     for row in table:
         for _ in range(orders):

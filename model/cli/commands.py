@@ -97,7 +97,7 @@ def _spread(start: dt.date, d: dict, key: str) -> str:
     )
 
 
-def _documented(o) -> str:
+def _documented(o, start: dt.date) -> str:
     """The documented date with the range the reporting allows, which is what a fit is scored on.
 
     A simulated median a day before the date can lie inside that range (Damascus: 7-8 December),
@@ -105,10 +105,10 @@ def _documented(o) -> str:
     """
     if o is None:
         return "-"
-    lo, hi = o.earliest or o.date, o.latest or o.date
-    if lo == o.date == hi:
-        return o.date.isoformat()
-    return f"{o.date.isoformat()} [{lo.isoformat()[5:]} .. {hi.isoformat()[5:]}]"
+    best, lo, hi = o.day_range(start)
+    if lo == best == hi:
+        return _date(start, best)
+    return f"{_date(start, best)} [{_date(start, lo)[5:]} .. {_date(start, hi)[5:]}]"
 
 
 def format_summary(summary: dict, start: dt.date, majors: list[str]) -> str:
@@ -133,14 +133,14 @@ def format_summary(summary: dict, start: dt.date, majors: list[str]) -> str:
             else "never fell"
         )
         doc = documented.get(city)
-        lines.append(f"  {city:<10s}{sim:<52s}| {_documented(doc)}")
+        lines.append(f"  {city:<10s}{sim:<52s}| {_documented(doc, start)}")
     le = summary["leader_exit_day"]
     sim = (
         _spread(start, le, f"in {le['share']:.0%} of runs")
         if le["median"] is not None
         else "never left"
     )
-    doc = _documented(exit_obs[0] if exit_obs else None)
+    doc = _documented(exit_obs[0] if exit_obs else None, start)
     lines += ["", f"Leader leaves: {sim} | documented {doc}", ""]
     lines.append("Documented decisions and behaviours (share of runs reproducing each):")
     lines += [f"  {k:<50s}{v:6.0%}" for k, v in summary["documented_decisions"].items()]
