@@ -5,16 +5,16 @@ by hand."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from posterior_helpers import NAMES, write_posterior
 from repo import REPO_ROOT
 
 from model.analysis.posterior_compare import rank_shares, total_interval, total_intervals
 from model.config.loader import load_scenario
-from model.config.schema import Scenario, iter_params
+from model.config.schema import Scenario
 from model.ensemble.executors import Executor
 from model.ensemble.memory import run_seeds
 from model.ensemble.posterior import (
@@ -26,28 +26,8 @@ from model.ensemble.posterior import (
     posterior_tasks,
 )
 from model.errors import ScenarioError
-from model.results.contract import FORMAT_VERSION
-from model.results.integrity import seal
 from model.sim.compiled import compile_scenario
 from model.sim.model import simulate
-
-NAMES = ("actors.units.threshold_mean", "combat.max_advance_km_per_day")
-
-
-def write_posterior(folder: Path, sc: Scenario, values: np.ndarray, weights: np.ndarray) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    t = pd.DataFrame(values, columns=list(NAMES))
-    t.insert(0, "particle", range(len(t)))
-    t["weight"] = weights
-    t.to_csv(folder / "posterior.csv", index=False)
-    params = dict(iter_params(sc))
-    doc = {
-        "priors": {n: {"low": 0.0, "high": 100.0, "distribution": "uniform"} for n in NAMES},
-        "scenario_values": {n: float(params[n].value) for n in NAMES},
-    }
-    (folder / "posterior.json").write_text(json.dumps(doc), encoding="utf-8")
-    seal(folder, {"format_version": FORMAT_VERSION, "kind": "posterior"})  # as infer does
-    return folder
 
 
 @pytest.fixture
