@@ -25,6 +25,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from model.analysis.compare import is_share
 from model.analysis.posterior_compare import per_draw, total_interval
 from model.analysis.stats import Z95
 from model.errors import ModelError
@@ -103,7 +104,11 @@ def joint_flip_excess(table: np.ndarray) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((len(table), 0))
 
 
-def estimate(per_run: np.ndarray, draw_ids: Sequence[int] | None = None) -> dict[str, float]:
+def estimate(
+    per_run: np.ndarray,
+    draw_ids: Sequence[int] | None = None,
+    bounds: tuple[float, float] | None = None,
+) -> dict[str, float]:
     """The mean of per-run values with its standard error, 95 % interval and robust share.
 
     Without ``draw_ids`` the runs are independent seeds: ``low``/``high`` is the 95 %
@@ -111,9 +116,17 @@ def estimate(per_run: np.ndarray, draw_ids: Sequence[int] | None = None) -> dict
     its posterior draw) the standard error is that of the mean of independent draws, and
     ``low``/``high`` are the total interval and ``robust_share`` the share of draws with
     the mean's sign, as ``compare --posterior`` gives them
-    (``model.analysis.posterior_compare.total_interval``).
+    (``model.analysis.posterior_compare.total_interval``). ``bounds`` are the values a run
+    can take (a share: 0 to 1, a difference of shares: -1 to 1); the interval is cut to them,
+    as ``compare`` cuts its own, so that no share reads above 100 %.
     """
-    x = np.asarray(per_run, dtype=float)
+    out = _estimate(np.asarray(per_run, dtype=float), draw_ids)
+    if bounds is not None:
+        out["low"], out["high"] = (float(np.clip(out[k], *bounds)) for k in ("low", "high"))
+    return out
+
+
+def _estimate(x: np.ndarray, draw_ids: Sequence[int] | None) -> dict[str, float]:
     n = len(x)
     mean = float(x.mean()) if n else math.nan
     if draw_ids is None:
@@ -154,10 +167,13 @@ def attribute(
         if table.shape[1] != 1 << len(players):
             raise ValueError(f"{measure}: {table.shape[1]} coalitions for {len(players)} players")
         sv, bv, sii = game_values(table)
+        # A run's value of a share is 0 or 1, so each player's value and the effect of all
+        # flips lie between -1 and 1 (interactions, sums of four such terms, are left alone).
+        level, change = ((0.0, 1.0), (-1.0, 1.0)) if is_share(measure) else (None, None)
         for index, per_run in (("shapley", sv), ("banzhaf", bv)):
             for i, p in enumerate(players):
                 rows.append({"decision": p, "measure": measure, "index": index,
-                             **estimate(per_run[:, i], draw_ids)})  # fmt: skip
+                             **estimate(per_run[:, i], draw_ids, change)})  # fmt: skip
         for index, per_run in (("shapley_interaction", sii), ("joint_flip_excess",
                                                                 joint_flip_excess(table))):  # fmt: skip
             for c, (i, j) in enumerate(pairs):
@@ -167,9 +183,9 @@ def attribute(
         total = table[:, -1] - table[:, 0]
         sums = float(sv.sum(axis=1).mean())
         eff[measure] = {
-            "documented": estimate(table[:, 0], draw_ids),
-            "all_flipped": estimate(table[:, -1], draw_ids),
-            "all_flips_effect": estimate(total, draw_ids),
+            "documented": estimate(table[:, 0], draw_ids, level),
+            "all_flipped": estimate(table[:, -1], draw_ids, level),
+            "all_flips_effect": estimate(total, draw_ids, change),
             "sum_of_shapley_values": sums,
             "efficiency_gap": sums - float(total.mean()),
         }

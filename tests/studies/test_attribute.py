@@ -109,6 +109,21 @@ def test_a_planted_interaction_is_recovered():
     assert eff["m"]["all_flips_effect"]["value"] == pytest.approx(9.5)
 
 
+def test_a_share_s_interval_stays_within_what_a_share_can_be():
+    """A flip that turns 19 of 20 runs into a negotiated transition: at most +100 points."""
+    flipped = np.r_[np.ones(19), 0.0]
+    table = np.column_stack([np.zeros(20), flipped])  # coalition 0, coalition 1 (the flip)
+    games = {"end_state:negotiated_transition": table, "Damascus_days_held": table}
+    values, _, eff = attribute(games, ["leader_accepts_offer"])
+    share = values[
+        (values.measure == "end_state:negotiated_transition") & (values["index"] == "shapley")
+    ]
+    assert share.value.iloc[0] == pytest.approx(0.95) and share.high.iloc[0] == 1.0
+    assert eff["end_state:negotiated_transition"]["all_flipped"]["high"] == 1.0
+    days = values[(values.measure == "Damascus_days_held") & (values["index"] == "shapley")]
+    assert days.high.iloc[0] > 1.0  # days are not cut
+
+
 def test_standard_errors_over_seeds_and_over_draws():
     x = np.array([1.0, 3.0, 5.0, 7.0])
     e = estimate(x)
@@ -311,7 +326,7 @@ def test_the_dashboard_attributes_as_the_command_does(baseline, serial_folder):
 
 def test_over_a_posterior_each_coalition_uses_the_same_draws(tmp_path, baseline, run_cli):
     """Run i of every coalition uses draw i // K; values get total intervals, robust shares."""
-    from test_posterior_runs import write_posterior
+    from posterior_helpers import write_posterior
 
     from model.ensemble.posterior import draw_ids, load_posterior
 
